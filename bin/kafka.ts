@@ -1,0 +1,35 @@
+/**
+ * `npm run kafka -- start|stop|status`: the project's own broker on its own,
+ * for running several nodes against one broker (they then set KAFKA_BROKERS).
+ */
+import { brokerLog, localKafkaPid, startLocalKafka, stopLocalKafka } from "../lib/kafka-local";
+import { config, kafkaBrokers } from "../lib/config";
+import { contractTopics, createKafka, ensureTopics } from "../lib/kafka";
+
+async function main(command: string | undefined): Promise<void> {
+	switch (command) {
+		case "start": {
+			const kafka = await startLocalKafka();
+			const cfg = config();
+			await ensureTopics(createKafka(kafkaBrokers(cfg)), contractTopics(cfg), cfg.kafkaPartitions);
+			console.log(`Kafka runs on ${kafka.brokers.join(",")} (pid ${localKafkaPid()}, log ${brokerLog()})`);
+			return;
+		}
+		case "stop":
+			console.log((await stopLocalKafka()) ? "Kafka stopped" : "Kafka was not running");
+			return;
+		case "status": {
+			const pid = localKafkaPid();
+			console.log(pid ? `Kafka runs (pid ${pid})` : "Kafka is not running");
+			return;
+		}
+		default:
+			console.error("usage: npm run kafka -- start|stop|status");
+			process.exitCode = 2;
+	}
+}
+
+main(process.argv[2]).catch((err: Error) => {
+	console.error(`kafka: ${err.message.split("\n")[0]}`);
+	process.exit(1);
+});

@@ -1,0 +1,50 @@
+/**
+ * `npm start`: prepares the infrastructure and runs the services named in
+ * SERVICES (all six by default) on one node. SIGINT/SIGTERM stop the node,
+ * then the Kafka broker it started.
+ */
+import { config, ConfigError } from "../lib/config";
+import { createNode } from "../lib/broker";
+import { prepareInfrastructure } from "../lib/infrastructure";
+
+function fail(err: unknown): never {
+	const line = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+	process.stderr.write(`orders: cannot start: ${line.split("\n")[0]}\n`);
+	process.exit(1);
+}
+
+async function main(): Promise<void> {
+	const cfg = config();
+	const infrastructure = await prepareInfrastructure(cfg);
+	const broker = createNode(cfg);
+	let stopping = false;
+	const shutdown = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		broker.logger.info(`${signal}: stopping the node`);
+		await broker.stop().catch((err) => broker.logger.error("stop failed", err));
+		await infrastructure.stop();
+		process.exit(0);
+	};
+	process.on("SIGINT", () => void shutdown("SIGINT"));
+	process.on("SIGTERM", () => void shutdown("SIGTERM"));
+	try {
+		await broker.start();
+	} catch (err) {
+		await broker.stop().catch(() => undefined);
+		await infrastructure.stop();
+		throw err;
+	}
+	if (infrastructure.migrationsApplied.length > 0) {
+		broker.logger.info(`migrations applied: ${infrastructure.migrationsApplied.join(", ")}`);
+	}
+	broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")} (Kafka ${infrastructure.brokers.join(",")})`);
+}
+
+try {
+	config();
+} catch (err) {
+	if (err instanceof ConfigError) fail(err);
+	throw err;
+}
+main().catch(fail);

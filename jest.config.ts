@@ -1,0 +1,21 @@
+import type { Config } from "jest";
+
+const project = (name: string): NonNullable<Config["projects"]>[number] => ({
+	displayName: name,
+	preset: "ts-jest",
+	testEnvironment: "node",
+	testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+	setupFiles: ["<rootDir>/test/support/env.ts"],
+	transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+});
+
+const config: Config = {
+	projects: [project("unit"), project("integration"), project("e2e")],
+	// Starts (or adopts) the Kafka broker, creates and migrates the test database.
+	globalSetup: "<rootDir>/test/support/global-setup.ts",
+	globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+	testTimeout: 60_000,
+	maxWorkers: 2,
+};
+
+export default config;

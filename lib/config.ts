@@ -1,0 +1,158 @@
+/**
+ * Every setting of the service, read once from the environment.
+ * Defaults run on a local machine; a bad value throws a ConfigError whose
+ * message is the one line start-up prints before it exits.
+ */
+
+export const ALL_SERVICES = [
+	"api-gateway",
+	"orders",
+	"state",
+	"reserve-listener",
+	"payment-listener",
+	"outbox-relay",
+] as const;
+export type ServiceName = (typeof ALL_SERVICES)[number];
+
+/** The broker the project runs itself when KAFKA_BROKERS is unset (lib/kafka-local.ts). */
+export const LOCAL_KAFKA_BROKER = "127.0.0.1:9092";
+
+export interface Config {
+	/** Moleculer namespace: nodes join the cluster of the same namespace on the same Redis. */
+	namespace: string;
+	databaseUrl: string;
+	redisUrl: string;
+	/** Brokers from KAFKA_BROKERS; null means "start the project's own broker". */
+	kafkaBrokers: string[] | null;
+	port: number;
+	metricsPort: number;
+	metricsEnabled: boolean;
+	tracing: "off" | "console" | "zipkin" | "jaeger";
+	/** Collector URL for the zipkin or jaeger exporter. */
+	tracingEndpoint: string | undefined;
+	services: ServiceName[];
+	nodeId: string | undefined;
+	logLevel: string;
+	logFormat: "full" | "json";
+	topics: { order: string; reserve: string; payment: string };
+	kafkaPartitions: number;
+	outOfOrderWindowMs: number;
+	outboxRetentionMs: number;
+	appliedKeyRetentionMs: number;
+}
+
+export class ConfigError extends Error {
+	override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string, fallback: string): string {
+	const value = env[name]?.trim();
+	return value ? value : fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+	const raw = env[name]?.trim();
+	if (!raw) return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < min || value > max) {
+		throw new ConfigError(`${name}="${raw}" is invalid: expected an integer from ${min} to ${max}`);
+	}
+	return value;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+	const value = text(env, name, fallback);
+	let parsed: URL;
+	try {
+		parsed = new URL(value);
+	} catch {
+		throw new ConfigError(`${name}="${value}" is invalid: not a URL`);
+	}
+	if (!protocols.includes(parsed.protocol)) {
+		throw new ConfigError(`${name}="${value}" is invalid: expected a ${protocols.join(" or ")}// URL`);
+	}
+	return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+	const value = text(env, name, fallback);
+	if (!(allowed as readonly string[]).includes(value)) {
+		throw new ConfigError(`${name}="${value}" is invalid: expected one of ${allowed.join(", ")}`);
+	}
+	return value as T;
+}
+
+function brokers(env: Env): string[] | null {
+	const raw = env.KAFKA_BROKERS?.trim();
+	if (!raw) return null;
+	const list = raw.split(",").map((b) => b.trim()).filter(Boolean);
+	for (const broker of list) {
+		if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
+			throw new ConfigError(`KAFKA_BROKERS="${raw}" is invalid: "${broker}" is not host:port`);
+		}
+	}
+	if (list.length === 0) throw new ConfigError(`KAFKA_BROKERS="${raw}" is invalid: no broker named`);
+	return list;
+}
+
+function services(env: Env): ServiceName[] {
+	const raw = env.SERVICES?.trim();
+	if (!raw) return [...ALL_SERVICES];
+	const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+	for (const name of list) {
+		if (!(ALL_SERVICES as readonly string[]).includes(name)) {
+			throw new ConfigError(`SERVICES="${raw}" is invalid: unknown service "${name}" (known: ${ALL_SERVICES.join(", ")})`);
+		}
+	}
+	return [...new Set(list)] as ServiceName[];
+}
+
+function topic(env: Env, name: string, fallback: string): string {
+	const value = text(env, name, fallback);
+	if (!/^[A-Za-z0-9._-]{1,200}$/.test(value)) {
+		throw new ConfigError(`${name}="${value}" is invalid: a Kafka topic name uses letters, digits, ".", "_" and "-"`);
+	}
+	return value;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function loadConfig(env: Env = process.env): Config {
+	return {
+		namespace: text(env, "NAMESPACE", "orders"),
+		databaseUrl: url(env, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]),
+		redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
+		kafkaBrokers: brokers(env),
+		port: integer(env, "PORT", 3000, 1, 65535),
+		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
+		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",
+		tracing: oneOf(env, "TRACING", "off", ["off", "console", "zipkin", "jaeger"] as const),
+		tracingEndpoint: env.TRACING_ENDPOINT?.trim() || undefined,
+		services: services(env),
+		nodeId: env.NODE_ID?.trim() || undefined,
+		logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace"] as const),
+		logFormat: oneOf(env, "LOG_FORMAT", "full", ["full", "json"] as const),
+		topics: {
+			order: topic(env, "ORDER_TOPIC", "order"),
+			reserve: topic(env, "RESERVE_TOPIC", "reserve"),
+			payment: topic(env, "PAYMENT_TOPIC", "payment"),
+		},
+		kafkaPartitions: integer(env, "KAFKA_PARTITIONS", 3, 1, 1000),
+		outOfOrderWindowMs: integer(env, "OUT_OF_ORDER_WINDOW_MS", 60_000, 0, 7 * DAY_MS),
+		outboxRetentionMs: integer(env, "OUTBOX_RETENTION_MS", DAY_MS, 0, 365 * DAY_MS),
+		appliedKeyRetentionMs: integer(env, "APPLIED_KEY_RETENTION_MS", 7 * DAY_MS, 0, 365 * DAY_MS),
+	};
+}
+
+/** The brokers to talk to: KAFKA_BROKERS, or the project's own local broker. */
+export const kafkaBrokers = (cfg: Config): string[] => cfg.kafkaBrokers ?? [LOCAL_KAFKA_BROKER];
+
+let cached: Config | undefined;
+
+/** The process-wide configuration (read on first use). */
+export function config(): Config {
+	cached ??= loadConfig();
+	return cached;
+}

@@ -1,0 +1,36 @@
+/**
+ * Brings up what the services stand on: PostgreSQL and Redis answer, Kafka runs
+ * (the project's own broker when KAFKA_BROKERS is unset), the database exists
+ * and is migrated, the topics exist. Used by `npm start` and the test set-up.
+ */
+import { kafkaBrokers, type Config } from "./config";
+import { ensureDatabase, migrateUp } from "./database";
+import { contractTopics, createKafka, ensureTopics } from "./kafka";
+import { startLocalKafka } from "./kafka-local";
+import { checkKafka, checkPostgres, checkRedis } from "./preflight";
+
+export interface Infrastructure {
+	brokers: string[];
+	migrationsApplied: string[];
+	/** Stops what this call started (the local Kafka broker, if it started one). */
+	stop(): Promise<void>;
+}
+
+export async function prepareInfrastructure(cfg: Config, extraTopics: string[] = []): Promise<Infrastructure> {
+	await Promise.all([checkPostgres(cfg.databaseUrl), checkRedis(cfg.redisUrl)]);
+	const local = cfg.kafkaBrokers ? null : await startLocalKafka();
+	const stop = async () => {
+		if (local?.owned) await local.stop();
+	};
+	try {
+		const brokers = kafkaBrokers(cfg);
+		await checkKafka(brokers);
+		await ensureDatabase(cfg.databaseUrl);
+		const migrationsApplied = await migrateUp(cfg.databaseUrl);
+		await ensureTopics(createKafka(brokers), [...contractTopics(cfg), ...extraTopics], cfg.kafkaPartitions);
+		return { brokers, migrationsApplied, stop };
+	} catch (err) {
+		await stop();
+		throw err;
+	}
+}

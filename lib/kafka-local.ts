@@ -1,0 +1,214 @@
+/**
+ * The project's own single-node Apache Kafka broker (KRaft), run from the jars
+ * that kafka/pom.xml pins. Used when KAFKA_BROKERS is unset: by `npm start`,
+ * by the test set-up and by `npm run kafka`.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join, resolve } from "node:path";
+
+import { LOCAL_KAFKA_BROKER } from "./config";
+
+const root = resolve(__dirname, "..");
+const pom = join(root, "kafka", "pom.xml");
+const jarsHome = join(root, ".kafka");
+
+/** Where a broker listens and keeps its data; tests run private brokers on other ports. */
+export interface BrokerSite {
+	broker: string;
+	controller: string;
+	home: string;
+}
+
+export const DEFAULT_SITE: BrokerSite = { broker: LOCAL_KAFKA_BROKER, controller: "127.0.0.1:9093", home: jarsHome };
+
+const dataDir = (site: BrokerSite) => join(site.home, "data");
+const pidFile = (site: BrokerSite) => join(site.home, "broker.pid");
+export const brokerLog = (site: BrokerSite = DEFAULT_SITE): string => join(site.home, "broker.log");
+
+export interface LocalKafka {
+	brokers: string[];
+	/** True when this process started the broker and so must stop it. */
+	owned: boolean;
+	stop(): Promise<void>;
+}
+
+function libDir(): string {
+	const pomHash = createHash("sha256").update(readFileSync(pom)).digest("hex").slice(0, 12);
+	return join(jarsHome, `lib-${pomHash}`);
+}
+
+/** Fetches the pinned broker jars with Maven once; later runs reuse them. */
+export function ensureKafkaJars(): string {
+	const dir = libDir();
+	if (existsSync(join(dir, ".complete"))) return dir;
+	rmSync(dir, { recursive: true, force: true });
+	const mvn = spawnSync(
+		"mvn",
+		["-q", "-B", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${dir}`, "-DincludeScope=runtime"],
+		{ stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+	);
+	if (mvn.error || mvn.status !== 0) {
+		const why = mvn.error ? mvn.error.message : (mvn.stdout + mvn.stderr).trim().split("\n").slice(-3).join(" ");
+		throw new Error(`could not fetch the Kafka broker jars with Maven (is mvn installed?): ${why}`);
+	}
+	writeFileSync(join(dir, ".complete"), new Date().toISOString());
+	return dir;
+}
+
+function serverProperties(site: BrokerSite): string {
+	return [
+		"process.roles=broker,controller",
+		"node.id=1",
+		`controller.quorum.bootstrap.servers=${site.controller}`,
+		`listeners=PLAINTEXT://${site.broker},CONTROLLER://${site.controller}`,
+		`advertised.listeners=PLAINTEXT://${site.broker},CONTROLLER://${site.controller}`,
+		"controller.listener.names=CONTROLLER",
+		"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+		"inter.broker.listener.name=PLAINTEXT",
+		`log.dirs=${dataDir(site)}`,
+		"num.partitions=3",
+		// A single node: every internal topic has one replica, or groups never find a coordinator.
+		"offsets.topic.replication.factor=1",
+		"transaction.state.log.replication.factor=1",
+		"transaction.state.log.min.isr=1",
+		"share.coordinator.state.topic.replication.factor=1",
+		"share.coordinator.state.topic.min.isr=1",
+		"group.initial.rebalance.delay.ms=0",
+		// Topics are created by the project (lib/kafka-topics.ts) with the configured partition count.
+		"auto.create.topics.enable=false",
+		"",
+	].join("\n");
+}
+
+function java(lib: string, site: BrokerSite, mainClass: string, args: string[]): string[] {
+	return [
+		"-Xms128m",
+		"-Xmx512m",
+		"-XX:+UseG1GC",
+		`-Dlog4j2.configurationFile=${join(root, "kafka", "log4j2.properties")}`,
+		`-Dkafka.logs.dir=${site.home}`,
+		"-cp",
+		`${lib}/*`,
+		mainClass,
+		...args,
+	];
+}
+
+function formatStorage(lib: string, site: BrokerSite, propsFile: string): void {
+	if (existsSync(join(dataDir(site), "meta.properties"))) return;
+	mkdirSync(dataDir(site), { recursive: true });
+	const clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+	const format = spawnSync("java", java(lib, site, "kafka.tools.StorageTool", ["format", "--standalone", "-t", clusterId, "-c", propsFile]), {
+		encoding: "utf8",
+	});
+	if (format.status !== 0) throw new Error(`could not format Kafka storage in ${dataDir(site)}: ${format.stderr.trim()}`);
+}
+
+function aliveProcess(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function runningPid(site: BrokerSite): number | null {
+	if (!existsSync(pidFile(site))) return null;
+	const pid = Number(readFileSync(pidFile(site), "utf8"));
+	return Number.isInteger(pid) && aliveProcess(pid) ? pid : null;
+}
+
+export function portAnswers(hostPort: string, timeoutMs = 1000): Promise<boolean> {
+	const [host, port] = [hostPort.slice(0, hostPort.lastIndexOf(":")), Number(hostPort.slice(hostPort.lastIndexOf(":") + 1))];
+	return new Promise((done) => {
+		const socket = connect({ host, port });
+		const finish = (ok: boolean) => {
+			socket.destroy();
+			done(ok);
+		};
+		socket.setTimeout(timeoutMs, () => finish(false));
+		socket.once("connect", () => finish(true));
+		socket.once("error", () => finish(false));
+	});
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (await check()) return;
+		await new Promise((r) => setTimeout(r, 250));
+	}
+	throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+}
+
+async function stopPid(pid: number): Promise<void> {
+	if (!aliveProcess(pid)) return;
+	process.kill(pid, "SIGTERM");
+	try {
+		await waitUntil(async () => !aliveProcess(pid), 30_000, "Kafka shutdown");
+	} catch {
+		process.kill(pid, "SIGKILL");
+	}
+}
+
+/**
+ * Starts the local broker, or adopts the one a previous `npm run kafka` left
+ * running. Resolves once the broker accepts connections.
+ */
+export async function startLocalKafka(site: BrokerSite = DEFAULT_SITE): Promise<LocalKafka> {
+	const brokers = [site.broker];
+	const existing = runningPid(site);
+	if (existing) {
+		await waitUntil(() => portAnswers(site.broker), 60_000, `the local Kafka broker (pid ${existing}) answering on ${site.broker}`);
+		return { brokers, owned: false, stop: async () => undefined };
+	}
+	if (await portAnswers(site.broker)) {
+		throw new Error(`${site.broker} is taken by a process this project did not start; to use that broker set KAFKA_BROKERS=${site.broker}`);
+	}
+	const lib = ensureKafkaJars();
+	mkdirSync(site.home, { recursive: true });
+	const propsFile = join(site.home, "server.properties");
+	writeFileSync(propsFile, serverProperties(site));
+	formatStorage(lib, site, propsFile);
+
+	const log = openSync(brokerLog(site), "a");
+	// Detached into its own process group: a Ctrl-C reaches it only through stop(), after the services drained.
+	const child = spawn("java", java(lib, site, "kafka.Kafka", [propsFile]), { detached: true, stdio: ["ignore", log, log] });
+	const pid = child.pid;
+	if (!pid) throw new Error("could not start java for the Kafka broker");
+	writeFileSync(pidFile(site), String(pid));
+	child.unref();
+	let exited = false;
+	child.once("exit", () => (exited = true));
+	await waitUntil(
+		async () => {
+			if (exited) throw new Error(`the Kafka broker exited during start-up; see ${brokerLog(site)}`);
+			return portAnswers(site.broker);
+		},
+		90_000,
+		`the Kafka broker answering on ${site.broker}`,
+	);
+	return {
+		brokers,
+		owned: true,
+		stop: async () => {
+			await stopPid(pid);
+			rmSync(pidFile(site), { force: true });
+		},
+	};
+}
+
+/** Stops a broker left running by `npm run kafka -- start`. */
+export async function stopLocalKafka(site: BrokerSite = DEFAULT_SITE): Promise<boolean> {
+	const pid = runningPid(site);
+	if (!pid) return false;
+	await stopPid(pid);
+	rmSync(pidFile(site), { force: true });
+	return true;
+}
+
+export const localKafkaPid = (site: BrokerSite = DEFAULT_SITE): number | null => runningPid(site);

@@ -1,0 +1,52 @@
+/**
+ * Broker options for every node, read from the environment (lib/config.ts).
+ * Also usable as `moleculer-runner --config moleculer.config.ts`.
+ */
+import type { BrokerOptions, Errors, TracerExporterOptions } from "moleculer";
+import { config, type Config } from "./lib/config";
+
+function tracingExporter(cfg: Config): TracerExporterOptions {
+	switch (cfg.tracing) {
+		case "zipkin":
+			return { type: "Zipkin", options: { baseURL: cfg.tracingEndpoint ?? "http://127.0.0.1:9411" } };
+		case "jaeger":
+			return { type: "Jaeger", options: { endpoint: cfg.tracingEndpoint ?? "http://127.0.0.1:14268/api/traces" } };
+		default:
+			return { type: "Console", options: { width: 100, colors: true } };
+	}
+}
+
+export function brokerOptions(cfg: Config = config()): BrokerOptions {
+	return {
+		namespace: cfg.namespace,
+		nodeID: cfg.nodeId,
+		transporter: cfg.redisUrl,
+		cacher: { type: "Redis", options: { redis: cfg.redisUrl, prefix: `${cfg.namespace}-cache`, ttl: 300 } },
+		serializer: "JSON",
+		logger: { type: "Console", options: { level: cfg.logLevel, formatter: cfg.logFormat, colors: cfg.logFormat === "full" } },
+		requestTimeout: 10_000,
+		// Retried only when the error says so (a node that left, a timeout): a create
+		// carries its Idempotency-Key, so a retry returns the same order.
+		retryPolicy: {
+			enabled: true,
+			retries: 3,
+			delay: 100,
+			maxDelay: 1_000,
+			factor: 2,
+			check: (err: Error) => Boolean((err as Errors.MoleculerRetryableError).retryable),
+		},
+		registry: { strategy: "RoundRobin", preferLocal: true },
+		// Let in-flight requests finish before a node stops.
+		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		validator: true,
+		metrics: {
+			enabled: cfg.metricsEnabled,
+			reporter: [{ type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } }],
+		},
+		tracing: { enabled: cfg.tracing !== "off", exporter: tracingExporter(cfg) },
+		// bin/start.ts handles SIGINT/SIGTERM: it stops the broker, then the local Kafka.
+		skipProcessEventRegistration: true,
+	};
+}
+
+export default brokerOptions();
