@@ -1,6 +1,5 @@
 /**
  * Broker options for every node, read from the environment (lib/config.ts).
- * Also usable as `moleculer-runner --config moleculer.config.ts`.
  */
 import type { BrokerOptions, Errors, TracerExporterOptions } from "moleculer";
 import { config, type Config } from "./lib/config";
@@ -48,5 +47,3 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 		skipProcessEventRegistration: true,
 	};
 }
-
-export default brokerOptions();

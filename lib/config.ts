@@ -39,6 +39,8 @@ export interface Config {
 	outOfOrderWindowMs: number;
 	outboxRetentionMs: number;
 	appliedKeyRetentionMs: number;
+	/** Connections each service's pool may open. */
+	dbPoolMax: number;
 }
 
 export class ConfigError extends Error {
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
 		outOfOrderWindowMs: integer(env, "OUT_OF_ORDER_WINDOW_MS", 60_000, 0, 7 * DAY_MS),
 		outboxRetentionMs: integer(env, "OUTBOX_RETENTION_MS", DAY_MS, 0, 365 * DAY_MS),
 		appliedKeyRetentionMs: integer(env, "APPLIED_KEY_RETENTION_MS", 7 * DAY_MS, 0, 365 * DAY_MS),
+		dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 200),
 	};
 }
 
