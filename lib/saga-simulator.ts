@@ -1,0 +1,102 @@
+/**
+ * Plays the inventory and payment services of the saga against a real broker:
+ * reads each `order` CREATED event and answers on `reserve`, then `payment`,
+ * with configurable failure rates and delays. Used by `npm run simulate`, the
+ * end-to-end tests and the benchmarks.
+ */
+import { randomUUID } from "node:crypto";
+import type { Consumer, Kafka, Producer } from "kafkajs";
+import { encodeSagaMessage, parseSagaMessage } from "../domain/saga-message";
+
+export interface SimulatorOptions {
+	kafka: Kafka;
+	topics: { order: string; reserve: string; payment: string };
+	groupId?: string;
+	/** Share of orders whose reserve fails (0..1). */
+	reserveFailRate?: number;
+	/** Share of reserved orders whose payment fails before it is created (0..1). */
+	paymentRejectRate?: number;
+	/** Share of created payments that then fail instead of completing (0..1). */
+	paymentFailRate?: number;
+	/** Pause before each answer, in milliseconds. */
+	delayMs?: number;
+	/** A source of numbers in [0, 1): tests pass a seeded one. */
+	random?: () => number;
+	/** Read `order` from the beginning rather than only new events. */
+	fromBeginning?: boolean;
+}
+
+export interface SimulatorStats {
+	orders: number;
+	sent: Record<string, number>;
+}
+
+export interface Simulator {
+	stats: SimulatorStats;
+	stop(): Promise<void>;
+}
+
+type Answer = { topic: string; status: string };
+
+/** The messages one order gets, in the order the real services would send them. */
+export function planAnswers(opts: Required<Pick<SimulatorOptions, "reserveFailRate" | "paymentRejectRate" | "paymentFailRate">>, random: () => number, topics: SimulatorOptions["topics"]): Answer[] {
+	if (random() < opts.reserveFailRate) return [{ topic: topics.reserve, status: "FAILED" }];
+	const reserved = { topic: topics.reserve, status: "CREATED" };
+	if (random() < opts.paymentRejectRate) return [reserved, { topic: topics.payment, status: "FAILED" }];
+	const paid = random() < opts.paymentFailRate ? "FAILED" : "COMPLETED";
+	return [reserved, { topic: topics.payment, status: "CREATED" }, { topic: topics.payment, status: paid }];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+	const rates = {
+		reserveFailRate: options.reserveFailRate ?? 0.1,
+		paymentRejectRate: options.paymentRejectRate ?? 0.05,
+		paymentFailRate: options.paymentFailRate ?? 0.1,
+	};
+	const random = options.random ?? Math.random;
+	const delayMs = options.delayMs ?? 0;
+	const stats: SimulatorStats = { orders: 0, sent: {} };
+	const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
+	const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId ?? "saga-simulator" });
+	await producer.connect();
+	await consumer.connect();
+	await consumer.subscribe({ topic: options.topics.order, fromBeginning: options.fromBeginning ?? false });
+
+	const answer = async (orderId: number, plan: Answer[]) => {
+		for (const step of plan) {
+			if (delayMs > 0) await sleep(delayMs);
+			const value = encodeSagaMessage({ idempotent_key: randomUUID(), order_id: orderId, status: step.status });
+			await producer.send({ topic: step.topic, acks: -1, messages: [{ key: String(orderId), value }] });
+			const name = `${step.topic}:${step.status}`;
+			stats.sent[name] = (stats.sent[name] ?? 0) + 1;
+		}
+	};
+
+	await consumer.run({
+		eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+			const chains: Promise<void>[] = [];
+			for (const message of batch.messages) {
+				const parsed = parseSagaMessage(message.value, ["CREATED"]);
+				if (parsed.ok) {
+					stats.orders += 1;
+					chains.push(answer(parsed.message.order_id, planAnswers(rates, random, options.topics)));
+				}
+			}
+			// Orders are answered concurrently; each order's own messages stay in sequence.
+			await Promise.all(chains);
+			const last = batch.messages[batch.messages.length - 1];
+			if (last) resolveOffset(last.offset);
+			await heartbeat();
+		},
+	});
+
+	return {
+		stats,
+		stop: async () => {
+			await consumer.disconnect();
+			await producer.disconnect();
+		},
+	};
+}
