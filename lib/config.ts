@@ -3,6 +3,8 @@
  * Defaults run on a local machine; a bad value throws a ConfigError whose
  * message is the one line start-up prints before it exits.
  */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 
 export const ALL_SERVICES = [
 	"api-gateway",
@@ -14,8 +16,8 @@ export const ALL_SERVICES = [
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
-/** The broker the project runs itself when KAFKA_BROKERS is unset (lib/kafka-local.ts). */
-export const LOCAL_KAFKA_BROKER = "127.0.0.1:9092";
+/** The project's own broker keeps its data here unless KAFKA_HOME_DIR says otherwise. */
+const DEFAULT_KAFKA_HOME = resolve(__dirname, "..", ".kafka");
 
 export interface Config {
 	/** Moleculer namespace: nodes join the cluster of the same namespace on the same Redis. */
@@ -24,6 +26,9 @@ export interface Config {
 	redisUrl: string;
 	/** Brokers from KAFKA_BROKERS; null means "start the project's own broker". */
 	kafkaBrokers: string[] | null;
+	/** The project's own broker (KAFKA_BROKERS unset): its port (controller on port + 1) and data home. */
+	kafkaLocalPort: number;
+	kafkaHomeDir: string;
 	port: number;
 	metricsPort: number;
 	metricsEnabled: boolean;
@@ -41,6 +46,14 @@ export interface Config {
 	appliedKeyRetentionMs: number;
 	/** Connections each service's pool may open. */
 	dbPoolMax: number;
+	/** Outbox rows one relay claims and publishes per transaction. */
+	outboxBatchSize: number;
+	/** Fallback poll of the relay; LISTEN/NOTIFY wakes it at once otherwise. */
+	outboxPollMs: number;
+	/** How often the relay deletes sent rows older than outboxRetentionMs. */
+	outboxCleanupMs: number;
+	/** Upper bound of the relay's exponential backoff while Kafka or PostgreSQL is down. */
+	outboxMaxBackoffMs: number;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +132,15 @@ function topic(env: Env, name: string, fallback: string): string {
 	return value;
 }
 
+/** A directory (created on use); a relative path counts from the working directory. */
+function directory(env: Env, name: string, fallback: string): string {
+	const value = resolve(text(env, name, fallback));
+	if (existsSync(value) && !statSync(value).isDirectory()) {
+		throw new ConfigError(`${name}="${env[name]}" is invalid: ${value} exists and is not a directory`);
+	}
+	return value;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -127,6 +149,8 @@ export function loadConfig(env: Env = process.env): Config {
 		databaseUrl: url(env, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]),
 		redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
 		kafkaBrokers: brokers(env),
+		kafkaLocalPort: integer(env, "KAFKA_LOCAL_PORT", 9092, 1, 65534),
+		kafkaHomeDir: directory(env, "KAFKA_HOME_DIR", DEFAULT_KAFKA_HOME),
 		port: integer(env, "PORT", 3000, 1, 65535),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
 		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",
@@ -146,11 +170,18 @@ export function loadConfig(env: Env = process.env): Config {
 		outboxRetentionMs: integer(env, "OUTBOX_RETENTION_MS", DAY_MS, 0, 365 * DAY_MS),
 		appliedKeyRetentionMs: integer(env, "APPLIED_KEY_RETENTION_MS", 7 * DAY_MS, 0, 365 * DAY_MS),
 		dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 200),
+		outboxBatchSize: integer(env, "OUTBOX_BATCH_SIZE", 1000, 1, 10_000),
+		outboxPollMs: integer(env, "OUTBOX_POLL_MS", 5_000, 10, DAY_MS),
+		outboxCleanupMs: integer(env, "OUTBOX_CLEANUP_MS", 60_000, 10, DAY_MS),
+		outboxMaxBackoffMs: integer(env, "OUTBOX_MAX_BACKOFF_MS", 5_000, 10, 600_000),
 	};
 }
 
+/** The project's own broker's address (127.0.0.1:9092 unless KAFKA_LOCAL_PORT says otherwise). */
+export const localKafkaBroker = (cfg: Pick<Config, "kafkaLocalPort">): string => `127.0.0.1:${cfg.kafkaLocalPort}`;
+
 /** The brokers to talk to: KAFKA_BROKERS, or the project's own local broker. */
-export const kafkaBrokers = (cfg: Config): string[] => cfg.kafkaBrokers ?? [LOCAL_KAFKA_BROKER];
+export const kafkaBrokers = (cfg: Config): string[] => cfg.kafkaBrokers ?? [localKafkaBroker(cfg)];
 
 let cached: Config | undefined;
 
