@@ -22,7 +22,12 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 		transporter: cfg.redisUrl,
 		cacher: { type: "Redis", options: { redis: cfg.redisUrl, prefix: `${cfg.namespace}-cache`, ttl: 300 } },
 		serializer: "JSON",
-		logger: { type: "Console", options: { level: cfg.logLevel, formatter: cfg.logFormat, colors: cfg.logFormat === "full" } },
+		// "jsonext" lifts a leading object argument into the JSON line, so
+		// `logger.info({ order_id, idempotent_key }, "applied")` gives searchable fields.
+		logger: {
+			type: "Console",
+			options: { level: cfg.logLevel, formatter: cfg.logFormat === "json" ? "jsonext" : "full", colors: cfg.logFormat === "full" },
+		},
 		requestTimeout: 10_000,
 		// Retried only when the error says so (a node that left, a timeout): a create
 		// carries its Idempotency-Key, so a retry returns the same order.
