@@ -1,0 +1,233 @@
+/**
+ * The outbox relay loop: claim a batch of outbox rows, publish it to Kafka in
+ * one send with acks from all in-sync replicas, mark it sent, commit: all in
+ * one transaction, so a row is marked sent only after the broker acknowledged
+ * it (at least once; a crash between send and commit re-sends, consumers dedupe
+ * by idempotent_key). Woken by LISTEN/NOTIFY, with a slow fallback poll; loops
+ * without sleeping while batches come back non-empty; backs off while Kafka or
+ * PostgreSQL is down, logging once per outage; deletes sent rows after their
+ * retention.
+ */
+import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
+import { Pool } from "pg";
+import { encodeSagaMessage, type SagaMessage } from "../domain/saga-message";
+import { kafkaBrokers, type Config } from "./config";
+import { createKafka } from "./kafka";
+import { claimBatch, deleteSentBefore, markSent, type OutboxRow } from "./outbox-store";
+import { PgListener } from "./pg-listener";
+
+export const OUTBOX_CHANNEL = "outbox";
+const FIRST_BACKOFF_MS = 200;
+
+export interface RelayLogger {
+	info(...args: unknown[]): void;
+	warn(...args: unknown[]): void;
+	debug(...args: unknown[]): void;
+}
+
+export interface OutboxRelayOptions {
+	databaseUrl: string;
+	kafka: Kafka;
+	batchSize: number;
+	pollMs: number;
+	maxBackoffMs: number;
+	retentionMs: number;
+	cleanupMs: number;
+	logger: RelayLogger;
+}
+
+/** The contract's value, fields in the contract's order (jsonb keeps its own key order). */
+export function messageValue(payload: unknown): string {
+	const p = payload as Partial<SagaMessage> | null;
+	if (p && typeof p === "object" && "idempotent_key" in p && "order_id" in p && "status" in p) {
+		return encodeSagaMessage(p as SagaMessage);
+	}
+	return JSON.stringify(payload);
+}
+
+/** One entry per topic, rows in claim (creation) order, keyed by the row's key. */
+function topicMessages(rows: OutboxRow[]): TopicMessages[] {
+	const byTopic = new Map<string, Message[]>();
+	for (const row of rows) {
+		let messages = byTopic.get(row.topic);
+		if (!messages) byTopic.set(row.topic, (messages = []));
+		messages.push({ key: row.message_key, value: messageValue(row.payload) });
+	}
+	return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+export class OutboxRelay {
+	private readonly pool: Pool;
+	private readonly listener: PgListener;
+	private producer: Producer | null = null;
+	private loopDone: Promise<void> | null = null;
+	private stopping = false;
+	private wakeRequested = false;
+	private wakeSleeper: (() => void) | null = null;
+	private outage: string | null = null;
+	private cleanupTimer: NodeJS.Timeout | null = null;
+	private cleanupRunning: Promise<void> | null = null;
+
+	constructor(private readonly options: OutboxRelayOptions) {
+		// The claim transaction and the periodic cleanup: two connections are all it needs.
+		this.pool = new Pool({ connectionString: options.databaseUrl, max: 2, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+		this.pool.on("error", () => undefined); // an idle client lost with the server: the next query reports it
+		const { logger } = options;
+		this.listener = new PgListener({
+			connectionString: options.databaseUrl,
+			channel: OUTBOX_CHANNEL,
+			onNotify: () => this.wake(),
+			onDown: (err) => logger.warn(`outbox relay: LISTEN connection lost (${err.message}); reconnecting, polling every ${options.pollMs} ms meanwhile`),
+			onUp: () => logger.info("outbox relay: LISTEN connection back"),
+			maxBackoffMs: options.maxBackoffMs,
+		});
+	}
+
+	async start(): Promise<void> {
+		await this.listener.start();
+		this.loopDone = this.loop();
+		this.cleanupTimer = setInterval(() => this.cleanup(), this.options.cleanupMs);
+		this.cleanup();
+	}
+
+	/** Lets the in-flight batch finish, then closes the LISTEN connection, the producer and the pool. */
+	async stop(): Promise<void> {
+		this.stopping = true;
+		if (this.cleanupTimer) clearInterval(this.cleanupTimer);
+		this.wakeSleeper?.();
+		await this.loopDone;
+		await this.cleanupRunning;
+		await this.listener.stop();
+		await this.dropProducer();
+		await this.pool.end().catch(() => undefined);
+	}
+
+	/** Something was committed to the outbox: publish it now rather than at the next poll. */
+	wake(): void {
+		this.wakeRequested = true;
+		this.wakeSleeper?.();
+	}
+
+	private async loop(): Promise<void> {
+		let backoffMs = 0;
+		while (!this.stopping) {
+			this.wakeRequested = false;
+			let published: number;
+			try {
+				published = await this.publishBatch();
+			} catch (err) {
+				this.reportOutage(err as Error);
+				backoffMs = Math.min(backoffMs ? backoffMs * 2 : FIRST_BACKOFF_MS, this.options.maxBackoffMs);
+				await this.sleep(backoffMs, false);
+				continue;
+			}
+			backoffMs = 0;
+			this.reportRecovered();
+			// Rows published: there may be more (a full table, or successors of this batch's keys).
+			if (published > 0 || this.wakeRequested) continue;
+			await this.sleep(this.options.pollMs, true);
+		}
+	}
+
+	/** One transaction: claim, send (acks from all in-sync replicas), mark sent, commit. */
+	private async publishBatch(): Promise<number> {
+		// Connect first: with Kafka down we fail here without holding any row locks.
+		const producer = await this.connectedProducer();
+		const client = await this.pool.connect();
+		let broken: Error | undefined;
+		try {
+			await client.query("BEGIN");
+			const rows = await claimBatch(client, this.options.batchSize);
+			if (rows.length > 0) {
+				try {
+					await producer.sendBatch({ acks: -1, topicMessages: topicMessages(rows) });
+				} catch (err) {
+					await this.dropProducer(); // a fresh producer after an outage re-reads the metadata
+					throw err;
+				}
+				await markSent(client, rows.map((row) => row.id));
+			}
+			await client.query("COMMIT");
+			return rows.length;
+		} catch (err) {
+			broken = err as Error;
+			await client.query("ROLLBACK").catch(() => undefined);
+			throw err;
+		} finally {
+			// After a failure the connection may be dead: let the pool discard it.
+			client.release(broken);
+		}
+	}
+
+	private async connectedProducer(): Promise<Producer> {
+		if (this.producer) return this.producer;
+		const producer = this.options.kafka.producer({ allowAutoTopicCreation: false });
+		try {
+			await producer.connect();
+		} catch (err) {
+			await producer.disconnect().catch(() => undefined);
+			throw err;
+		}
+		this.producer = producer;
+		return producer;
+	}
+
+	private async dropProducer(): Promise<void> {
+		const producer = this.producer;
+		this.producer = null;
+		await producer?.disconnect().catch(() => undefined);
+	}
+
+	private reportOutage(err: Error): void {
+		if (this.outage) return;
+		this.outage = err.name.startsWith("KafkaJS") ? "Kafka" : "PostgreSQL";
+		this.options.logger.warn(
+			`outbox relay: cannot publish (${this.outage}: ${err.message}); events are kept, retrying with backoff up to ${this.options.maxBackoffMs} ms`,
+		);
+	}
+
+	private reportRecovered(): void {
+		if (!this.outage) return;
+		this.options.logger.info(`outbox relay: ${this.outage} is back, publishing again`);
+		this.outage = null;
+	}
+
+	/** Waits `ms`, or less when stopping (or when woken, if `wakeable`). */
+	private sleep(ms: number, wakeable: boolean): Promise<void> {
+		if (this.stopping || (wakeable && this.wakeRequested)) return Promise.resolve();
+		return new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				this.wakeSleeper = null;
+				resolve();
+			};
+			const timer = setTimeout(done, ms);
+			this.wakeSleeper = wakeable ? done : () => this.stopping && done();
+		});
+	}
+
+	private cleanup(): void {
+		if (this.cleanupRunning || this.stopping) return;
+		this.cleanupRunning = deleteSentBefore(this.pool, this.options.retentionMs)
+			.then((deleted) => {
+				if (deleted > 0) this.options.logger.debug(`outbox relay: deleted ${deleted} sent rows past retention`);
+			})
+			.catch((err: Error) => this.options.logger.debug(`outbox relay: cleanup failed: ${err.message}`))
+			.finally(() => (this.cleanupRunning = null));
+	}
+}
+
+/** A relay wired from the configuration. */
+export function createOutboxRelay(cfg: Config, logger: RelayLogger): OutboxRelay {
+	return new OutboxRelay({
+		databaseUrl: cfg.databaseUrl,
+		// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
+		kafka: createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2),
+		batchSize: cfg.outboxBatchSize,
+		pollMs: cfg.outboxPollMs,
+		maxBackoffMs: cfg.outboxMaxBackoffMs,
+		retentionMs: cfg.outboxRetentionMs,
+		cleanupMs: cfg.outboxCleanupMs,
+		logger,
+	});
+}

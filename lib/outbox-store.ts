@@ -1,0 +1,68 @@
+/**
+ * The SQL of the transactional outbox relay: claim a batch, mark it sent, and
+ * delete sent rows after their retention. Plain `pg`, because a claim holds its
+ * row locks on one connection for the whole claim -> send -> mark -> commit.
+ */
+import type { Pool, PoolClient } from "pg";
+
+export interface OutboxRow {
+	id: string; // bigint: pg returns it as a string, which is all the relay needs
+	topic: string;
+	message_key: string;
+	payload: unknown;
+}
+
+/**
+ * Locks up to `limit` unsent rows nobody else holds, oldest first, and returns
+ * those that may be published now: a row whose key has an earlier unsent row
+ * outside this claim (held by another relay, or left out by the limit) waits,
+ * so the events of one key reach Kafka in creation order even with several
+ * relays. Rows held but not returned stay locked until this transaction ends,
+ * which keeps other relays off them too.
+ */
+const CLAIM_SQL = `
+	WITH claimed AS (
+		SELECT id, topic, message_key, payload
+		FROM outbox
+		WHERE sent_at IS NULL
+		ORDER BY id
+		LIMIT $1
+		FOR UPDATE SKIP LOCKED
+	)
+	SELECT c.id, c.topic, c.message_key, c.payload
+	FROM claimed c
+	WHERE NOT EXISTS (
+		SELECT 1 FROM outbox e
+		WHERE e.message_key = c.message_key AND e.id < c.id AND e.sent_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM claimed k WHERE k.id = e.id)
+	)
+	ORDER BY c.id`;
+
+export async function claimBatch(client: PoolClient, limit: number): Promise<OutboxRow[]> {
+	return (await client.query<OutboxRow>(CLAIM_SQL, [limit])).rows;
+}
+
+export async function markSent(client: PoolClient, ids: string[]): Promise<void> {
+	if (ids.length > 0) await client.query("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids]);
+}
+
+/**
+ * Deletes rows sent more than `retentionMs` ago, `chunk` rows per statement so
+ * no statement holds many locks or runs long; unsent rows are never touched.
+ * Returns the number of rows deleted.
+ */
+export async function deleteSentBefore(db: Pool | PoolClient, retentionMs: number, chunk = 5_000): Promise<number> {
+	let total = 0;
+	for (;;) {
+		const result = await db.query(
+			`DELETE FROM outbox WHERE id IN (
+				SELECT id FROM outbox
+				WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => $1::double precision / 1000)
+				LIMIT $2
+			)`,
+			[retentionMs, chunk],
+		);
+		total += result.rowCount ?? 0;
+		if ((result.rowCount ?? 0) < chunk) return total;
+	}
+}
