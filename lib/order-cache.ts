@@ -1,16 +1,79 @@
 /**
- * The cached reads of one order (orders.get and orders.states, cached by
- * `keys: ["order_id"]`) and their invalidation. Whoever commits a change to an
- * order calls `invalidateOrders` after the commit and before answering, so a
- * read that starts after the change never sees the old state.
+ * The cached reads of one order (orders.get and orders.states, key
+ * `<action>:<order_id>` in the broker's Redis cacher) and their invalidation.
+ * Whoever commits a change to an order calls `invalidateOrders` after the commit
+ * and before answering, so a read that starts after the change never sees the
+ * old state.
+ *
+ * A read that started BEFORE the change could otherwise put the old state back
+ * after the invalidation. So every invalidation also bumps a per-order
+ * generation, a read notes the generation before it loads from the database,
+ * and it stores its result only if the generation is still the one it noted
+ * (one atomic Lua step). A stale result is then never cached.
  */
 import type { ServiceBroker } from "moleculer";
 
 export const CACHED_ORDER_READS = ["orders.get", "orders.states"] as const;
+export type CachedOrderRead = (typeof CACHED_ORDER_READS)[number];
+
+/** Cached reads live for TTL_MS; a generation outlives any read that could have noted it. */
+const TTL_MS = 300_000;
+const GENERATION_TTL_MS = 600_000;
 
 export const orderCacheKeys = (orderId: number | string): string[] => CACHED_ORDER_READS.map((action) => `${action}:${orderId}`);
+const generationKey = (orderId: number | string): string => `orders.generation:${orderId}`;
+
+/** The part of ioredis the cache uses (the Redis cacher's own client). */
+interface RedisClient {
+	mget(...keys: string[]): Promise<(string | null)[]>;
+	eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+	multi(): { incr(key: string): unknown; pexpire(key: string, ms: number): unknown; del(...keys: string[]): unknown; exec(): Promise<unknown> };
+}
+
+function redisOf(broker: ServiceBroker): { client: RedisClient; prefix: string } | null {
+	const cacher = broker.cacher as unknown as { client?: RedisClient; prefix?: string } | undefined;
+	return cacher?.client && typeof cacher.client.eval === "function" ? { client: cacher.client, prefix: cacher.prefix ?? "" } : null;
+}
+
+// KEYS[1] data, KEYS[2] generation; ARGV[1] generation seen ("" = none), ARGV[2] value, ARGV[3] ttl ms.
+const STORE_IF_UNCHANGED = `
+if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
+	redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 0`;
+
+/**
+ * `load()` through the cache. A null result (unknown order) is not cached.
+ * Without a Redis cacher it just loads.
+ */
+export async function cachedOrderRead<T>(broker: ServiceBroker, action: CachedOrderRead, orderId: number, load: () => Promise<T | null>): Promise<T | null> {
+	const redis = redisOf(broker);
+	if (!redis) return load();
+	const dataKey = redis.prefix + `${action}:${orderId}`;
+	const genKey = redis.prefix + generationKey(orderId);
+	const [cached, generation] = await redis.client.mget(dataKey, genKey);
+	if (cached !== null) return JSON.parse(cached) as T;
+	const value = await load();
+	if (value !== null) {
+		await redis.client.eval(STORE_IF_UNCHANGED, 2, dataKey, genKey, generation ?? "", JSON.stringify(value), TTL_MS);
+	}
+	return value;
+}
 
 export async function invalidateOrders(broker: ServiceBroker, orderIds: Iterable<number | string>): Promise<void> {
-	const keys = [...new Set(orderIds)].flatMap(orderCacheKeys);
-	if (broker.cacher && keys.length > 0) await broker.cacher.del(keys);
+	const ids = [...new Set(orderIds)];
+	if (ids.length === 0) return;
+	const redis = redisOf(broker);
+	if (!redis) {
+		if (broker.cacher) await broker.cacher.del(ids.flatMap(orderCacheKeys));
+		return;
+	}
+	const tx = redis.client.multi();
+	for (const id of ids) {
+		const genKey = redis.prefix + generationKey(id);
+		tx.incr(genKey);
+		tx.pexpire(genKey, GENERATION_TTL_MS);
+		tx.del(...orderCacheKeys(id).map((key) => redis.prefix + key));
+	}
+	await tx.exec();
 }

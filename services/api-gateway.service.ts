@@ -1,7 +1,18 @@
-/** REST entry point (moleculer-web): only the routes of CONTRACT.md. */
-import type { ServiceSchema } from "moleculer";
+/**
+ * REST entry point (moleculer-web): exactly the routes of CONTRACT.md. Only
+ * aliases are reachable (mappingPolicy "restrict", no auto-aliases), so
+ * internal actions such as state.apply or $node.* cannot be called over HTTP.
+ * Every error leaves through lib/orders-http-errors.ts.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Errors, type Context, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../lib/config";
+import { checkHealth } from "../lib/health";
+import { BODY_LIMIT_BYTES, publicError } from "../lib/orders-http-errors";
+import type { OrdersMeta } from "./orders.service";
+
+type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };
 
 const ApiGatewayService: ServiceSchema = {
 	name: "api-gateway",
@@ -13,12 +24,51 @@ const ApiGatewayService: ServiceSchema = {
 			{
 				path: "/api",
 				mappingPolicy: "restrict",
-				aliases: { "GET /ping": "api-gateway.ping" },
+				autoAliases: false,
+				// Every request body is read as JSON (curl -d sends form content type by default).
+				bodyParsers: { json: { limit: BODY_LIMIT_BYTES, strict: true, type: () => true }, urlencoded: false },
+				aliases: {
+					"POST /orders": "orders.create",
+					"GET /orders": "orders.list",
+					"GET /orders/:order_id": "orders.get",
+					"GET /orders/:order_id/states": "orders.states",
+					"GET /ping": "api-gateway.ping",
+					"GET /health": "api-gateway.health",
+				},
+				onBeforeCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: IncomingMessage) {
+					const key = req.headers["idempotency-key"];
+					if (typeof key === "string") ctx.meta.idempotency_key = key;
+				},
+				onAfterCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: IncomingMessage, _res: ServerResponse, data: unknown) {
+					if (req.method === "POST") {
+						ctx.meta.$statusCode = 201;
+						ctx.meta.$location = `/api/orders/${(data as { order_id: number }).order_id}`;
+					}
+					return data;
+				},
 			},
 		],
+		/** Every error response: the contract's shape, nothing internal. */
+		onError(_req: IncomingMessage, res: ServerResponse, err: unknown) {
+			const body = publicError(err);
+			if (res.headersSent) return;
+			res.setHeader("Content-Type", "application/json; charset=utf-8");
+			res.writeHead(body.code);
+			res.end(JSON.stringify(body));
+		},
 	},
 	actions: {
 		ping: { handler: () => ({ pong: true }) },
+		health: {
+			async handler() {
+				const report = await checkHealth(config());
+				const down = Object.entries(report).filter(([, status]) => status === "down").map(([name]) => name);
+				if (down.length > 0) {
+					throw new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", report);
+				}
+				return { status: "ok", ...report };
+			},
+		},
 	},
 };
 

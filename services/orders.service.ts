@@ -1,5 +1,140 @@
-import type { ServiceSchema } from "moleculer";
+/**
+ * Orders: create (one transaction with its first state and outbox event), get,
+ * states and list. The SQL lives in lib/orders-repository.ts, the input rules
+ * in domain/order-input.ts.
+ */
+import { Errors, type Context, type LoggerInstance, type ServiceBroker, type ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import { decodeCursor, encodeCursor } from "../domain/order-cursor";
+import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
+import {
+	createOrderParams,
+	DEFAULT_LIMIT,
+	listOrdersParams,
+	orderIdParams,
+	toPositiveInt,
+	type CreateOrderInput,
+	type ListOrdersInput,
+} from "../domain/order-input";
+import { config } from "../lib/config";
+import { cachedOrderRead } from "../lib/order-cache";
+import { createOrder, findOrder, findStates, listOrders, type IdempotencyClaim } from "../lib/orders-repository";
+import { toServiceError } from "../lib/orders-db-errors";
+import { defineOrderModel } from "../lib/orders-model";
+import { DbMixin } from "../mixins/db.mixin";
 
-const Service: ServiceSchema = { name: "orders" };
+/** What the gateway passes along: the Idempotency-Key header, when sent. */
+export interface OrdersMeta {
+	idempotency_key?: string;
+}
 
-export default Service;
+const orderTopic = config().topics.order;
+
+function notFound(orderId: number): Errors.MoleculerClientError {
+	const err = new Errors.MoleculerClientError(`Order ${orderId} not found`, 404, "ORDER_NOT_FOUND", { order_id: orderId });
+	err.name = "NotFoundError";
+	return err;
+}
+
+const invalid = (field: string, type: string, message: string) =>
+	new Errors.ValidationError(message, "VALIDATION_ERROR", [{ field, type, message }]);
+
+function idempotencyClaim(key: string | undefined, input: CreateOrderInput): IdempotencyClaim | undefined {
+	if (key === undefined) return undefined;
+	if (!isValidIdempotencyKey(key)) {
+		throw invalid(IDEMPOTENCY_HEADER, "idempotencyKey", `The '${IDEMPOTENCY_HEADER}' header must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters.`);
+	}
+	return { key, requestHash: requestHash(input) };
+}
+
+const OrdersService: ServiceSchema = {
+	name: "orders",
+	mixins: [DbMixin(defineOrderModel)],
+
+	actions: {
+		create: {
+			params: createOrderParams,
+			async handler(this: OrdersThis, ctx: Context<CreateOrderInput, OrdersMeta>) {
+				const claim = idempotencyClaim(ctx.meta.idempotency_key, ctx.params);
+				const result = await this.db(() => createOrder(this.sequelize(), ctx.params, orderTopic, claim));
+				if (result.kind === "created") return result.order;
+				if (!result.sameRequest) {
+					const conflict = new Errors.MoleculerClientError(
+						`The '${IDEMPOTENCY_HEADER}' was already used with a different request`,
+						409,
+						"IDEMPOTENCY_KEY_REUSED",
+						{ field: IDEMPOTENCY_HEADER },
+					);
+					conflict.name = "ConflictError";
+					throw conflict;
+				}
+				return this.loadOrder(result.orderId);
+			},
+		},
+
+		get: {
+			params: orderIdParams,
+			async handler(this: OrdersThis, ctx: Context<{ order_id: number | string }>) {
+				const orderId = toPositiveInt(ctx.params.order_id) as number;
+				const order = await cachedOrderRead(this.broker, "orders.get", orderId, () => this.loadOrder(orderId, false));
+				if (!order) throw notFound(orderId);
+				return order;
+			},
+		},
+
+		states: {
+			params: orderIdParams,
+			async handler(this: OrdersThis, ctx: Context<{ order_id: number | string }>) {
+				const orderId = toPositiveInt(ctx.params.order_id) as number;
+				const states = await cachedOrderRead(this.broker, "orders.states", orderId, () => this.db(() => findStates(this.sequelize(), orderId)));
+				if (!states) throw notFound(orderId);
+				return { order_states: states };
+			},
+		},
+
+		list: {
+			params: listOrdersParams,
+			async handler(this: OrdersThis, ctx: Context<ListOrdersInput>) {
+				const { user_id, limit, cursor } = ctx.params;
+				const beforeOrderId = cursor === undefined ? undefined : decodeCursor(cursor);
+				if (beforeOrderId === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
+				const pageSize = limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(limit) as number);
+				const userId = user_id === undefined ? undefined : (toPositiveInt(user_id) as number);
+				const page = await this.db(() => listOrders(this.sequelize(), { userId, beforeOrderId, limit: pageSize }));
+				const last = page.orders.at(-1);
+				return { orders: page.orders, next_cursor: page.more && last ? encodeCursor(last.order_id) : null };
+			},
+		},
+	},
+
+	methods: {
+		sequelize(this: OrdersThis): Sequelize {
+			return this.adapter.db;
+		},
+		/** Runs a database step; its failure becomes a 503 or a sanitised 500. */
+		async db<T>(this: OrdersThis, step: () => Promise<T>): Promise<T> {
+			try {
+				return await step();
+			} catch (err) {
+				return toServiceError(err, (...args) => this.logger.error(...args));
+			}
+		},
+		/** The GET shape of an order; 404 when it does not exist (unless `required` is false). */
+		async loadOrder(this: OrdersThis, orderId: number, required = true) {
+			const order = await this.db(() => findOrder(this.sequelize(), orderId));
+			if (!order && required) throw notFound(orderId);
+			return order;
+		},
+	},
+};
+
+interface OrdersThis {
+	broker: ServiceBroker;
+	logger: LoggerInstance;
+	adapter: { db: Sequelize };
+	sequelize(): Sequelize;
+	db<T>(step: () => Promise<T>): Promise<T>;
+	loadOrder(orderId: number, required?: boolean): Promise<Awaited<ReturnType<typeof findOrder>>>;
+}
+
+export default OrdersService;

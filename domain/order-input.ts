@@ -1,0 +1,93 @@
+/**
+ * The input rules of CONTRACT.md as fastest-validator schemas (Moleculer's
+ * validator), so the orders service declares them as its `params`. A broken
+ * rule becomes a 422 whose data names the field and the rule.
+ */
+import type { ValidationRuleObject } from "fastest-validator";
+
+export const MAX_PRODUCTS = 100;
+export const MAX_DESCRIPTION = 1000;
+export const MAX_COUNT = 2_147_483_647; // order_products.count is an int32
+export const MAX_LIMIT = 500;
+export const DEFAULT_LIMIT = 50;
+
+/** fastest-validator's (legacy) custom check: errors to report, or true. */
+type RuleError = { type: string; field: string; message: string; actual: unknown };
+
+/** 64-bit ids, but only those JSON (and JavaScript) can carry exactly. */
+const positiveId = (): ValidationRuleObject => ({ type: "number", integer: true, positive: true, max: Number.MAX_SAFE_INTEGER });
+
+/**
+ * A positive integer given as a number or as the canonical decimal text of a
+ * URL (route or query): "0123", "1e3", "1.0" and " 1" are refused, so one id
+ * has exactly one spelling (and one cache key). `toPositiveInt` reads it.
+ */
+const positiveIdText = (max = Number.MAX_SAFE_INTEGER, optional = false): ValidationRuleObject => ({
+	type: "any",
+	optional,
+	custom: (value: unknown, _schema: unknown, path: string): true | RuleError[] =>
+		(optional && value === undefined) || toPositiveInt(value, max) !== null
+			? true
+			: [{ type: "positiveInteger", field: path, message: `The '${path}' field must be a positive integer of at most ${max}.`, actual: value }],
+});
+
+/** The number a positiveIdText field holds, or null when it breaks the rule. */
+export function toPositiveInt(value: unknown, max = Number.MAX_SAFE_INTEGER): number | null {
+	const number = typeof value === "string" && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : value;
+	return typeof number === "number" && Number.isInteger(number) && number >= 1 && number <= max ? number : null;
+}
+
+const product: ValidationRuleObject = {
+	type: "object",
+	strict: true,
+	props: {
+		product_id: positiveId(),
+		count: { type: "number", integer: true, positive: true, max: MAX_COUNT },
+	},
+};
+
+export const createOrderParams = {
+	$$strict: true,
+	user_id: positiveId(),
+	description: { type: "string", max: MAX_DESCRIPTION, optional: true },
+	order_products: {
+		type: "array",
+		min: 1,
+		max: MAX_PRODUCTS,
+		items: product,
+		custom: (value: unknown, _schema: unknown, path: string): true | RuleError[] => {
+			if (!Array.isArray(value)) return true;
+			const ids = value.map((item: { product_id?: unknown }) => item?.product_id);
+			const repeated = ids.find((id, i) => id !== undefined && ids.indexOf(id) !== i);
+			return repeated === undefined
+				? true
+				: [{ type: "productUnique", field: path, message: `The '${path}' field names product_id ${String(repeated)} more than once.`, actual: repeated }];
+		},
+	},
+} as const;
+
+export const orderIdParams = { $$strict: true, order_id: positiveIdText() } as const;
+
+export const listOrdersParams = {
+	$$strict: true,
+	user_id: positiveIdText(Number.MAX_SAFE_INTEGER, true),
+	limit: positiveIdText(MAX_LIMIT, true),
+	cursor: { type: "string", optional: true, max: 200 },
+} as const;
+
+export interface ProductInput {
+	product_id: number;
+	count: number;
+}
+
+export interface CreateOrderInput {
+	user_id: number;
+	description?: string;
+	order_products: ProductInput[];
+}
+
+export interface ListOrdersInput {
+	user_id?: number;
+	limit?: number;
+	cursor?: string;
+}

@@ -1,0 +1,134 @@
+/**
+ * SQL of the orders service. `createOrder` is the one write: order, products,
+ * ORDER_CREATED and the outbox event in one transaction. bigint columns come
+ * back from pg as strings; they leave here as JSON numbers (ids are checked
+ * to be safe integers on the way in).
+ */
+import { randomUUID } from "node:crypto";
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import type { CreateOrderInput } from "../domain/order-input";
+import type { OrderState } from "../domain/order-state";
+
+export interface OrderProduct {
+	product_id: number;
+	count: number;
+}
+
+export interface OrderSummary {
+	order_id: number;
+	user_id: number;
+	description: string;
+	state: OrderState;
+	created_at: string;
+}
+
+export interface Order extends OrderSummary {
+	order_products: OrderProduct[];
+}
+
+export interface OrderStateEntry {
+	state: OrderState;
+	time: string;
+}
+
+interface OrderRow {
+	order_id: string;
+	user_id: string;
+	description: string;
+	state: OrderState;
+	created_at: Date;
+	order_products?: OrderProduct[];
+}
+
+const summary = (row: OrderRow): OrderSummary => ({
+	order_id: Number(row.order_id),
+	user_id: Number(row.user_id),
+	description: row.description,
+	state: row.state,
+	created_at: row.created_at.toISOString(),
+});
+
+const ORDER_COLUMNS = "o.order_id, o.user_id, o.description, o.state, o.created_at";
+const PRODUCTS_OF_ORDER = `COALESCE((
+	SELECT json_agg(json_build_object('product_id', p.product_id, 'count', p.count) ORDER BY p.position)
+	FROM order_products p WHERE p.order_id = o.order_id), '[]'::json) AS order_products`;
+
+export async function findOrder(db: Sequelize, orderId: number, transaction?: Transaction): Promise<Order | null> {
+	const rows = await db.query<OrderRow>(`SELECT ${ORDER_COLUMNS}, ${PRODUCTS_OF_ORDER} FROM orders o WHERE o.order_id = $1`, {
+		bind: [orderId],
+		type: QueryTypes.SELECT,
+		transaction,
+	});
+	return rows[0] ? { ...summary(rows[0]), order_products: rows[0].order_products ?? [] } : null;
+}
+
+/** The history, oldest first; null for an unknown order (every order has ORDER_CREATED). */
+export async function findStates(db: Sequelize, orderId: number): Promise<OrderStateEntry[] | null> {
+	const rows = await db.query<{ state: OrderState; recorded_at: Date }>(
+		"SELECT state, recorded_at FROM order_states WHERE order_id = $1 ORDER BY recorded_at, id",
+		{ bind: [orderId], type: QueryTypes.SELECT },
+	);
+	return rows.length > 0 ? rows.map((r) => ({ state: r.state, time: r.recorded_at.toISOString() })) : null;
+}
+
+/** Newest first, below `beforeOrderId`; one extra row tells whether a next page exists. */
+export async function listOrders(db: Sequelize, q: { userId?: number; beforeOrderId?: number; limit: number }): Promise<{ orders: OrderSummary[]; more: boolean }> {
+	const where: string[] = [];
+	const bind: number[] = [];
+	if (q.userId !== undefined) where.push(`o.user_id = $${bind.push(q.userId)}`);
+	if (q.beforeOrderId !== undefined) where.push(`o.order_id < $${bind.push(q.beforeOrderId)}`);
+	const sql = `SELECT ${ORDER_COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+		ORDER BY o.order_id DESC LIMIT $${bind.push(q.limit + 1)}`;
+	const rows = await db.query<OrderRow>(sql, { bind, type: QueryTypes.SELECT });
+	return { orders: rows.slice(0, q.limit).map(summary), more: rows.length > q.limit };
+}
+
+export interface IdempotencyClaim {
+	key: string;
+	requestHash: string;
+}
+
+export type CreateResult =
+	| { kind: "created"; order: Order }
+	/** The key was used before: `sameRequest` tells whether for this very request. */
+	| { kind: "replayed"; orderId: number; sameRequest: boolean };
+
+/**
+ * Writes the order, its products, ORDER_CREATED and the outbox event in one
+ * transaction. With an Idempotency-Key, the insert of the order claims the key
+ * (UNIQUE): a concurrent request with the same key waits for this one to
+ * commit and then finds the key taken, so exactly one order is created.
+ */
+export async function createOrder(db: Sequelize, input: CreateOrderInput, orderTopic: string, claim?: IdempotencyClaim): Promise<CreateResult> {
+	const created = await db.transaction(async (transaction) => {
+		const inserted = await db.query<OrderRow>(
+			`INSERT INTO orders (user_id, description, idempotency_key, request_hash) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (idempotency_key) DO NOTHING
+			RETURNING order_id, user_id, description, state, created_at`,
+			{ bind: [input.user_id, input.description ?? "", claim?.key ?? null, claim?.requestHash ?? null], type: QueryTypes.SELECT, transaction },
+		);
+		const row = inserted[0];
+		if (!row) return null; // the key is taken: nothing written
+		const products = input.order_products;
+		await db.query(
+			`INSERT INTO order_products (order_id, product_id, count, position)
+			SELECT $1, p.product_id, p.count, p.position - 1
+			FROM unnest($2::bigint[], $3::integer[]) WITH ORDINALITY AS p(product_id, count, position)`,
+			{ bind: [row.order_id, products.map((p) => p.product_id), products.map((p) => p.count)], transaction },
+		);
+		await db.query("INSERT INTO order_states (order_id, state) VALUES ($1, 'ORDER_CREATED')", { bind: [row.order_id], transaction });
+		const event = { idempotent_key: randomUUID(), order_id: Number(row.order_id), status: "CREATED" };
+		await db.query("INSERT INTO outbox (topic, message_key, payload) VALUES ($1, $2, $3::jsonb)", {
+			bind: [orderTopic, String(row.order_id), JSON.stringify(event)],
+			transaction,
+		});
+		return { ...summary(row), order_products: products.map((p) => ({ product_id: p.product_id, count: p.count })) };
+	});
+	if (created) return { kind: "created", order: created };
+	// Reached only with a claim: the key belongs to an earlier, committed order.
+	const [earlier] = await db.query<{ order_id: string; request_hash: string }>(
+		"SELECT order_id, request_hash FROM orders WHERE idempotency_key = $1",
+		{ bind: [claim?.key], type: QueryTypes.SELECT },
+	);
+	return { kind: "replayed", orderId: Number(earlier.order_id), sameRequest: earlier.request_hash === claim?.requestHash };
+}
