@@ -1,0 +1,103 @@
+/**
+ * Two relays at once over 1,000 new events (100 orders, 10 events each): every
+ * event is published, and each order's events arrive on one partition in
+ * creation order, even while one order's first event is held by a slow relay.
+ */
+import { randomUUID } from "node:crypto";
+import type { ServiceBroker } from "moleculer";
+import type { PoolClient } from "pg";
+import { createKafka, ensureTopics } from "../../lib/kafka";
+import {
+	allArrived,
+	arrivedKeys,
+	insertEvents,
+	orderEvents,
+	privateDatabase,
+	readTopic,
+	unsentCount,
+	type PrivateDatabase,
+	type Received,
+} from "./outbox-helpers";
+import { startNode } from "../support/cluster";
+
+const topic = `t-${randomUUID()}-order`;
+const kafka = createKafka(["127.0.0.1:9092"]);
+let db: PrivateDatabase;
+const nodes: ServiceBroker[] = [];
+let slowRelay: PoolClient | undefined;
+
+beforeAll(async () => {
+	db = await privateDatabase();
+	await ensureTopics(kafka, [topic], 3);
+});
+
+afterAll(async () => {
+	await slowRelay?.query("ROLLBACK").catch(() => undefined);
+	slowRelay?.release();
+	await Promise.all(nodes.map((node) => node.stop()));
+	await db?.drop();
+});
+
+async function startRelays(): Promise<void> {
+	const env = {
+		DATABASE_URL: db.url,
+		KAFKA_BROKERS: "127.0.0.1:9092",
+		ORDER_TOPIC: topic,
+		// Batches smaller than the distance between two events of one order: the two
+		// relays hold different events of the same orders at the same time.
+		OUTBOX_BATCH_SIZE: "40",
+	};
+	for (const name of ["relay-a", "relay-b"]) {
+		nodes.push(await startNode(["outbox-relay"], { ...env, NODE_ID: `${name}-${randomUUID().slice(0, 8)}` }));
+	}
+}
+
+const idempotentKey = (m: Received) => (JSON.parse(m.value) as { idempotent_key: string }).idempotent_key;
+
+test("every event is published and each order's events keep their creation order", async () => {
+	const events = orderEvents(100, 10);
+	const [firstHalf, secondHalf] = [events.slice(0, 500), events.slice(500)];
+	await insertEvents(db.pool, topic, firstHalf);
+
+	// A slow relay: it has claimed the first event of one order and not sent it yet.
+	const held = firstHalf[0];
+	slowRelay = await db.pool.connect();
+	await slowRelay.query("BEGIN");
+	await slowRelay.query("SELECT id FROM outbox WHERE payload->>'idempotent_key' = $1 FOR UPDATE", [held.payload.idempotent_key]);
+
+	await startRelays();
+	await insertEvents(db.pool, topic, secondHalf);
+	const heldOrder = events.filter((e) => e.key === held.key);
+	const others = events.filter((e) => e.key !== held.key);
+
+	const beforeRelease = await readTopic(kafka, topic, allArrived(others), 45_000);
+	expect(allArrived(others)(beforeRelease)).toBe(true);
+	const arrived = arrivedKeys(beforeRelease);
+	expect(heldOrder.filter((e) => arrived.has(e.payload.idempotent_key))).toEqual([]);
+
+	await slowRelay.query("ROLLBACK"); // the slow relay gives up: its row is free again
+	slowRelay.release();
+	slowRelay = undefined;
+
+	const received = await readTopic(kafka, topic, allArrived(events), 45_000);
+	expect(allArrived(events)(received)).toBe(true);
+	expect(await unsentCount(db.pool, topic)).toBe(0);
+
+	const sequence = new Map(events.map((e, i) => [e.payload.idempotent_key, i]));
+	const byOrder = new Map<string, { partitions: Set<number>; firstArrivals: number[] }>();
+	for (const m of received) {
+		const index = sequence.get(idempotentKey(m));
+		if (index === undefined) continue;
+		const order = byOrder.get(m.key) ?? { partitions: new Set(), firstArrivals: [] };
+		byOrder.set(m.key, order);
+		order.partitions.add(m.partition);
+		// At least once: a duplicate may follow; consumers dedupe, so order means first arrivals.
+		if (!order.firstArrivals.includes(index)) order.firstArrivals.push(index);
+	}
+	expect(byOrder.size).toBe(100);
+	for (const [, order] of byOrder) {
+		expect(order.partitions.size).toBe(1);
+		expect(order.firstArrivals).toHaveLength(10);
+		expect(order.firstArrivals).toEqual([...order.firstArrivals].sort((a, b) => a - b));
+	}
+});
