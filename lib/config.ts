@@ -35,6 +35,8 @@ export interface Config {
 	logLevel: string;
 	logFormat: "full" | "json";
 	topics: { order: string; reserve: string; payment: string };
+	/** Consumer group of each consumed topic (one group per topic, never shared between topics). */
+	groups: { reserve: string; payment: string };
 	kafkaPartitions: number;
 	outOfOrderWindowMs: number;
 	outboxRetentionMs: number;
@@ -148,6 +150,10 @@ export function loadConfig(env: Env = process.env): Config {
 			order: topic(env, "ORDER_TOPIC", "order"),
 			reserve: topic(env, "RESERVE_TOPIC", "reserve"),
 			payment: topic(env, "PAYMENT_TOPIC", "payment"),
+		},
+		groups: {
+			reserve: topic(env, "RESERVE_GROUP", "orders-reserve"),
+			payment: topic(env, "PAYMENT_GROUP", "orders-payment"),
 		},
 		kafkaPartitions: integer(env, "KAFKA_PARTITIONS", 3, 1, 1000),
 		outOfOrderWindowMs: integer(env, "OUT_OF_ORDER_WINDOW_MS", 60_000, 0, 7 * DAY_MS),

@@ -1,5 +1,12 @@
+/** Turns `payment` messages into PAYMENT_CREATED / PAYMENT_FAILED / PAYMENT_COMPLETED. */
 import type { ServiceSchema } from "moleculer";
+import { paymentStates } from "../domain/saga-message";
+import { config } from "../lib/config";
+import { KafkaListener } from "../mixins/kafka-listener.mixin";
 
-const Service: ServiceSchema = { name: "payment-listener" };
+const PaymentListener: ServiceSchema = {
+	name: "payment-listener",
+	mixins: [KafkaListener({ topic: config().topics.payment, group: config().groups.payment, mapping: paymentStates })],
+};
 
-export default Service;
+export default PaymentListener;

@@ -1,5 +1,12 @@
+/** Turns `reserve` messages into RESERVE_CREATED / RESERVE_FAILED. */
 import type { ServiceSchema } from "moleculer";
+import { reserveStates } from "../domain/saga-message";
+import { config } from "../lib/config";
+import { KafkaListener } from "../mixins/kafka-listener.mixin";
 
-const Service: ServiceSchema = { name: "reserve-listener" };
+const ReserveListener: ServiceSchema = {
+	name: "reserve-listener",
+	mixins: [KafkaListener({ topic: config().topics.reserve, group: config().groups.reserve, mapping: reserveStates })],
+};
 
-export default Service;
+export default ReserveListener;

@@ -44,7 +44,7 @@ const source = (offset: number): MessageSource => ({
 describe("state service", () => {
 	let broker: ServiceBroker;
 	let pool: Pool;
-	const apply = (order_id: number, state: OrderState, idempotent_key = randomUUID(), extra: Partial<ApplyRequest> = {}) =>
+	const apply = (order_id: number, state: OrderState, idempotent_key: string = randomUUID(), extra: Partial<ApplyRequest> = {}) =>
 		broker.call<ApplyOutcome, ApplyRequest>("state.apply", { order_id, state, idempotent_key, ...extra });
 
 	beforeAll(async () => {

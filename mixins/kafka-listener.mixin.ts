@@ -1,0 +1,182 @@
+/**
+ * KafkaListener({ topic, group, mapping }): consumes one saga topic in its own
+ * consumer group and turns each message into at most one order state.
+ *
+ * Per fetched batch (per partition, in offset order): parse every message,
+ * `state.applyBatch` the valid ones in one call (one database transaction),
+ * dead-letter the malformed and rejected ones to `<topic>.dlq`, and only then
+ * resolve the offsets, which kafkajs commits at the end of the batch. A crash
+ * anywhere before that commit redelivers the batch, and the applied-key record
+ * turns the redelivery into duplicates. While applyBatch fails (PostgreSQL down,
+ * no state service) the partition waits and retries with backoff, heartbeating,
+ * and dead-letters nothing. A periodic sweep dead-letters parked messages of the
+ * topic whose predecessor never came (lib/parked-sweep.ts).
+ */
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+import type { LoggerInstance, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Sequelize } from "sequelize";
+import { parseSagaMessage, type StatusMapping } from "../domain/saga-message";
+import { config, kafkaBrokers } from "../lib/config";
+import { createSequelize } from "../lib/database";
+import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/dead-letter";
+import { createKafka } from "../lib/kafka";
+import { sweepParked } from "../lib/parked-sweep";
+import type { ApplyOutcome, ApplyRequest } from "../lib/state-store";
+
+export interface KafkaListenerOptions {
+	topic: string;
+	group: string;
+	mapping: StatusMapping;
+}
+
+/** Messages per applyBatch call: one transaction each. */
+const CHUNK = 1_000;
+/** Partitions of the topic this node works on at once (their batches lock orders in order_id order, so they never deadlock). */
+const PARTITIONS_CONCURRENTLY = 3;
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 5_000;
+/**
+ * Test-only fault hook: FAULT_INJECTION=kill-before-commit makes the process
+ * SIGKILL itself after a batch's effects are durable and before its offsets are
+ * resolved and committed, the one window a crash test cannot hit by timing.
+ */
+const killBeforeCommit = process.env.FAULT_INJECTION === "kill-before-commit";
+
+const STOPPED = Symbol("stopped");
+
+interface ListenerThis {
+	broker: ServiceBroker;
+	logger: LoggerInstance;
+	consumer: Consumer;
+	producer: Producer;
+	db: Sequelize;
+	sweeping: { stop: boolean; timer?: NodeJS.Timeout; running?: Promise<void> };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` until it succeeds, backing off and heartbeating between tries; STOPPED once the consumer stops. */
+async function untilDone<T>(self: ListenerThis, what: string, payload: EachBatchPayload, work: () => Promise<T>): Promise<T | typeof STOPPED> {
+	for (let delay = RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(delay * 2, RETRY_MAX_MS), attempt++) {
+		if (!payload.isRunning() || payload.isStale()) return STOPPED;
+		try {
+			return await work();
+		} catch (err) {
+			self.logger.warn(`${what} failed (attempt ${attempt}, partition ${payload.batch.partition} waits ${delay} ms): ${(err as Error).message}`);
+		}
+		for (let waited = 0; waited < delay && payload.isRunning(); waited += 500) {
+			await sleep(Math.min(500, delay - waited));
+			await payload.heartbeat();
+		}
+	}
+}
+
+const base64 = (value: Buffer | null): string | null => (value === null ? null : value.toString("base64"));
+
+function rejection(outcome: ApplyOutcome, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
+	if (outcome.result !== "rejected") return null;
+	const { order_id: id, state, idempotent_key: key } = request;
+	const error = {
+		unknown_order: `order ${id} does not exist`,
+		invalid_transition: `${state} may not follow the recorded states of order ${id}`,
+		idempotency_conflict: `idempotent_key ${key} of order ${id} was already used with another status`,
+	}[outcome.reason];
+	return { reason: outcome.reason, error };
+}
+
+export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): Partial<ServiceSchema> {
+	const cfg = config();
+
+	async function handleChunk(self: ListenerThis, payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
+		const { partition } = payload.batch;
+		const letters: DeadLetter[] = [];
+		const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
+			topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
+		});
+		const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
+		for (const message of messages) {
+			const parsed = parseSagaMessage(message.value, mapping.statuses);
+			if (!parsed.ok) {
+				letters.push(letter(message, { reason: "malformed", error: parsed.error }));
+				continue;
+			}
+			const { order_id, idempotent_key, status } = parsed.message;
+			requests.push({
+				message,
+				request: {
+					order_id, idempotent_key, state: mapping.toState(status),
+					source: { topic, partition, offset: message.offset, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) },
+				},
+			});
+		}
+		if (requests.length > 0) {
+			const answer = await untilDone(self, "state.applyBatch", payload, () =>
+				self.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages: requests.map((r) => r.request) }),
+			);
+			if (answer === STOPPED) return false;
+			answer.outcomes.forEach((outcome, i) => {
+				const why = rejection(outcome, requests[i].request);
+				if (why) letters.push(letter(requests[i].message, why));
+			});
+		}
+		// Dead letters in offset order, so the .dlq topic reads like the source.
+		letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
+		if ((await untilDone(self, "dead-letter produce", payload, () => sendDeadLetters(self.producer, topic, letters))) === STOPPED) return false;
+		if (killBeforeCommit) process.kill(process.pid, "SIGKILL");
+		payload.resolveOffset(messages[messages.length - 1].offset);
+		await payload.heartbeat();
+		return true;
+	}
+
+	function startSweeper(self: ListenerThis): void {
+		// Often enough that a message is dead-lettered soon after its window ends, at most every 5 s.
+		const every = Math.min(Math.max(cfg.outOfOrderWindowMs / 4, 250), 5_000);
+		const tick = () => {
+			self.sweeping.running = sweepParked(self.db, self.producer, topic, cfg.outOfOrderWindowMs)
+				.then((n) => void (n > 0 && self.logger.info(`dead-lettered ${n} parked message(s) of ${topic}`)))
+				.catch((err: Error) => self.logger.warn(`sweep of parked ${topic} messages failed (retried in ${every} ms): ${err.message}`))
+				.finally(() => {
+					if (!self.sweeping.stop) self.sweeping.timer = setTimeout(tick, every);
+				});
+		};
+		self.sweeping.timer = setTimeout(tick, every);
+	}
+
+	return {
+		dependencies: ["state"],
+		async started() {
+			const self = this as unknown as ListenerThis;
+			const kafka = createKafka(kafkaBrokers(cfg), `${cfg.namespace}-${group}`);
+			self.db = createSequelize(cfg.databaseUrl, 2);
+			self.producer = kafka.producer({ allowAutoTopicCreation: false });
+			self.consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+			self.sweeping = { stop: false };
+			await self.producer.connect();
+			await self.consumer.connect();
+			await self.consumer.subscribe({ topic, fromBeginning: true });
+			await self.consumer.run({
+				autoCommit: true, // commits only resolved offsets, after each batch
+				eachBatchAutoResolve: false,
+				partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
+				eachBatch: async (payload) => {
+					const all = payload.batch.messages;
+					for (let i = 0; i < all.length; i += CHUNK) {
+						if (!(await handleChunk(self, payload, all.slice(i, i + CHUNK)))) return;
+					}
+				},
+			});
+			startSweeper(self);
+			self.logger.info(`listening to ${topic} as group ${group}`);
+		},
+		async stopped() {
+			const self = this as unknown as ListenerThis;
+			self.sweeping.stop = true;
+			clearTimeout(self.sweeping.timer);
+			await self.sweeping.running;
+			// Waits for the batch in flight, commits its resolved offsets and leaves the group.
+			await self.consumer.disconnect();
+			await self.producer.disconnect();
+			await self.db.close();
+		},
+	};
+}
