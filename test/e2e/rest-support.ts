@@ -1,0 +1,81 @@
+/**
+ * Helpers of the REST tests: a gateway + orders node on a free port with this
+ * file's own order topic, HTTP calls as a client makes them, and direct SQL to
+ * count what a request left in the database.
+ */
+import { randomInt, randomUUID } from "node:crypto";
+import type { ServiceBroker } from "moleculer";
+import { Client } from "pg";
+import { loadConfig } from "../../lib/config";
+import { createKafka, ensureTopics } from "../../lib/kafka";
+import { freePort, startNode } from "../support/cluster";
+
+export const EXAMPLE_BODY = {
+	order_products: [
+		{ product_id: 3, count: 1 },
+		{ product_id: 4, count: 2 },
+	],
+	user_id: 1,
+	description: "Hello world",
+};
+
+/** A user id no other test uses. */
+export const randomUserId = (): number => randomInt(1_000_000_000, 2 ** 47);
+
+export interface RestNode {
+	broker: ServiceBroker;
+	base: string;
+	topic: string;
+	stop(): Promise<void>;
+}
+
+/** Starts api-gateway + orders. Sets ORDER_TOPIC (unique) and creates it, so relays of other tests can publish our events. */
+export async function startRestNode(env: Record<string, string> = {}): Promise<RestNode> {
+	const topic = `t-${randomUUID()}-order`;
+	process.env.ORDER_TOPIC = topic;
+	const cfg = loadConfig();
+	await ensureTopics(createKafka(cfg.kafkaBrokers ?? ["127.0.0.1:9092"], "rest-test"), [topic], 1);
+	const port = await freePort();
+	const broker = await startNode(["api-gateway", "orders"], { PORT: String(port), ...env });
+	return { broker, base: `http://127.0.0.1:${port}/api`, topic, stop: () => broker.stop() };
+}
+
+export interface HttpResult<T = Record<string, unknown>> {
+	status: number;
+	body: T;
+	headers: Headers;
+}
+
+export async function http<T = Record<string, unknown>>(url: string, init: RequestInit & { json?: unknown } = {}): Promise<HttpResult<T>> {
+	const { json, ...rest } = init;
+	const res = await fetch(url, {
+		...rest,
+		body: json === undefined ? rest.body : JSON.stringify(json),
+		headers: { "content-type": "application/json", ...(rest.headers as Record<string, string>) },
+	});
+	const text = await res.text();
+	return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+export const post = <T = Record<string, unknown>>(base: string, json: unknown, headers: Record<string, string> = {}) =>
+	http<T>(`${base}/orders`, { method: "POST", json, headers });
+
+/** A direct connection to the test database, for counting rows. */
+export async function sql(): Promise<Client> {
+	const client = new Client({ connectionString: loadConfig().databaseUrl });
+	await client.connect();
+	return client;
+}
+
+/** Rows of every table that a create writes, for the orders of one user (the outbox by this node's topic). */
+export async function rowsOf(db: Client, userId: number, topic: string): Promise<Record<string, number>> {
+	const { rows } = await db.query(
+		`SELECT
+			(SELECT count(*) FROM orders WHERE user_id = $1)::int AS orders,
+			(SELECT count(*) FROM order_products p JOIN orders o USING (order_id) WHERE o.user_id = $1)::int AS products,
+			(SELECT count(*) FROM order_states s JOIN orders o USING (order_id) WHERE o.user_id = $1)::int AS states,
+			(SELECT count(*) FROM outbox WHERE topic = $2)::int AS outbox`,
+		[userId, topic],
+	);
+	return rows[0] as Record<string, number>;
+}
