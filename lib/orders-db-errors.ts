@@ -18,7 +18,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 	return UNAVAILABLE_CODES.test(code) || UNAVAILABLE_MESSAGES.test(message);
 }
 
-export class DatabaseUnavailableError extends Errors.MoleculerRetryableError {
+/**
+ * Not retryable by the broker: a connection lost during COMMIT may still have
+ * committed, and a create without Idempotency-Key must not run twice.
+ */
+export class DatabaseUnavailableError extends Errors.MoleculerError {
 	constructor() {
 		super("The database is unavailable, try again later", 503, "DATABASE_UNAVAILABLE");
 		this.name = "ServiceUnavailableError";

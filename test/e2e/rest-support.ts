@@ -9,6 +9,7 @@ import { Client } from "pg";
 import { loadConfig } from "../../lib/config";
 import { createKafka, ensureTopics } from "../../lib/kafka";
 import { freePort, startNode } from "../support/cluster";
+import { TEST_DATABASE_URL } from "../support/test-env";
 
 export const EXAMPLE_BODY = {
 	order_products: [
@@ -60,9 +61,9 @@ export async function http<T = Record<string, unknown>>(url: string, init: Reque
 export const post = <T = Record<string, unknown>>(base: string, json: unknown, headers: Record<string, string> = {}) =>
 	http<T>(`${base}/orders`, { method: "POST", json, headers });
 
-/** A direct connection to the test database, for counting rows. */
+/** A direct connection to the test database (never the node's DATABASE_URL), for counting rows. */
 export async function sql(): Promise<Client> {
-	const client = new Client({ connectionString: loadConfig().databaseUrl });
+	const client = new Client({ connectionString: TEST_DATABASE_URL });
 	await client.connect();
 	return client;
 }

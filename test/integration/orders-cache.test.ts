@@ -1,0 +1,85 @@
+/**
+ * The Redis cache of orders.get / orders.states: a read after a committed
+ * change (and its invalidation) shows the change, and a read that loaded the
+ * old state before the change never puts it back into the cache.
+ */
+import { randomUUID } from "node:crypto";
+import type { ServiceBroker } from "moleculer";
+import type { Client } from "pg";
+import { cachedOrderRead, invalidateOrders } from "../../lib/order-cache";
+import { EXAMPLE_BODY, randomUserId, sql } from "../e2e/rest-support";
+import { startNode } from "../support/cluster";
+
+let broker: ServiceBroker;
+let db: Client;
+
+interface Cacher {
+	prefix: string;
+	client: { exists(key: string): Promise<number> };
+}
+const cached = (key: string): Promise<number> => {
+	const cacher = broker.cacher as unknown as Cacher;
+	return cacher.client.exists(cacher.prefix + key);
+};
+
+beforeAll(async () => {
+	db = await sql();
+	broker = await startNode(["orders"], { ORDER_TOPIC: `t-${randomUUID()}-order` });
+});
+
+afterAll(async () => {
+	await broker?.stop();
+	await db?.end();
+});
+
+async function newOrder(): Promise<number> {
+	const order = await broker.call<{ order_id: number }, object>("orders.create", { ...EXAMPLE_BODY, user_id: randomUserId() });
+	return order.order_id;
+}
+
+/** What the state service does: commit a state, then invalidate. */
+async function recordState(orderId: number, state: string): Promise<void> {
+	await db.query("BEGIN");
+	await db.query("INSERT INTO order_states (order_id, state) VALUES ($1, $2)", [orderId, state]);
+	await db.query("UPDATE orders SET state = $2, updated_at = now() WHERE order_id = $1", [orderId, state]);
+	await db.query("COMMIT");
+	await invalidateOrders(broker, [orderId]);
+}
+
+it("get and states are cached, and a change followed by invalidation is seen at once", async () => {
+	const id = await newOrder();
+	expect(await broker.call("orders.get", { order_id: id })).toMatchObject({ state: "ORDER_CREATED" });
+	expect(await broker.call("orders.states", { order_id: String(id) })).toEqual({ order_states: [expect.objectContaining({ state: "ORDER_CREATED" })] });
+	expect(await cached(`orders.get:${id}`)).toBe(1);
+	expect(await cached(`orders.states:${id}`)).toBe(1);
+
+	await recordState(id, "RESERVE_CREATED");
+	expect(await cached(`orders.get:${id}`)).toBe(0);
+	expect(await broker.call("orders.get", { order_id: id })).toMatchObject({ state: "RESERVE_CREATED" });
+	const { order_states } = await broker.call<{ order_states: { state: string }[] }, object>("orders.states", { order_id: id });
+	expect(order_states.map((s) => s.state)).toEqual(["ORDER_CREATED", "RESERVE_CREATED"]);
+});
+
+it("a read that loaded the old state before a change does not cache it after the invalidation", async () => {
+	const id = await newOrder();
+	// The read loads ORDER_CREATED; meanwhile the change commits and invalidates.
+	const stale = await cachedOrderRead(broker, "orders.get", id, async () => {
+		const [order] = (await db.query("SELECT state FROM orders WHERE order_id = $1", [id])).rows;
+		await recordState(id, "RESERVE_CREATED");
+		return order;
+	});
+	expect(stale).toEqual({ state: "ORDER_CREATED" });
+	expect(await cached(`orders.get:${id}`)).toBe(0);
+	expect(await broker.call("orders.get", { order_id: id })).toMatchObject({ state: "RESERVE_CREATED" });
+});
+
+it("a read with no change meanwhile is cached (the check above can fail)", async () => {
+	const id = await newOrder();
+	await cachedOrderRead(broker, "orders.get", id, async () => ({ state: "ORDER_CREATED" }));
+	expect(await cached(`orders.get:${id}`)).toBe(1);
+});
+
+it("an unknown order is not cached", async () => {
+	await expect(broker.call("orders.get", { order_id: 9007199254740990 })).rejects.toMatchObject({ code: 404 });
+	expect(await cached("orders.get:9007199254740990")).toBe(0);
+});
