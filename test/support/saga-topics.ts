@@ -16,7 +16,8 @@ export interface SagaTopics {
 	kafka: Kafka;
 	/** Creates the topics and their .dlq topics and connects the producer. */
 	setUp(): Promise<void>;
-	send(topic: string, value: string | Buffer | null, key?: string | null, headers?: IHeaders): Promise<void>;
+	/** Sends one message; answers where it landed. */
+	send(topic: string, value: string | Buffer | null, key?: string | null, headers?: IHeaders): Promise<{ partition: number; offset: string }>;
 	tearDown(): Promise<void>;
 }
 
@@ -44,7 +45,8 @@ export function useSagaTopics(partitions = 3): SagaTopics {
 		},
 		async send(topic, value, key = null, headers) {
 			if (!producer) throw new Error("setUp() first");
-			await producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+			const [meta] = await producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+			return { partition: meta.partition, offset: meta.baseOffset ?? meta.offset ?? "" };
 		},
 		async tearDown() {
 			await producer?.disconnect();
