@@ -1,0 +1,57 @@
+/**
+ * A TCP proxy a test can cut and restore, to take a dependency away from one
+ * node (its connection string points at the proxy) without touching the shared
+ * server everyone else uses.
+ */
+import { createServer, connect, type Socket } from "node:net";
+
+export interface TcpProxy {
+	port: number;
+	/** Connections refused since the last cut: proof that a client kept trying. */
+	refused: number;
+	/** Drops every open connection and refuses new ones. */
+	cut(): void;
+	restore(): void;
+	close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+	const open = new Set<Socket>();
+	let down = false;
+	const server = createServer((client) => {
+		if (down) {
+			proxy.refused++;
+			client.destroy();
+			return;
+		}
+		const upstream = connect(targetPort, targetHost);
+		for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+			open.add(a);
+			a.pipe(b);
+			a.on("error", () => b.destroy());
+			a.on("close", () => {
+				open.delete(a);
+				b.destroy();
+			});
+		}
+	});
+	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	const address = server.address();
+	const proxy: TcpProxy = {
+		port: typeof address === "object" && address ? address.port : 0,
+		refused: 0,
+		cut() {
+			down = true;
+			proxy.refused = 0;
+			for (const socket of open) socket.destroy();
+		},
+		restore() {
+			down = false;
+		},
+		close() {
+			proxy.cut();
+			return new Promise((resolve) => server.close(() => resolve()));
+		},
+	};
+	return proxy;
+}
