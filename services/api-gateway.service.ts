@@ -64,7 +64,9 @@ const ApiGatewayService: ServiceSchema = {
 				const report = await checkHealth(config());
 				const down = Object.entries(report).filter(([, status]) => status === "down").map(([name]) => name);
 				if (down.length > 0) {
-					throw new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", report);
+					const err = new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", report);
+					err.name = "ServiceUnavailableError";
+					throw err;
 				}
 				return { status: "ok", ...report };
 			},

@@ -49,6 +49,13 @@ describe("the example body", () => {
 		order = res.body;
 	});
 
+	it("answers 201 with Location, also when curl -d sends a form content type", async () => {
+		const res = await post<OrderBody>(node.base, EXAMPLE_BODY, { "content-type": "application/x-www-form-urlencoded" });
+		expect(res.status).toBe(201);
+		expect(res.headers.get("location")).toBe(`/api/orders/${res.body.order_id}`);
+		expect(res.body.order_products).toEqual(EXAMPLE_BODY.order_products);
+	});
+
 	it("creates an order and answers with its GET shape", async () => {
 		expect(order).toEqual({
 			order_id: expect.any(Number),

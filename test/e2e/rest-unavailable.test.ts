@@ -71,7 +71,7 @@ afterAll(async () => {
 it("health names Kafka when it does not answer", async () => {
 	const res = await http<ErrorBody>(`${node.base}/health`);
 	expect(res.status).toBe(503);
-	expect(res.body).toMatchObject({ code: 503, type: "DEPENDENCY_DOWN", data: { postgresql: "up", redis: "up", kafka: "down" } });
+	expect(res.body).toMatchObject({ name: "ServiceUnavailableError", code: 503, type: "DEPENDENCY_DOWN", data: { postgresql: "up", redis: "up", kafka: "down" } });
 	expect(res.body.message).toContain("kafka");
 	expect(res.body.message).not.toContain("postgresql");
 });
