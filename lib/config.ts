@@ -3,6 +3,8 @@
  * Defaults run on a local machine; a bad value throws a ConfigError whose
  * message is the one line start-up prints before it exits.
  */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 
 export const ALL_SERVICES = [
 	"api-gateway",
@@ -14,8 +16,8 @@ export const ALL_SERVICES = [
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
-/** The broker the project runs itself when KAFKA_BROKERS is unset (lib/kafka-local.ts). */
-export const LOCAL_KAFKA_BROKER = "127.0.0.1:9092";
+/** The project's own broker keeps its data here unless KAFKA_HOME_DIR says otherwise. */
+const DEFAULT_KAFKA_HOME = resolve(__dirname, "..", ".kafka");
 
 export interface Config {
 	/** Moleculer namespace: nodes join the cluster of the same namespace on the same Redis. */
@@ -24,6 +26,9 @@ export interface Config {
 	redisUrl: string;
 	/** Brokers from KAFKA_BROKERS; null means "start the project's own broker". */
 	kafkaBrokers: string[] | null;
+	/** The project's own broker (KAFKA_BROKERS unset): its port (controller on port + 1) and data home. */
+	kafkaLocalPort: number;
+	kafkaHomeDir: string;
 	port: number;
 	metricsPort: number;
 	metricsEnabled: boolean;
@@ -129,6 +134,15 @@ function topic(env: Env, name: string, fallback: string): string {
 	return value;
 }
 
+/** A directory (created on use); a relative path counts from the working directory. */
+function directory(env: Env, name: string, fallback: string): string {
+	const value = resolve(text(env, name, fallback));
+	if (existsSync(value) && !statSync(value).isDirectory()) {
+		throw new ConfigError(`${name}="${env[name]}" is invalid: ${value} exists and is not a directory`);
+	}
+	return value;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -137,6 +151,8 @@ export function loadConfig(env: Env = process.env): Config {
 		databaseUrl: url(env, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]),
 		redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
 		kafkaBrokers: brokers(env),
+		kafkaLocalPort: integer(env, "KAFKA_LOCAL_PORT", 9092, 1, 65534),
+		kafkaHomeDir: directory(env, "KAFKA_HOME_DIR", DEFAULT_KAFKA_HOME),
 		port: integer(env, "PORT", 3000, 1, 65535),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
 		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",
@@ -167,8 +183,11 @@ export function loadConfig(env: Env = process.env): Config {
 	};
 }
 
+/** The project's own broker's address (127.0.0.1:9092 unless KAFKA_LOCAL_PORT says otherwise). */
+export const localKafkaBroker = (cfg: Pick<Config, "kafkaLocalPort">): string => `127.0.0.1:${cfg.kafkaLocalPort}`;
+
 /** The brokers to talk to: KAFKA_BROKERS, or the project's own local broker. */
-export const kafkaBrokers = (cfg: Config): string[] => cfg.kafkaBrokers ?? [LOCAL_KAFKA_BROKER];
+export const kafkaBrokers = (cfg: Config): string[] => cfg.kafkaBrokers ?? [localKafkaBroker(cfg)];
 
 let cached: Config | undefined;
 

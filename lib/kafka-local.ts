@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
-import { LOCAL_KAFKA_BROKER } from "./config";
+import { config, localKafkaBroker, type Config } from "./config";
 
 const root = resolve(__dirname, "..");
 const pom = join(root, "kafka", "pom.xml");
+/** The jars stay cached here whatever KAFKA_HOME_DIR says, so private brokers reuse them. */
 const jarsHome = join(root, ".kafka");
 
 /** Where a broker listens and keeps its data; tests run private brokers on other ports. */
@@ -22,11 +23,18 @@ export interface BrokerSite {
 	home: string;
 }
 
-export const DEFAULT_SITE: BrokerSite = { broker: LOCAL_KAFKA_BROKER, controller: "127.0.0.1:9093", home: jarsHome };
+/** The site KAFKA_LOCAL_PORT and KAFKA_HOME_DIR describe: 127.0.0.1:9092 (controller :9093) in <repo>/.kafka by default. */
+export function localSite(cfg: Pick<Config, "kafkaLocalPort" | "kafkaHomeDir"> = config()): BrokerSite {
+	return {
+		broker: localKafkaBroker(cfg),
+		controller: `127.0.0.1:${cfg.kafkaLocalPort + 1}`,
+		home: cfg.kafkaHomeDir,
+	};
+}
 
 const dataDir = (site: BrokerSite) => join(site.home, "data");
 const pidFile = (site: BrokerSite) => join(site.home, "broker.pid");
-export const brokerLog = (site: BrokerSite = DEFAULT_SITE): string => join(site.home, "broker.log");
+export const brokerLog = (site: BrokerSite = localSite()): string => join(site.home, "broker.log");
 
 export interface LocalKafka {
 	brokers: string[];
@@ -159,7 +167,7 @@ async function stopPid(pid: number): Promise<void> {
  * Starts the local broker, or adopts the one a previous `npm run kafka` left
  * running. Resolves once the broker accepts connections.
  */
-export async function startLocalKafka(site: BrokerSite = DEFAULT_SITE): Promise<LocalKafka> {
+export async function startLocalKafka(site: BrokerSite = localSite()): Promise<LocalKafka> {
 	const brokers = [site.broker];
 	const existing = runningPid(site);
 	if (existing) {
@@ -203,7 +211,7 @@ export async function startLocalKafka(site: BrokerSite = DEFAULT_SITE): Promise<
 }
 
 /** Stops a broker left running by `npm run kafka -- start`. */
-export async function stopLocalKafka(site: BrokerSite = DEFAULT_SITE): Promise<boolean> {
+export async function stopLocalKafka(site: BrokerSite = localSite()): Promise<boolean> {
 	const pid = runningPid(site);
 	if (!pid) return false;
 	await stopPid(pid);
@@ -211,4 +219,4 @@ export async function stopLocalKafka(site: BrokerSite = DEFAULT_SITE): Promise<b
 	return true;
 }
 
-export const localKafkaPid = (site: BrokerSite = DEFAULT_SITE): number | null => runningPid(site);
+export const localKafkaPid = (site: BrokerSite = localSite()): number | null => runningPid(site);

@@ -1,84 +1,154 @@
 /**
  * Start-up checks: each dependency answers within a deadline, or start-up stops
  * with one line saying which one and how to get it running.
+ *
+ * Budget (issue 2: a missing dependency stops start-up within 30 s): a check
+ * retries for at most WINDOW_MS, each attempt is cut at ATTEMPT_MS, so one check
+ * gives up within WINDOW_MS + ATTEMPT_MS = 16 s. PostgreSQL and Redis are checked
+ * together, Kafka after them, and start-up stops at the first failure, so only
+ * one check ever waits that long. A refused connection (nothing listens: the
+ * usual "not started" case) is retried for REFUSED_WINDOW_MS only, which still
+ * covers a server that is coming up (a container start, a restart). An answer
+ * that says no (bad password, unknown role) is not retried at all.
  */
 import Redis from "ioredis";
+import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
-import { createKafka } from "./kafka";
 
 export class DependencyError extends Error {
 	override name = "DependencyError";
 }
 
-const DEADLINE_MS = 20_000;
+export const WINDOW_MS = 12_000;
+export const REFUSED_WINDOW_MS = 5_000;
+export const ATTEMPT_MS = 4_000;
+const PAUSE_MS = 500;
 
-async function retryUntil<T>(attempt: () => Promise<T>, deadlineMs: number): Promise<T> {
-	const deadline = Date.now() + deadlineMs;
+export interface RetryWindows {
+	windowMs: number;
+	refusedWindowMs: number;
+	attemptMs: number;
+}
+
+const DEFAULT_WINDOWS: RetryWindows = { windowMs: WINDOW_MS, refusedWindowMs: REFUSED_WINDOW_MS, attemptMs: ATTEMPT_MS };
+
+/** An error the dependency itself answered with: retrying will not change it. */
+class Refusal extends Error {}
+
+function withTimeout<T>(attempt: Promise<T>, ms: number): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+	});
+	return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
+}
+
+const refused = (err: unknown): boolean => {
+	const e = err as { code?: string; message?: string; cause?: unknown };
+	return e?.code === "ECONNREFUSED" || /ECONNREFUSED/.test(e?.message ?? "") || (e?.cause !== undefined && refused(e.cause));
+};
+
+export async function retryUntil<T>(attempt: () => Promise<T>, windows: RetryWindows = DEFAULT_WINDOWS): Promise<T> {
+	const started = Date.now();
 	for (;;) {
 		try {
-			return await attempt();
+			return await withTimeout(attempt(), windows.attemptMs);
 		} catch (err) {
-			if (Date.now() + 1_000 > deadline) throw err;
-			await new Promise((r) => setTimeout(r, 1_000));
+			if (err instanceof Refusal) throw err;
+			const window = refused(err) ? windows.refusedWindowMs : windows.windowMs;
+			if (Date.now() + PAUSE_MS - started >= window) throw err;
+			await new Promise((r) => setTimeout(r, PAUSE_MS));
 		}
 	}
 }
 
-const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split("\n")[0];
+function reason(err: unknown): string {
+	const e = err as { message?: string; code?: string };
+	// Node's dual-stack connect fails with an AggregateError whose message is empty.
+	return ((e?.message || e?.code) ?? String(err)).split("\n")[0];
+}
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 
-export async function checkPostgres(databaseUrl: string, deadlineMs = DEADLINE_MS): Promise<void> {
+/** SQLSTATE 57P03: the server is starting up, worth waiting for; any other SQLSTATE is its final answer. */
+const postgresRefusal = (err: unknown): boolean => {
+	const code = (err as { code?: string }).code;
+	return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && code !== "57P03";
+};
+
+export async function checkPostgres(databaseUrl: string, windows: RetryWindows = DEFAULT_WINDOWS): Promise<void> {
 	const url = new URL(databaseUrl);
 	url.pathname = "/postgres"; // the database itself may not exist yet: start-up creates it
 	try {
 		await retryUntil(async () => {
-			const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: 3_000 });
+			const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: windows.attemptMs });
+			client.on("error", () => undefined);
 			try {
 				await client.connect();
 				await client.query("SELECT 1");
+			} catch (err) {
+				throw postgresRefusal(err) ? new Refusal(reason(err)) : err;
 			} finally {
-				await client.end().catch(() => undefined);
+				void client.end().catch(() => undefined);
 			}
-		}, deadlineMs);
+		}, windows);
 	} catch (err) {
 		throw new DependencyError(
-			`PostgreSQL at ${redact(databaseUrl)} does not answer (${reason(err)}); start it (pg_ctlcluster 15 main start) or fix DATABASE_URL`,
+			`PostgreSQL at ${redact(databaseUrl)} is not usable (${reason(err)}); start it (pg_ctlcluster 15 main start) or fix DATABASE_URL`,
 		);
 	}
 }
 
-export async function checkRedis(redisUrl: string, deadlineMs = DEADLINE_MS): Promise<void> {
+export async function checkRedis(redisUrl: string, windows: RetryWindows = DEFAULT_WINDOWS): Promise<void> {
 	try {
 		await retryUntil(async () => {
-			const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-			redis.on("error", () => undefined);
+			const redis = new Redis(redisUrl, {
+				lazyConnect: true,
+				connectTimeout: windows.attemptMs,
+				maxRetriesPerRequest: 0,
+				retryStrategy: () => null,
+			});
+			// connect() rejects with a bare "Connection is closed."; the socket's error says why.
+			let socketError: unknown;
+			redis.on("error", (err) => (socketError ??= err));
 			try {
 				await redis.connect();
 				await redis.ping();
+			} catch (err) {
+				// A reply (NOAUTH, WRONGPASS) is Redis's final answer.
+				throw (err as Error).name === "ReplyError" ? new Refusal(reason(err)) : (socketError ?? err);
 			} finally {
 				redis.disconnect();
 			}
-		}, deadlineMs);
+		}, windows);
 	} catch (err) {
-		throw new DependencyError(`Redis at ${redact(redisUrl)} does not answer (${reason(err)}); start it (redis-server --daemonize yes) or fix REDIS_URL`);
+		throw new DependencyError(`Redis at ${redact(redisUrl)} is not usable (${reason(err)}); start it (redis-server --daemonize yes) or fix REDIS_URL`);
 	}
 }
 
-export async function checkKafka(brokers: string[], deadlineMs = DEADLINE_MS): Promise<void> {
+export async function checkKafka(brokers: string[], windows: RetryWindows = DEFAULT_WINDOWS): Promise<void> {
 	try {
 		await retryUntil(async () => {
-			const admin = createKafka(brokers, "orders-preflight", 0).admin();
+			// Silent and single-shot: the retry loop above is the only one, and its last error the only line.
+			const kafka = new Kafka({
+				clientId: "orders-preflight",
+				brokers,
+				logLevel: logLevel.NOTHING,
+				connectionTimeout: windows.attemptMs,
+				requestTimeout: windows.attemptMs,
+				retry: { retries: 0 },
+			});
+			const admin = kafka.admin();
 			try {
 				await admin.connect();
 				await admin.describeCluster();
 			} finally {
-				await admin.disconnect();
+				void admin.disconnect().catch(() => undefined);
 			}
-		}, deadlineMs);
+		}, windows);
 	} catch (err) {
 		throw new DependencyError(
-			`Kafka at ${brokers.join(",")} does not answer (${reason(err)}); start it or unset KAFKA_BROKERS to run the project's own broker`,
+			`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); start it or unset KAFKA_BROKERS to run the project's own broker`,
 		);
 	}
 }
