@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/config";
+import { localSite } from "../../lib/kafka-local";
+
+describe("configuration defaults", () => {
+	const cfg = loadConfig({});
+
+	it("serve a local machine as CONTRACT.md says", () => {
+		expect(cfg).toMatchObject({
+			namespace: "orders",
+			databaseUrl: "postgres://postgres@127.0.0.1:5432/orders",
+			redisUrl: "redis://127.0.0.1:6379",
+			kafkaBrokers: null,
+			kafkaLocalPort: 9092,
+			kafkaHomeDir: resolve(__dirname, "..", "..", ".kafka"),
+			port: 3000,
+			metricsPort: 3030,
+			metricsEnabled: true,
+			services: [...ALL_SERVICES],
+			topics: { order: "order", reserve: "reserve", payment: "payment" },
+			kafkaPartitions: 3,
+			outOfOrderWindowMs: 60_000,
+		});
+	});
+
+	it("run the project's own broker on 127.0.0.1:9092 (controller 9093) when KAFKA_BROKERS is unset", () => {
+		expect(kafkaBrokers(cfg)).toEqual(["127.0.0.1:9092"]);
+		expect(localSite(cfg)).toEqual({ broker: "127.0.0.1:9092", controller: "127.0.0.1:9093", home: cfg.kafkaHomeDir });
+	});
+});
+
+describe("configuration from the environment", () => {
+	it("KAFKA_BROKERS names the brokers, and no local one is run", () => {
+		const cfg = loadConfig({ KAFKA_BROKERS: "kafka:9092, 10.0.0.2:19092" });
+		expect(cfg.kafkaBrokers).toEqual(["kafka:9092", "10.0.0.2:19092"]);
+		expect(kafkaBrokers(cfg)).toEqual(["kafka:9092", "10.0.0.2:19092"]);
+	});
+
+	it("KAFKA_LOCAL_PORT and KAFKA_HOME_DIR move the project's own broker", () => {
+		const home = mkdtempSync(join(tmpdir(), "kafka-home-"));
+		const cfg = loadConfig({ KAFKA_LOCAL_PORT: "29092", KAFKA_HOME_DIR: home });
+		expect(kafkaBrokers(cfg)).toEqual(["127.0.0.1:29092"]);
+		expect(localSite(cfg)).toEqual({ broker: "127.0.0.1:29092", controller: "127.0.0.1:29093", home });
+	});
+
+	it("SERVICES picks the services of this node, once each", () => {
+		expect(loadConfig({ SERVICES: "outbox-relay, api-gateway,outbox-relay" }).services).toEqual(["outbox-relay", "api-gateway"]);
+	});
+
+	it("accepts postgresql:// and rediss:// URLs", () => {
+		const cfg = loadConfig({ DATABASE_URL: "postgresql://u:p@db:5432/o", REDIS_URL: "rediss://cache:6380" });
+		expect(cfg).toMatchObject({ databaseUrl: "postgresql://u:p@db:5432/o", redisUrl: "rediss://cache:6380" });
+	});
+});
+
+describe("a bad setting", () => {
+	const aFile = join(mkdtempSync(join(tmpdir(), "cfg-")), "file");
+	writeFileSync(aFile, "");
+
+	const cases: Array<[string, string]> = [
+		["DATABASE_URL", "not a url"],
+		["DATABASE_URL", "mysql://root@127.0.0.1/orders"],
+		["REDIS_URL", "127.0.0.1:6379"],
+		["REDIS_URL", "http://127.0.0.1:6379"],
+		["KAFKA_BROKERS", "127.0.0.1"],
+		["KAFKA_BROKERS", "kafka:9092,kafka"],
+		["KAFKA_BROKERS", ","],
+		["KAFKA_LOCAL_PORT", "65535"],
+		["KAFKA_LOCAL_PORT", "x"],
+		["KAFKA_HOME_DIR", aFile],
+		["PORT", "0"],
+		["PORT", "70000"],
+		["PORT", "abc"],
+		["PORT", "80.5"],
+		["METRICS_PORT", "-1"],
+		["METRICS", "yes"],
+		["TRACING", "datadog"],
+		["LOG_LEVEL", "verbose"],
+		["LOG_FORMAT", "xml"],
+		["SERVICES", "api-gateway,billing"],
+		["ORDER_TOPIC", "orders topic"],
+		["RESERVE_TOPIC", "reserve/1"],
+		["PAYMENT_TOPIC", "paymént"],
+		["KAFKA_PARTITIONS", "0"],
+		["OUT_OF_ORDER_WINDOW_MS", "-1"],
+		["OUTBOX_RETENTION_MS", "1e99"],
+		["APPLIED_KEY_RETENTION_MS", "soon"],
+		["DB_POOL_MAX", "0"],
+	];
+
+	it.each(cases)("%s=%j stops start-up with one line naming it", (name, value) => {
+		let error: unknown;
+		try {
+			loadConfig({ [name]: value });
+		} catch (err) {
+			error = err;
+		}
+		expect(error).toBeInstanceOf(ConfigError);
+		const message = (error as ConfigError).message;
+		expect(message.startsWith(`${name}=`)).toBe(true);
+		expect(message).not.toContain("\n");
+	});
+
+	it("is named even when good settings surround it", () => {
+		expect(() => loadConfig({ PORT: "3001", METRICS_PORT: "99999" })).toThrow(/^METRICS_PORT=/);
+	});
+});
