@@ -113,11 +113,11 @@ export async function unsentCount(pool: Pool, topic: string): Promise<number> {
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes; returns its last answer. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_000, intervalMs = 100): Promise<boolean> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		if (await check()) return true;
 		if (Date.now() > deadline) return false;
-		await new Promise((r) => setTimeout(r, 100));
+		await new Promise((r) => setTimeout(r, intervalMs));
 	}
 }
