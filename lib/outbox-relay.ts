@@ -8,7 +8,7 @@
  * PostgreSQL is down, logging once per outage; deletes sent rows after their
  * retention.
  */
-import type { Kafka, Message, Producer, TopicMessages } from "kafkajs";
+import { logLevel, type Kafka, type Message, type Producer, type TopicMessages } from "kafkajs";
 import { Pool } from "pg";
 import { encodeSagaMessage, type SagaMessage } from "../domain/saga-message";
 import { kafkaBrokers, type Config } from "./config";
@@ -219,10 +219,13 @@ export class OutboxRelay {
 
 /** A relay wired from the configuration. */
 export function createOutboxRelay(cfg: Config, logger: RelayLogger): OutboxRelay {
+	// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
+	const kafka = createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2);
+	// kafkajs logs every failed connection attempt; the relay reports an outage once itself.
+	kafka.logger().setLogLevel(logLevel.NOTHING);
 	return new OutboxRelay({
 		databaseUrl: cfg.databaseUrl,
-		// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
-		kafka: createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2),
+		kafka,
 		batchSize: cfg.outboxBatchSize,
 		pollMs: cfg.outboxPollMs,
 		maxBackoffMs: cfg.outboxMaxBackoffMs,
