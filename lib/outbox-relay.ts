@@ -17,6 +17,8 @@ import { claimBatch, deleteSentBefore, markSent, type OutboxRow } from "./outbox
 import { PgListener } from "./pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
+/** Names the relay's sessions in pg_stat_activity. */
+export const RELAY_APPLICATION_NAME = "orders-outbox-relay";
 const FIRST_BACKOFF_MS = 200;
 
 export interface RelayLogger {
@@ -70,12 +72,19 @@ export class OutboxRelay {
 
 	constructor(private readonly options: OutboxRelayOptions) {
 		// The claim transaction and the periodic cleanup: two connections are all it needs.
-		this.pool = new Pool({ connectionString: options.databaseUrl, max: 2, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+		this.pool = new Pool({
+			connectionString: options.databaseUrl,
+			application_name: RELAY_APPLICATION_NAME,
+			max: 2,
+			connectionTimeoutMillis: 5_000,
+			idleTimeoutMillis: 30_000,
+		});
 		this.pool.on("error", () => undefined); // an idle client lost with the server: the next query reports it
 		const { logger } = options;
 		this.listener = new PgListener({
 			connectionString: options.databaseUrl,
 			channel: OUTBOX_CHANNEL,
+			applicationName: RELAY_APPLICATION_NAME,
 			onNotify: () => this.wake(),
 			onDown: (err) => logger.warn(`outbox relay: LISTEN connection lost (${err.message}); reconnecting, polling every ${options.pollMs} ms meanwhile`),
 			onUp: () => logger.info("outbox relay: LISTEN connection back"),

@@ -9,6 +9,8 @@ import { Client } from "pg";
 export interface PgListenerOptions {
 	connectionString: string;
 	channel: string;
+	/** Shown in pg_stat_activity. */
+	applicationName?: string;
 	onNotify: () => void;
 	/** Called once when the connection is lost (not on every failed retry) and once when it is back. */
 	onDown?: (err: Error) => void;
@@ -40,7 +42,12 @@ export class PgListener {
 
 	private async connect(): Promise<void> {
 		if (this.stopped) return;
-		const client = new Client({ connectionString: this.options.connectionString, keepAlive: true, connectionTimeoutMillis: 5_000 });
+		const client = new Client({
+			connectionString: this.options.connectionString,
+			application_name: this.options.applicationName,
+			keepAlive: true,
+			connectionTimeoutMillis: 5_000,
+		});
 		let lost = false;
 		const onLost = (err: Error) => {
 			if (lost) return;

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { createKafka, ensureTopics } from "../../lib/kafka";
+import { RELAY_APPLICATION_NAME } from "../../lib/outbox-relay";
 import { deleteSentBefore } from "../../lib/outbox-store";
 import { startNode } from "../support/cluster";
 import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase } from "./outbox-helpers";
@@ -51,6 +52,26 @@ test("a committed event reaches Kafka with key = order_id and the contract's val
 	}
 	const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE topic = $1 AND sent_at IS NOT NULL", [topic]);
 	expect(rows[0].n).toBe(events.length);
+});
+
+test("after its PostgreSQL sessions are killed, the relay reconnects and is woken by NOTIFY again", async () => {
+	// The database is this file's own: only this relay's sessions are ended.
+	const { rowCount } = await db.pool.query(
+		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+		[RELAY_APPLICATION_NAME],
+	);
+	expect(rowCount).toBeGreaterThan(0);
+	const listening = () =>
+		db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND query LIKE 'LISTEN%'", [
+			RELAY_APPLICATION_NAME,
+		]);
+	expect(await eventually(async () => (await listening()).rowCount === 1)).toBe(true);
+
+	const events = orderEvents(2);
+	await insertEvents(db.pool, topic, events);
+	// Still no poll within 20 s: the publish needs the re-established LISTEN.
+	const received = await readTopic(kafka, topic, allArrived(events), 20_000);
+	expect(allArrived(events)(received)).toBe(true);
 });
 
 test("sent rows older than the retention are deleted; recent sent rows stay", async () => {
