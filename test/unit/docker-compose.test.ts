@@ -1,0 +1,142 @@
+/**
+ * No Docker engine on the development machines, so the Compose file is checked
+ * by reading it: every command, script, path, service and setting it names exists.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+import { ALL_SERVICES } from "../../lib/config";
+
+const root = resolve(__dirname, "..", "..");
+const read = (file: string) => readFileSync(join(root, file), "utf8");
+
+interface ComposeService {
+	image?: string;
+	build?: string | { context?: string; dockerfile?: string };
+	command?: string | string[];
+	environment?: Record<string, string | number | null> | string[];
+	ports?: string[];
+	container_name?: string;
+	depends_on?: string[] | Record<string, { condition: string }>;
+	healthcheck?: { test: string[] };
+}
+
+const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
+const services = Object.entries(compose.services);
+const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+
+/** The environment names lib/config.ts reads: `env, "NAME"` and `env.NAME`. */
+const configNames = new Set([...read("lib/config.ts").matchAll(/env(?:, "([A-Z_]+)"|\.([A-Z_]+))/g)].map((m) => m[1] ?? m[2]));
+
+const isApp = (service: ComposeService) => service.build !== undefined;
+const appServices = services.filter(([, s]) => isApp(s));
+const environment = (service: ComposeService): Record<string, string> =>
+	Array.isArray(service.environment)
+		? Object.fromEntries(service.environment.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]))
+		: Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]));
+const argv = (command: string | string[]): string[] => (Array.isArray(command) ? command : command.split(/\s+/));
+
+/** What a command line needs from the repository: npm scripts it runs, files it names. */
+function expectRunnable(command: string[]): void {
+	if (command[0] === "npm") {
+		const script = command[1] === "run" ? command[2] : command[1];
+		expect(Object.keys(scripts)).toContain(script);
+		expectRunnable(scripts[script].split(/\s+/));
+		return;
+	}
+	for (const arg of command.slice(1).filter((a) => /\.(ts|js)$/.test(a))) {
+		expect(existsSync(join(root, arg))).toBe(true);
+	}
+}
+
+/** The Dockerfile's JSON-form CMD and every path it COPYs from the build context. */
+function dockerfile(file: string): { cmd: string[]; copied: string[] } {
+	const lines = read(file).split("\n");
+	const cmdLine = lines.find((l) => l.startsWith("CMD "));
+	const copied = lines.filter((l) => l.startsWith("COPY ")).flatMap((l) => l.split(/\s+/).slice(1, -1).filter((a) => !a.startsWith("--")));
+	return { cmd: cmdLine ? (JSON.parse(cmdLine.slice(4)) as string[]) : [], copied };
+}
+
+describe("docker-compose.yml", () => {
+	it("has the infrastructure: postgres, redis, the official Kafka image (KRaft, single-node settings), kafka-ui on 8080", () => {
+		expect(compose.services.postgres.image).toMatch(/^postgres:/);
+		expect(compose.services.redis.image).toMatch(/^redis:/);
+		const kafka = compose.services.kafka;
+		expect(kafka.image).toMatch(/^apache\/kafka:4\./);
+		expect(environment(kafka)).toMatchObject({
+			KAFKA_PROCESS_ROLES: "broker,controller",
+			KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "1",
+			KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "1",
+			KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1",
+		});
+		expect(compose.services["kafka-ui"].ports).toEqual(["8080:8080"]);
+	});
+
+	it("runs each of the six services in a container of its own, named after it", () => {
+		for (const name of ALL_SERVICES) {
+			expect(compose.services[name]).toBeDefined();
+			expect(environment(compose.services[name]).SERVICES).toBe(name);
+		}
+	});
+
+	it("names only real services in SERVICES", () => {
+		for (const [, service] of appServices) {
+			const value = environment(service).SERVICES;
+			if (value === undefined) continue;
+			for (const name of value.split(",")) expect(ALL_SERVICES).toContain(name.trim());
+		}
+	});
+
+	it("gives the app containers only settings lib/config.ts reads", () => {
+		expect(configNames).toContain("DATABASE_URL"); // the extraction itself works
+		for (const [, service] of appServices) {
+			for (const name of Object.keys(environment(service))) expect(configNames).toContain(name);
+		}
+	});
+
+	it("points DATABASE_URL, REDIS_URL and KAFKA_BROKERS at services of the file", () => {
+		for (const [, service] of appServices) {
+			const env = environment(service);
+			expect(Object.keys(compose.services)).toContain(new URL(env.DATABASE_URL).hostname);
+			expect(Object.keys(compose.services)).toContain(new URL(env.REDIS_URL).hostname);
+			for (const broker of env.KAFKA_BROKERS.split(",")) expect(Object.keys(compose.services)).toContain(broker.split(":")[0]);
+		}
+	});
+
+	it("lets every service scale: no container_name, and only api-gateway publishes a port (3000)", () => {
+		for (const [name, service] of appServices) {
+			expect(service.container_name).toBeUndefined();
+			if (name !== "api-gateway") expect(service.ports).toBeUndefined();
+		}
+		expect(compose.services["api-gateway"].ports).toEqual(["3000:3000"]);
+	});
+
+	it("migrates with a step the services wait for, running a script that exists", () => {
+		const migrate = compose.services.migrate;
+		expect(migrate.command).toBeDefined();
+		expectRunnable(argv(migrate.command as string[]));
+		for (const name of ALL_SERVICES) {
+			expect(compose.services[name].depends_on).toMatchObject({ migrate: { condition: "service_completed_successfully" } });
+		}
+	});
+
+	it("runs only commands, scripts and files that exist, and depends only on its own services", () => {
+		for (const [, service] of services) {
+			if (service.command) expectRunnable(argv(service.command));
+			const deps = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+			for (const dep of deps) expect(Object.keys(compose.services)).toContain(dep);
+		}
+	});
+
+	it("builds from a Dockerfile whose copied paths and command exist", () => {
+		for (const [, service] of appServices) {
+			const build = typeof service.build === "string" ? { context: service.build } : (service.build ?? {});
+			const file = join(build.context ?? ".", build.dockerfile ?? "Dockerfile");
+			expect(existsSync(join(root, file))).toBe(true);
+			const { cmd, copied } = dockerfile(file);
+			expect(cmd.length).toBeGreaterThan(0);
+			expectRunnable(cmd);
+			for (const path of copied) expect(existsSync(join(root, build.context ?? ".", path))).toBe(true);
+		}
+	});
+});
