@@ -115,7 +115,7 @@ function formatStorage(lib: string, site: BrokerSite, propsFile: string): void {
 	if (format.status !== 0) throw new Error(`could not format Kafka storage in ${dataDir(site)}: ${format.stderr.trim()}`);
 }
 
-function aliveProcess(pid: number): boolean {
+export function aliveProcess(pid: number): boolean {
 	try {
 		process.kill(pid, 0);
 		return true;

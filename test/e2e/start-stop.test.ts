@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "pg";
-import { portAnswers } from "../../lib/kafka-local";
+import { aliveProcess, portAnswers } from "../../lib/kafka-local";
 import { freePort } from "../support/cluster";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
@@ -31,15 +31,6 @@ async function within<T, L>(promise: Promise<T>, ms: number, late: L): Promise<T
 		return await Promise.race([promise, guard]);
 	} finally {
 		clearTimeout(timer);
-	}
-}
-
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
 	}
 }
 
@@ -133,8 +124,8 @@ describe("npm start, then a signal", () => {
 
 	afterEach(async () => {
 		// Whatever happened, leave nothing behind.
-		if (running?.child.pid && alive(running.child.pid)) process.kill(-running.child.pid, "SIGKILL");
-		if (kafkaPid && alive(kafkaPid)) process.kill(kafkaPid, "SIGKILL");
+		if (running?.child.pid && aliveProcess(running.child.pid)) process.kill(-running.child.pid, "SIGKILL");
+		if (kafkaPid && aliveProcess(kafkaPid)) process.kill(kafkaPid, "SIGKILL");
 		if (running) {
 			await dropDatabase(running.database);
 			rmSync(running.kafkaHome, { recursive: true, force: true });
@@ -152,7 +143,7 @@ describe("npm start, then a signal", () => {
 
 		expect(await ping(running)).toEqual({ pong: true });
 		kafkaPid = Number(readFileSync(join(running.kafkaHome, "broker.pid"), "utf8"));
-		expect(alive(kafkaPid)).toBe(true);
+		expect(aliveProcess(kafkaPid)).toBe(true);
 		expect(await portAnswers(`127.0.0.1:${running.ports.kafka}`)).toBe(true);
 		expect((await fetch(`http://127.0.0.1:${running.ports.metrics}/metrics`)).status).toBe(200);
 
@@ -160,7 +151,7 @@ describe("npm start, then a signal", () => {
 		const exit = await within(running.exited, STOP_GUARD_MS, "still running after the guard");
 		expect(exit).toEqual({ code: 0, signal: null });
 
-		expect(alive(kafkaPid)).toBe(false);
+		expect(aliveProcess(kafkaPid)).toBe(false);
 		for (const port of [running.ports.kafka, running.ports.kafka + 1, running.ports.http, running.ports.metrics]) {
 			expect(await portAnswers(`127.0.0.1:${port}`)).toBe(false);
 		}
