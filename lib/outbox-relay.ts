@@ -13,7 +13,7 @@ import { Pool } from "pg";
 import { encodeSagaMessage, type SagaMessage } from "../domain/saga-message";
 import { kafkaBrokers, type Config } from "./config";
 import { createKafka } from "./kafka";
-import { claimBatch, deleteSentBefore, markSent, type OutboxRow } from "./outbox-store";
+import { beginClaim, claimBatch, deleteSentBefore, markSent, type OutboxRow } from "./outbox-store";
 import { PgListener } from "./pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
@@ -145,7 +145,7 @@ export class OutboxRelay {
 		const client = await this.pool.connect();
 		let broken: Error | undefined;
 		try {
-			await client.query("BEGIN");
+			await beginClaim(client);
 			const rows = await claimBatch(client, this.options.batchSize);
 			if (rows.length > 0) {
 				try {

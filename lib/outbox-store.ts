@@ -34,9 +34,21 @@ const CLAIM_SQL = `
 	WHERE NOT EXISTS (
 		SELECT 1 FROM outbox e
 		WHERE e.message_key = c.message_key AND e.id < c.id AND e.sent_at IS NULL
-			AND NOT EXISTS (SELECT 1 FROM claimed k WHERE k.id = e.id)
+			AND e.id NOT IN (SELECT id FROM claimed)
+		OFFSET 0 -- keeps this a per-row index probe instead of a join over every unsent row
 	)
 	ORDER BY c.id`;
+
+/**
+ * Opens the claim transaction. The outbox's statistics are often stale (a backlog
+ * grows in seconds), and then the planner reads and sorts every unsent row for
+ * each batch: draining becomes quadratic. These settings keep the claim on the
+ * partial indexes (ordered scan of outbox_unsent, probes of outbox_unsent_key),
+ * so a batch costs the same with 1,000 or 1,000,000 rows waiting.
+ */
+export async function beginClaim(client: PoolClient): Promise<void> {
+	await client.query("BEGIN; SET LOCAL jit = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off");
+}
 
 export async function claimBatch(client: PoolClient, limit: number): Promise<OutboxRow[]> {
 	return (await client.query<OutboxRow>(CLAIM_SQL, [limit])).rows;
