@@ -4,51 +4,15 @@
  * exists once. The window is hit with the mixin's test-only hook
  * FAULT_INJECTION=kill-before-commit (timing cannot hit it reliably).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
 import type { Pool } from "pg";
-import { kafkaBrokers, loadConfig } from "../../lib/config";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
+import { nodeProcesses, within } from "../support/processes";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
-import { TEST_DATABASE_URL } from "../support/test-env";
 import { waitFor } from "../support/wait";
 
 const topics = useSagaTopics(1);
-const root = resolve(__dirname, "..", "..");
-
-function startListener(extraEnv: Record<string, string> = {}): { child: ChildProcess; output: string[]; exited: Promise<NodeJS.Signals | number | null> } {
-	const output: string[] = [];
-	const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/start.ts"], {
-		cwd: root,
-		env: {
-			...process.env,
-			...topics.env,
-			ORDER_TOPIC: `${topics.reserve}-order`,
-			SERVICES: "reserve-listener,state",
-			DATABASE_URL: TEST_DATABASE_URL,
-			KAFKA_BROKERS: kafkaBrokers(loadConfig()).join(","),
-			NAMESPACE: `${process.env.NAMESPACE}-child`,
-			METRICS: "off",
-			LOG_LEVEL: "info",
-			...extraEnv,
-		},
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
-	child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-	const exited = new Promise<NodeJS.Signals | number | null>((done) => child.once("exit", (code, signal) => done(signal ?? code)));
-	return { child, output, exited };
-}
-
-/** `promise`'s value, or "timeout" after `ms` (the timer does not outlive the race). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
-	let timer: NodeJS.Timeout | undefined;
-	try {
-		return await Promise.race([promise, new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)))]);
-	} finally {
-		clearTimeout(timer);
-	}
-}
+const nodes = nodeProcesses({ ...topics.env, ORDER_TOPIC: `${topics.reserve}-order`, NAMESPACE: `${process.env.NAMESPACE}-child` });
+const startListener = (env: Record<string, string> = {}) => nodes.spawn({ name: "listener", services: ["reserve-listener", "state"], env });
 
 async function committedOffset(partition: number): Promise<number> {
 	const admin = topics.kafka.admin();
@@ -68,34 +32,33 @@ describe("a listener killed between its effect and its commit", () => {
 		await topics.setUp();
 	});
 	afterAll(async () => {
+		await nodes.stopAll("SIGKILL");
 		await topics.tearDown();
 		await pool?.end();
 	});
 
 	it("records the state once after a restart", async () => {
 		const orderId = await createOrder(pool);
-		const doomed = startListener({ FAULT_INJECTION: "kill-before-commit" });
+		const doomed = await startListener({ FAULT_INJECTION: "kill-before-commit" });
 		const sent = await topics.send(topics.reserve, sagaMessage(orderId, "CREATED"), String(orderId));
 
-		const signal = await within(doomed.exited, 45_000);
+		const exit = await within(doomed.exited, 45_000, null);
+		const signal = exit ? exit.signal ?? exit.code : "timeout";
 		if (signal !== "SIGKILL") doomed.child.kill("SIGKILL");
-		expect({ signal, output: signal === "SIGKILL" ? "" : doomed.output.join("") }).toEqual({ signal: "SIGKILL", output: "" });
+		expect({ signal, output: signal === "SIGKILL" ? "" : doomed.output() }).toEqual({ signal: "SIGKILL", output: "" });
 		// The effect is durable, the offset is not committed.
 		expect((await historyOf(pool, orderId)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED"]);
 		expect(await committedOffset(sent.partition)).toBeLessThanOrEqual(Number(sent.offset));
 
-		const restarted = startListener();
+		const restarted = await startListener();
 		try {
 			await waitFor(async () => ((await committedOffset(sent.partition)) > Number(sent.offset) ? true : undefined), "the restarted listener to commit the message", 45_000);
 			expect((await historyOf(pool, orderId)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED"]);
 			const keys = await pool.query("SELECT 1 FROM applied_messages WHERE order_id = $1", [orderId]);
 			expect(keys.rowCount).toBe(1);
 		} finally {
-			restarted.child.kill("SIGTERM");
-			// A graceful stop leaves the group; a stuck one fails the test after the kill.
-			const stopped = await within(restarted.exited, 20_000);
-			if (stopped === "timeout") restarted.child.kill("SIGKILL");
-			expect(stopped).toBe(0);
+			// A graceful stop leaves the group; a stuck one is killed and fails the test.
+			expect(await restarted.stop("SIGTERM")).toEqual({ code: 0, signal: null });
 		}
 	}, 120_000);
 });
