@@ -146,12 +146,16 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 		dependencies: ["state"],
 		async started() {
 			const self = this as unknown as ListenerThis;
-			const kafka = createKafka(kafkaBrokers(cfg), `${cfg.namespace}-${group}`);
+			// The node ID in the client ID tells, in the group's description, which node holds which partitions.
+			const kafka = createKafka(kafkaBrokers(cfg), `${cfg.namespace}-${group}-${self.broker.nodeID}`);
 			self.db = createSequelize(cfg.databaseUrl, 2);
 			self.producer = kafka.producer({ allowAutoTopicCreation: false });
 			self.consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
 			self.sweeping = { stop: false };
 			await self.producer.connect();
+			self.consumer.on(self.consumer.events.GROUP_JOIN, ({ payload }) =>
+				self.logger.info(`joined group ${group}: partitions ${JSON.stringify(payload.memberAssignment[topic] ?? [])} of ${topic}`),
+			);
 			await self.consumer.connect();
 			await self.consumer.subscribe({ topic, fromBeginning: true });
 			await self.consumer.run({
