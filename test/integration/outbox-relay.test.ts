@@ -115,3 +115,11 @@ test("the retention sweep never deletes an unsent row, however old", async () =>
 		client.release();
 	}
 });
+
+test("a stopped relay has closed its LISTEN and pooled connections", async () => {
+	await node.stop();
+	const sessions = async () =>
+		(await db.pool.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [RELAY_APPLICATION_NAME]))
+			.rowCount;
+	expect(await eventually(async () => (await sessions()) === 0, 5_000)).toBe(true);
+});
