@@ -42,20 +42,34 @@ if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
 end
 return 0`;
 
+/** How long a read waits for Redis before it goes to PostgreSQL alone. */
+const REDIS_WAIT_MS = 500;
+
+function bounded<T>(work: Promise<T>): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error("Redis did not answer")), REDIS_WAIT_MS);
+	});
+	return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * `load()` through the cache. A null result (unknown order) is not cached.
- * Without a Redis cacher it just loads.
+ * Without a Redis cacher, or while Redis does not answer, it just loads from
+ * the database (the truth) and stores nothing.
  */
 export async function cachedOrderRead<T>(broker: ServiceBroker, action: CachedOrderRead, orderId: number, load: () => Promise<T | null>): Promise<T | null> {
 	const redis = redisOf(broker);
 	if (!redis) return load();
 	const dataKey = redis.prefix + `${action}:${orderId}`;
 	const genKey = redis.prefix + generationKey(orderId);
-	const [cached, generation] = await redis.client.mget(dataKey, genKey);
+	const seen = await bounded(redis.client.mget(dataKey, genKey)).catch(() => null);
+	if (seen === null) return load();
+	const [cached, generation] = seen;
 	if (cached !== null) return JSON.parse(cached) as T;
 	const value = await load();
 	if (value !== null) {
-		await redis.client.eval(STORE_IF_UNCHANGED, 2, dataKey, genKey, generation ?? "", JSON.stringify(value), TTL_MS);
+		await bounded(redis.client.eval(STORE_IF_UNCHANGED, 2, dataKey, genKey, generation ?? "", JSON.stringify(value), TTL_MS)).catch(() => undefined);
 	}
 	return value;
 }

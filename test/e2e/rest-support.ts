@@ -4,8 +4,10 @@
  * count what a request left in the database.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import type { ServiceBroker } from "moleculer";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { Client } from "pg";
+import { createNode } from "../../lib/broker";
 import { loadConfig } from "../../lib/config";
 import { createKafka, ensureTopics } from "../../lib/kafka";
 import { freePort, startNode } from "../support/cluster";
@@ -30,14 +32,24 @@ export interface RestNode {
 	stop(): Promise<void>;
 }
 
-/** Starts api-gateway + orders. Sets ORDER_TOPIC (unique) and creates it, so relays of other tests can publish our events. */
-export async function startRestNode(env: Record<string, string> = {}): Promise<RestNode> {
+/**
+ * Starts api-gateway + orders. Sets ORDER_TOPIC (unique) and creates it, so
+ * relays of other tests can publish our events. `overrides` replace broker options.
+ */
+export async function startRestNode(env: Record<string, string> = {}, overrides?: BrokerOptions): Promise<RestNode> {
 	const topic = `t-${randomUUID()}-order`;
 	process.env.ORDER_TOPIC = topic;
-	const cfg = loadConfig();
-	await ensureTopics(createKafka(cfg.kafkaBrokers ?? ["127.0.0.1:9092"], "rest-test"), [topic], 1);
+	await ensureTopics(createKafka(loadConfig().kafkaBrokers ?? ["127.0.0.1:9092"], "rest-test"), [topic], 1);
 	const port = await freePort();
-	const broker = await startNode(["api-gateway", "orders"], { PORT: String(port), ...env });
+	const nodeEnv = { PORT: String(port), ...env };
+	let broker: ServiceBroker;
+	if (overrides) {
+		Object.assign(process.env, nodeEnv);
+		broker = createNode(loadConfig(), ["api-gateway", "orders"], overrides);
+		await broker.start();
+	} else {
+		broker = await startNode(["api-gateway", "orders"], nodeEnv);
+	}
 	return { broker, base: `http://127.0.0.1:${port}/api`, topic, stop: () => broker.stop() };
 }
 
@@ -79,4 +91,47 @@ export async function rowsOf(db: Client, userId: number, topic: string): Promise
 		[userId, topic],
 	);
 	return rows[0] as Record<string, number>;
+}
+
+/**
+ * Forwards a local port to a server (PostgreSQL, Redis) until `cut()`, which
+ * drops every connection and refuses new ones; `restore()` listens again.
+ */
+export class TcpRelay {
+	private server: Server | undefined;
+	private readonly sockets = new Set<Socket>();
+	constructor(
+		readonly port: number,
+		private readonly target: URL,
+	) {}
+
+	/** The target's URL, pointing at the relay instead. */
+	get url(): string {
+		const url = new URL(this.target);
+		url.hostname = "127.0.0.1";
+		url.port = String(this.port);
+		return url.toString();
+	}
+
+	async restore(): Promise<void> {
+		const defaultPort = this.target.protocol.startsWith("redis") ? 6379 : 5432;
+		this.server = createServer((client) => {
+			const upstream = connect(Number(this.target.port || defaultPort), this.target.hostname);
+			for (const s of [client, upstream]) {
+				this.sockets.add(s);
+				s.on("close", () => this.sockets.delete(s));
+				s.on("error", () => undefined);
+			}
+			client.pipe(upstream).pipe(client);
+			client.on("close", () => upstream.destroy());
+			upstream.on("close", () => client.destroy());
+		});
+		await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
+	}
+
+	async cut(): Promise<void> {
+		const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		for (const s of this.sockets) s.destroy();
+		await closed;
+	}
 }

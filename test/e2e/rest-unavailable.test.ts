@@ -1,44 +1,20 @@
 /**
  * A dependency that goes away answers 503, not 500, and leaves nothing half-done.
- * PostgreSQL is reached through a TCP relay in this test, so cutting the relay
- * is a real network loss for the node (its pooled connections die, new ones are
- * refused) while the shared PostgreSQL keeps serving everyone else. Kafka is
+ * PostgreSQL and Redis are reached through TCP relays in this test, so cutting
+ * a relay is a real network loss for the node (its connections die, new ones
+ * are refused) while the shared servers keep serving everyone else. Kafka is
  * named by KAFKA_BROKERS as a port where nothing listens, so health reports it.
+ *
+ * The Moleculer transporter keeps a direct Redis connection: after a reconnect,
+ * moleculer 0.14's Redis transporter opens a new publisher client on every
+ * subscriber "ready" and never closes the old one (transporters/redis.js), which
+ * would outlive the test. The cache and the health check go through the relay.
  */
-import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Client } from "pg";
-import { TEST_DATABASE_URL } from "../support/test-env";
+import { loadConfig } from "../../lib/config";
 import { freePort } from "../support/cluster";
-import { EXAMPLE_BODY, http, post, randomUserId, rowsOf, sql, startRestNode, type RestNode } from "./rest-support";
-
-/** Forwards a local port to PostgreSQL until `cut()`; `restore()` listens again. */
-class PostgresRelay {
-	private server: Server | undefined;
-	private readonly sockets = new Set<Socket>();
-	constructor(readonly port: number) {}
-
-	async restore(): Promise<void> {
-		const target = new URL(TEST_DATABASE_URL);
-		this.server = createServer((client) => {
-			const upstream = connect(Number(target.port || 5432), target.hostname);
-			for (const s of [client, upstream]) {
-				this.sockets.add(s);
-				s.on("close", () => this.sockets.delete(s));
-				s.on("error", () => undefined);
-			}
-			client.pipe(upstream).pipe(client);
-			client.on("close", () => upstream.destroy());
-			upstream.on("close", () => client.destroy());
-		});
-		await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
-	}
-
-	async cut(): Promise<void> {
-		const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-		for (const s of this.sockets) s.destroy();
-		await closed;
-	}
-}
+import { TEST_DATABASE_URL } from "../support/test-env";
+import { EXAMPLE_BODY, http, post, randomUserId, rowsOf, sql, startRestNode, TcpRelay, type RestNode } from "./rest-support";
 
 interface ErrorBody {
 	name: string;
@@ -48,23 +24,25 @@ interface ErrorBody {
 	data: unknown;
 }
 
-let relay: PostgresRelay;
+let postgres: TcpRelay;
+let redis: TcpRelay;
 let node: RestNode;
 let db: Client;
 
 beforeAll(async () => {
-	relay = new PostgresRelay(await freePort());
-	await relay.restore();
-	const url = new URL(TEST_DATABASE_URL);
-	url.port = String(relay.port);
-	url.hostname = "127.0.0.1";
-	node = await startRestNode({ DATABASE_URL: url.toString(), KAFKA_BROKERS: `127.0.0.1:${await freePort()}` });
+	postgres = new TcpRelay(await freePort(), new URL(TEST_DATABASE_URL));
+	redis = new TcpRelay(await freePort(), new URL(loadConfig().redisUrl));
+	await postgres.restore();
+	await redis.restore();
+	const transporter = loadConfig().redisUrl;
+	node = await startRestNode({ DATABASE_URL: postgres.url, REDIS_URL: redis.url, KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }, { transporter });
 	db = await sql(); // straight to PostgreSQL, not through the relay
 });
 
 afterAll(async () => {
 	await node?.stop();
-	await relay?.cut();
+	await postgres?.cut();
+	await redis?.cut();
 	await db?.end();
 });
 
@@ -82,7 +60,7 @@ it("while PostgreSQL is unreachable: 503 on create, get and list, nothing writte
 	expect(existing.status).toBe(201);
 	const before = await rowsOf(db, userId, node.topic);
 
-	await relay.cut();
+	await postgres.cut();
 	try {
 		const created = await post<ErrorBody>(node.base, { ...EXAMPLE_BODY, user_id: userId }, { "Idempotency-Key": `down-${userId}` });
 		expect(created.status).toBe(503);
@@ -100,7 +78,7 @@ it("while PostgreSQL is unreachable: 503 on create, get and list, nothing writte
 		expect(health.body.data).toMatchObject({ postgresql: "down", redis: "up" });
 		expect(health.body.message).toContain("postgresql");
 	} finally {
-		await relay.restore();
+		await postgres.restore();
 	}
 	expect(await rowsOf(db, userId, node.topic)).toEqual(before);
 
@@ -108,4 +86,30 @@ it("while PostgreSQL is unreachable: 503 on create, get and list, nothing writte
 	const retried = await post<{ order_id: number }>(node.base, { ...EXAMPLE_BODY, user_id: userId }, { "Idempotency-Key": `down-${userId}` });
 	expect(retried.status).toBe(201);
 	expect((await rowsOf(db, userId, node.topic)).orders).toBe(before.orders + 1);
+});
+
+it("while Redis is unreachable: reads come from PostgreSQL (right, uncached), creates work, health names redis", async () => {
+	const userId = randomUserId();
+	const created = await post<{ order_id: number; state: string }>(node.base, { ...EXAMPLE_BODY, user_id: userId });
+	const path = `${node.base}/orders/${created.body.order_id}`;
+	expect((await http(path)).status).toBe(200); // now cached
+
+	await redis.cut();
+	try {
+		// The order changes while Redis is away (as the state service would record it).
+		await db.query("UPDATE orders SET description = 'changed' WHERE order_id = $1", [created.body.order_id]);
+		const read = await http<{ description: string }>(path);
+		expect(read.status).toBe(200);
+		expect(read.body.description).toBe("changed");
+		expect((await post(node.base, { ...EXAMPLE_BODY, user_id: userId })).status).toBe(201);
+		const health = await http<ErrorBody>(`${node.base}/health`);
+		expect(health.status).toBe(503);
+		expect(health.body.data).toMatchObject({ postgresql: "up", redis: "down" });
+	} finally {
+		await redis.restore();
+	}
+	// The cacher's Redis client reconnects, and the cache works again.
+	const cacher = node.broker.cacher as unknown as { client: { status: string } };
+	for (let i = 0; i < 100 && cacher.client.status !== "ready"; i++) await new Promise((r) => setTimeout(r, 100));
+	expect(cacher.client.status).toBe("ready");
 });
