@@ -9,10 +9,10 @@ import { createKafka, ensureTopics } from "../../lib/kafka";
 import { RELAY_APPLICATION_NAME } from "../../lib/outbox-relay";
 import { deleteSentBefore } from "../../lib/outbox-store";
 import { startNode } from "../support/cluster";
-import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase } from "./outbox-helpers";
+import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase, SHARED_KAFKA } from "./outbox-helpers";
 
 const topic = `t-${randomUUID()}-order`;
-const kafka = createKafka(["127.0.0.1:9092"]);
+const kafka = createKafka(SHARED_KAFKA.split(","));
 const HOUR_MS = 3_600_000;
 let db: PrivateDatabase;
 let node: ServiceBroker;
@@ -22,7 +22,7 @@ beforeAll(async () => {
 	await ensureTopics(kafka, [topic], 3);
 	node = await startNode(["outbox-relay"], {
 		DATABASE_URL: db.url,
-		KAFKA_BROKERS: "127.0.0.1:9092",
+		KAFKA_BROKERS: SHARED_KAFKA,
 		ORDER_TOPIC: topic,
 		OUTBOX_POLL_MS: String(10 * 60_000),
 		OUTBOX_RETENTION_MS: String(HOUR_MS),

@@ -17,11 +17,12 @@ import {
 	unsentCount,
 	type PrivateDatabase,
 	type Received,
+	SHARED_KAFKA,
 } from "./outbox-helpers";
 import { startNode } from "../support/cluster";
 
 const topic = `t-${randomUUID()}-order`;
-const kafka = createKafka(["127.0.0.1:9092"]);
+const kafka = createKafka(SHARED_KAFKA.split(","));
 let db: PrivateDatabase;
 const nodes: ServiceBroker[] = [];
 let slowRelay: PoolClient | undefined;
@@ -41,7 +42,7 @@ afterAll(async () => {
 async function startRelays(): Promise<void> {
 	const env = {
 		DATABASE_URL: db.url,
-		KAFKA_BROKERS: "127.0.0.1:9092",
+		KAFKA_BROKERS: SHARED_KAFKA,
 		ORDER_TOPIC: topic,
 		// Batches smaller than the distance between two events of one order: the two
 		// relays hold different events of the same orders at the same time.
