@@ -58,6 +58,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	const random = options.random ?? Math.random;
 	const delayMs = options.delayMs ?? 0;
 	const stats: SimulatorStats = { orders: 0, sent: {} };
+	// The relay publishes at least once: a redelivered event must not start a second chain.
+	const answered = new Set<string>();
 	const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
 	const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId ?? "saga-simulator" });
 	await producer.connect();
@@ -79,7 +81,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			const chains: Promise<void>[] = [];
 			for (const message of batch.messages) {
 				const parsed = parseSagaMessage(message.value, ["CREATED"]);
-				if (parsed.ok) {
+				if (parsed.ok && !answered.has(parsed.message.idempotent_key)) {
+					answered.add(parsed.message.idempotent_key);
 					stats.orders += 1;
 					chains.push(answer(parsed.message.order_id, planAnswers(rates, random, options.topics)));
 				}

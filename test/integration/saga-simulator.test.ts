@@ -38,4 +38,19 @@ describe("saga simulator against the real broker", () => {
 		expect(answers.messages.every((m) => m.key === "77" && JSON.parse(m.value ?? "{}").order_id === 77)).toBe(true);
 		expect(simulator.stats.orders).toBe(1);
 	});
+
+	it("answers an order event delivered twice only once", async () => {
+		const producer = kafka.producer();
+		await producer.connect();
+		const event = { key: "78", value: encodeSagaMessage({ idempotent_key: randomUUID(), order_id: 78, status: "CREATED" }) };
+		await producer.send({ topic: topics.order, messages: [event] });
+		await producer.send({ topic: topics.order, messages: [event] });
+		await producer.disconnect();
+
+		await waitFor(() => (answers.messages.filter((m) => m.key === "78").length >= 3 ? true : undefined), "the answers to order 78");
+		// Give a second chain time to show up if there were one.
+		await new Promise((r) => setTimeout(r, 2_000));
+		expect(answers.messages.filter((m) => m.key === "78")).toHaveLength(3);
+		expect(simulator.stats.orders).toBe(2);
+	});
 });
