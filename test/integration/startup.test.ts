@@ -3,7 +3,7 @@
  * stops by itself with one line saying which and how to fix it, no stack trace.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../support/cluster";
@@ -50,9 +50,13 @@ function expectOneClearLine(outcome: Outcome, names: RegExp): void {
 	expect(outcome.stderr).not.toMatch(/^\s+at /m);
 }
 
+const kafkaHomes: string[] = [];
+afterAll(() => kafkaHomes.forEach((home) => rmSync(home, { recursive: true, force: true })));
+
 /** Should a check wrongly pass, the broker it starts is a private one, never the shared one. */
 async function privateKafka(): Promise<Record<string, string>> {
-	return { KAFKA_LOCAL_PORT: String(await freePort()), KAFKA_HOME_DIR: mkdtempSync(join(tmpdir(), "startup-kafka-")) };
+	kafkaHomes.push(mkdtempSync(join(tmpdir(), "startup-kafka-")));
+	return { KAFKA_LOCAL_PORT: String(await freePort()), KAFKA_HOME_DIR: kafkaHomes[kafkaHomes.length - 1] };
 }
 
 describe("start-up stops with one clear line", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/config";
@@ -39,7 +39,7 @@ describe("configuration from the environment", () => {
 	});
 
 	it("KAFKA_LOCAL_PORT and KAFKA_HOME_DIR move the project's own broker", () => {
-		const home = mkdtempSync(join(tmpdir(), "kafka-home-"));
+		const home = join(tmpdir(), "kafka-home-not-created-yet");
 		const cfg = loadConfig({ KAFKA_LOCAL_PORT: "29092", KAFKA_HOME_DIR: home });
 		expect(kafkaBrokers(cfg)).toEqual(["127.0.0.1:29092"]);
 		expect(localSite(cfg)).toEqual({ broker: "127.0.0.1:29092", controller: "127.0.0.1:29093", home });
@@ -56,8 +56,10 @@ describe("configuration from the environment", () => {
 });
 
 describe("a bad setting", () => {
-	const aFile = join(mkdtempSync(join(tmpdir(), "cfg-")), "file");
+	const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+	const aFile = join(dir, "file");
 	writeFileSync(aFile, "");
+	afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 	const cases: Array<[string, string]> = [
 		["DATABASE_URL", "not a url"],
