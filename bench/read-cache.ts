@@ -12,8 +12,9 @@ import { randomInt } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { Client } from "pg";
 import { createNode } from "../lib/broker";
-import { loadConfig } from "../lib/config";
+import { kafkaBrokers, loadConfig } from "../lib/config";
 import { ensureDatabase, migrateUp } from "../lib/database";
+import { createKafka, ensureTopics } from "../lib/kafka";
 
 process.env.NAMESPACE ??= `bench-${randomInt(1e9)}`;
 process.env.ORDER_TOPIC ??= "bench-read-cache";
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
 	const cfg = loadConfig();
 	await ensureDatabase(cfg.databaseUrl);
 	await migrateUp(cfg.databaseUrl);
+	// A relay running meanwhile publishes the bench's outbox rows: their topic must exist.
+	await ensureTopics(createKafka(kafkaBrokers(cfg), "bench", 0), [cfg.topics.order], 1);
 	const base = `http://127.0.0.1:${cfg.port}/api`;
 	const userId = randomInt(1e12, 2 ** 47);
 	const db = new Client({ connectionString: cfg.databaseUrl });

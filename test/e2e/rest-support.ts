@@ -33,13 +33,23 @@ export interface RestNode {
 }
 
 /**
+ * Sets ORDER_TOPIC to a new topic and creates it. The relays of other test
+ * files publish every unsent outbox row, ours included, and the broker does not
+ * create topics on demand: a missing topic would stall their relays.
+ */
+export async function useOwnOrderTopic(): Promise<string> {
+	const topic = `t-${randomUUID()}-order`;
+	await ensureTopics(createKafka(loadConfig().kafkaBrokers ?? ["127.0.0.1:9092"], "orders-test"), [topic], 1);
+	process.env.ORDER_TOPIC = topic;
+	return topic;
+}
+
+/**
  * Starts api-gateway + orders. Sets ORDER_TOPIC (unique) and creates it, so
  * relays of other tests can publish our events. `overrides` replace broker options.
  */
 export async function startRestNode(env: Record<string, string> = {}, overrides?: BrokerOptions): Promise<RestNode> {
-	const topic = `t-${randomUUID()}-order`;
-	process.env.ORDER_TOPIC = topic;
-	await ensureTopics(createKafka(loadConfig().kafkaBrokers ?? ["127.0.0.1:9092"], "rest-test"), [topic], 1);
+	const topic = await useOwnOrderTopic();
 	const port = await freePort();
 	const nodeEnv = { PORT: String(port), ...env };
 	let broker: ServiceBroker;

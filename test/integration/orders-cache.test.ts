@@ -3,11 +3,10 @@
  * change (and its invalidation) shows the change, and a read that loaded the
  * old state before the change never puts it back into the cache.
  */
-import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
 import { cachedOrderRead, invalidateOrders } from "../../lib/order-cache";
-import { EXAMPLE_BODY, randomUserId, sql } from "../e2e/rest-support";
+import { EXAMPLE_BODY, randomUserId, sql, useOwnOrderTopic } from "../e2e/rest-support";
 import { startNode } from "../support/cluster";
 
 let broker: ServiceBroker;
@@ -24,7 +23,8 @@ const cached = (key: string): Promise<number> => {
 
 beforeAll(async () => {
 	db = await sql();
-	broker = await startNode(["orders"], { ORDER_TOPIC: `t-${randomUUID()}-order` });
+	await useOwnOrderTopic();
+	broker = await startNode(["orders"]);
 });
 
 afterAll(async () => {

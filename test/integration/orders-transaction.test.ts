@@ -7,12 +7,10 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
-import { loadConfig } from "../../lib/config";
-import { createKafka, ensureTopics } from "../../lib/kafka";
-import { EXAMPLE_BODY, randomUserId, rowsOf, sql } from "../e2e/rest-support";
+import { EXAMPLE_BODY, randomUserId, rowsOf, sql, useOwnOrderTopic } from "../e2e/rest-support";
 import { startNode } from "../support/cluster";
 
-const topic = `t-${randomUUID()}-order`;
+let topic: string;
 const doomedUser = randomUserId();
 const trigger = `fail_outbox_${randomUUID().replace(/-/g, "")}`;
 
@@ -20,6 +18,7 @@ let broker: ServiceBroker;
 let db: Client;
 
 beforeAll(async () => {
+	topic = await useOwnOrderTopic();
 	db = await sql();
 	await db.query(`
 		CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -30,9 +29,7 @@ beforeAll(async () => {
 			RETURN NEW;
 		END $$;
 		CREATE TRIGGER ${trigger} BEFORE INSERT ON outbox FOR EACH ROW WHEN (NEW.topic = '${topic}') EXECUTE FUNCTION ${trigger}();`);
-	// Relays of other test files may publish this file's events: the topic must exist.
-	await ensureTopics(createKafka(loadConfig().kafkaBrokers ?? ["127.0.0.1:9092"], "orders-tx-test"), [topic], 1);
-	broker = await startNode(["orders"], { ORDER_TOPIC: topic });
+	broker = await startNode(["orders"]);
 });
 
 afterAll(async () => {
