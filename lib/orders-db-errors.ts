@@ -37,5 +37,6 @@ export function toServiceError(err: unknown, log: (...args: unknown[]) => void):
 		throw new DatabaseUnavailableError();
 	}
 	log("Database error:", err);
-	throw new Errors.MoleculerServerError("Internal error", 500, "INTERNAL_ERROR");
+	// Not a MoleculerServerError: that one is retryable, and a failed statement fails again.
+	throw new Errors.MoleculerError("Internal error", 500, "INTERNAL_ERROR");
 }

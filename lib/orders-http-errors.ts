@@ -83,7 +83,8 @@ export function publicError(raw: unknown): PublicError {
 		const message = data.length > 0 ? data.map((e) => e.message).join(" ") : "The request breaks the input rules.";
 		return { name: "ValidationError", message, code: 422, type: "VALIDATION_ERROR", data };
 	}
-	if (UNAVAILABLE_TYPES.has(type)) {
+	// Moleculer marks transient failures retryable (a node that left, a timeout): try again later.
+	if (UNAVAILABLE_TYPES.has(type) || (raw as { retryable?: unknown })?.retryable === true) {
 		return { name: "ServiceUnavailableError", message: "The service is unavailable, try again later", code: 503, type: "SERVICE_UNAVAILABLE", data: null };
 	}
 	if (OWN_TYPES.has(type) && code >= 400 && code < 600) {

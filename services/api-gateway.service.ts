@@ -58,6 +58,11 @@ const ApiGatewayService: ServiceSchema = {
 		},
 	},
 	actions: {
+		// moleculer-web's request handler. The broker's retry policy must not replay
+		// it: the HTTP request is consumed and rewritten by then (the replay answered
+		// 404). The call behind the route is retried on its own, then the client gets
+		// a 5xx it may retry with its Idempotency-Key.
+		rest: { retryPolicy: { enabled: false } },
 		ping: { handler: () => ({ pong: true }) },
 		health: {
 			async handler() {
