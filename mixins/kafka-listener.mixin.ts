@@ -173,14 +173,17 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 			self.logger.info(`listening to ${topic} as group ${group}`);
 		},
 		async stopped() {
-			const self = this as unknown as ListenerThis;
-			self.sweeping.stop = true;
-			clearTimeout(self.sweeping.timer);
-			await self.sweeping.running;
+			const self = this as unknown as Partial<ListenerThis>;
+			// A node stopped while it still waited for `state` never ran started(): nothing to close.
+			if (self.sweeping) {
+				self.sweeping.stop = true;
+				clearTimeout(self.sweeping.timer);
+				await self.sweeping.running;
+			}
 			// Waits for the batch in flight, commits its resolved offsets and leaves the group.
-			await self.consumer.disconnect();
-			await self.producer.disconnect();
-			await self.db.close();
+			await self.consumer?.disconnect();
+			await self.producer?.disconnect();
+			await self.db?.close();
 		},
 	};
 }
