@@ -71,12 +71,13 @@ async function untilAllSent(pool: Pool, topic: string): Promise<void> {
 	while ((await unsent(pool, topic)) > 0) await new Promise((r) => setTimeout(r, 20));
 }
 
-function startRelays(url: string, count: number): Promise<OutboxRelay[]> {
+function startRelays(url: string, topic: string, count: number): Promise<OutboxRelay[]> {
 	return Promise.all(
 		Array.from({ length: count }, async () => {
 			const relay = new OutboxRelay({
 				databaseUrl: url,
 				kafka: createKafka(brokers, "bench-outbox-relay", 2),
+				topics: [topic],
 				batchSize: cfg.outboxBatchSize,
 				pollMs: cfg.outboxPollMs,
 				maxBackoffMs: cfg.outboxMaxBackoffMs,
@@ -116,7 +117,7 @@ async function relayBacklog(pool: Pool, url: string, relays: number): Promise<Ro
 	await insertAll(pool, topic, EVENTS);
 	const insert: Row = { measure: `raw INSERT, ${INSERT_CHUNK}-row transactions, no relay`, events: EVENTS, seconds: (now() - start) / 1000 };
 	start = now();
-	const running = await startRelays(url, relays);
+	const running = await startRelays(url, topic, relays);
 	await untilAllSent(pool, topic);
 	const drain: Row = { measure: `${relays} relay${relays > 1 ? "s" : ""}, draining a backlog`, events: EVENTS, seconds: (now() - start) / 1000 };
 	await Promise.all(running.map((r) => r.stop()));
@@ -125,7 +126,7 @@ async function relayBacklog(pool: Pool, url: string, relays: number): Promise<Ro
 
 async function relayLive(pool: Pool, url: string): Promise<Row> {
 	const topic = await newTopic();
-	const [relay] = await startRelays(url, 1);
+	const [relay] = await startRelays(url, topic, 1);
 	const start = now();
 	await insertAll(pool, topic, EVENTS);
 	await untilAllSent(pool, topic);
@@ -137,7 +138,7 @@ async function relayLive(pool: Pool, url: string): Promise<Row> {
 /** Commit of one event -> its arrival on a consumer, one at a time on an idle relay. */
 async function idleLatency(pool: Pool, url: string): Promise<number[]> {
 	const topic = await newTopic();
-	const [relay] = await startRelays(url, 1);
+	const [relay] = await startRelays(url, topic, 1);
 	const consumer = kafka.consumer({ groupId: `bench-outbox-${randomUUID()}` });
 	await consumer.connect();
 	await consumer.subscribe({ topic, fromBeginning: true });

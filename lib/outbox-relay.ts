@@ -13,7 +13,7 @@ import { Pool } from "pg";
 import { encodeSagaMessage, type SagaMessage } from "../domain/saga-message";
 import { kafkaBrokers, type Config } from "./config";
 import { createKafka } from "./kafka";
-import { beginClaim, claimBatch, deleteSentBefore, markSent, type OutboxRow } from "./outbox-store";
+import { beginClaim, claimBatch, deleteSentBefore, markSent, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
 import { PgListener } from "./pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
@@ -30,12 +30,16 @@ export interface RelayLogger {
 export interface OutboxRelayOptions {
 	databaseUrl: string;
 	kafka: Kafka;
+	/** The topics this relay publishes; rows of other topics are left to their own relays. */
+	topics: string[];
 	batchSize: number;
 	pollMs: number;
 	maxBackoffMs: number;
 	retentionMs: number;
 	cleanupMs: number;
 	logger: RelayLogger;
+	/** Called after each committed batch, per topic (metrics). */
+	onPublished?(topic: string, count: number): void;
 }
 
 /** The contract's value, fields in the contract's order (jsonb keeps its own key order). */
@@ -111,6 +115,10 @@ export class OutboxRelay {
 		await this.pool.end().catch(() => undefined);
 	}
 
+	backlog(): Promise<OutboxBacklog> {
+		return readBacklog(this.pool);
+	}
+
 	/** Something was committed to the outbox: publish it now rather than at the next poll. */
 	wake(): void {
 		this.wakeRequested = true;
@@ -146,10 +154,11 @@ export class OutboxRelay {
 		let broken: Error | undefined;
 		try {
 			await beginClaim(client);
-			const rows = await claimBatch(client, this.options.batchSize);
+			const rows = await claimBatch(client, this.options.batchSize, this.options.topics);
+			const batch = topicMessages(rows);
 			if (rows.length > 0) {
 				try {
-					await producer.sendBatch({ acks: -1, topicMessages: topicMessages(rows) });
+					await producer.sendBatch({ acks: -1, topicMessages: batch });
 				} catch (err) {
 					await this.dropProducer(); // a fresh producer after an outage re-reads the metadata
 					throw err;
@@ -157,6 +166,7 @@ export class OutboxRelay {
 				await markSent(client, rows.map((row) => row.id));
 			}
 			await client.query("COMMIT");
+			for (const { topic, messages } of batch) this.options.onPublished?.(topic, messages.length);
 			return rows.length;
 		} catch (err) {
 			broken = err as Error;
@@ -227,7 +237,7 @@ export class OutboxRelay {
 }
 
 /** A relay wired from the configuration. */
-export function createOutboxRelay(cfg: Config, logger: RelayLogger): OutboxRelay {
+export function createOutboxRelay(cfg: Config, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
 	// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
 	const kafka = createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2);
 	// kafkajs logs every failed connection attempt; the relay reports an outage once itself.
@@ -235,11 +245,13 @@ export function createOutboxRelay(cfg: Config, logger: RelayLogger): OutboxRelay
 	return new OutboxRelay({
 		databaseUrl: cfg.databaseUrl,
 		kafka,
+		topics: [cfg.topics.order],
 		batchSize: cfg.outboxBatchSize,
 		pollMs: cfg.outboxPollMs,
 		maxBackoffMs: cfg.outboxMaxBackoffMs,
 		retentionMs: cfg.outboxRetentionMs,
 		cleanupMs: cfg.outboxCleanupMs,
 		logger,
+		onPublished,
 	});
 }

@@ -24,7 +24,7 @@ const CLAIM_SQL = `
 	WITH claimed AS (
 		SELECT id, topic, message_key, payload
 		FROM outbox
-		WHERE sent_at IS NULL
+		WHERE sent_at IS NULL AND topic = ANY($2::text[])
 		ORDER BY id
 		LIMIT $1
 		FOR UPDATE SKIP LOCKED
@@ -50,8 +50,25 @@ export async function beginClaim(client: PoolClient): Promise<void> {
 	await client.query("BEGIN; SET LOCAL jit = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off");
 }
 
-export async function claimBatch(client: PoolClient, limit: number): Promise<OutboxRow[]> {
-	return (await client.query<OutboxRow>(CLAIM_SQL, [limit])).rows;
+/** `topics`: the relay publishes only the topics it is configured for (ORDER_TOPIC). */
+export async function claimBatch(client: PoolClient, limit: number, topics: string[]): Promise<OutboxRow[]> {
+	return (await client.query<OutboxRow>(CLAIM_SQL, [limit, topics])).rows;
+}
+
+export interface OutboxBacklog {
+	unsent: number;
+	oldest_unsent_age_ms: number | null;
+}
+
+/** How many events wait, and for how long the oldest has. */
+export async function readBacklog(db: Pool | PoolClient): Promise<OutboxBacklog> {
+	const { rows } = await db.query<{ unsent: number; oldest_unsent_age_ms: string | null }>(
+		`SELECT count(*)::int AS unsent,
+			(extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::bigint AS oldest_unsent_age_ms
+		FROM outbox WHERE sent_at IS NULL`,
+	);
+	const age = rows[0].oldest_unsent_age_ms;
+	return { unsent: rows[0].unsent, oldest_unsent_age_ms: age === null ? null : Number(age) };
 }
 
 export async function markSent(client: PoolClient, ids: string[]): Promise<void> {

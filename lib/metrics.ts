@@ -1,0 +1,42 @@
+/**
+ * The saga's own Prometheus metrics (served with Moleculer's on METRICS_PORT
+ * /metrics). Each service registers the ones it moves in `created`; with
+ * METRICS=off the calls are no-ops.
+ */
+import type { ServiceBroker } from "moleculer";
+
+export const SAGA_METRICS = {
+	outboxBacklog: "orders.outbox.backlog",
+	outboxOldestAge: "orders.outbox.oldest.unsent.seconds",
+	outboxPublished: "orders.outbox.published.total",
+	consumerLag: "orders.consumer.lag",
+	messages: "orders.messages.total",
+	httpDuration: "orders.http.request.duration.seconds",
+} as const;
+
+type MetricDefinition = Parameters<NonNullable<ServiceBroker["metrics"]>["register"]>[0];
+
+const DEFINITIONS: Record<keyof typeof SAGA_METRICS, MetricDefinition> = {
+	outboxBacklog: { type: "gauge", name: SAGA_METRICS.outboxBacklog, description: "Outbox events not yet published" },
+	outboxOldestAge: { type: "gauge", name: SAGA_METRICS.outboxOldestAge, description: "Age of the oldest unpublished outbox event" },
+	outboxPublished: { type: "counter", name: SAGA_METRICS.outboxPublished, labelNames: ["topic"], description: "Outbox events published to Kafka" },
+	consumerLag: { type: "gauge", name: SAGA_METRICS.consumerLag, labelNames: ["topic", "partition"], description: "Messages behind the end of each partition" },
+	messages: {
+		type: "counter",
+		name: SAGA_METRICS.messages,
+		labelNames: ["topic", "outcome", "reason"],
+		description: "Consumed messages by outcome (applied, duplicate, parked, dead_lettered) and dead-letter reason",
+	},
+	httpDuration: {
+		type: "histogram",
+		name: SAGA_METRICS.httpDuration,
+		labelNames: ["method", "route", "status"],
+		buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+		description: "REST request latency",
+	},
+};
+
+export function registerMetrics(broker: ServiceBroker, names: Array<keyof typeof SAGA_METRICS>): void {
+	if (!broker.isMetricsEnabled()) return;
+	for (const name of names) broker.metrics.register(DEFINITIONS[name]);
+}
