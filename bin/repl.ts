@@ -1,13 +1,22 @@
 /**
  * `npm run repl`: a node with no services of its own, joined to the running
- * cluster (same NAMESPACE and REDIS_URL), with the Moleculer REPL open.
+ * cluster (same NAMESPACE and REDIS_URL), with the Moleculer REPL and the
+ * project's commands (lib/repl-commands.ts) open.
  */
+import type { Kafka } from "kafkajs";
 import { createNode } from "../lib/broker";
-import { config } from "../lib/config";
+import { config, kafkaBrokers } from "../lib/config";
+import { createKafka } from "../lib/kafka";
+import { replCommands } from "../lib/repl-commands";
 
 async function main(): Promise<void> {
 	const cfg = config();
-	const broker = createNode(cfg, [], { nodeID: cfg.nodeId ?? `repl-${process.pid}`, metrics: { enabled: false } });
+	let kafka: Kafka | undefined;
+	const broker = createNode(cfg, [], {
+		nodeID: cfg.nodeId ?? `repl-${process.pid}`,
+		metrics: { enabled: false },
+		replCommands: replCommands(cfg, () => (kafka ??= createKafka(kafkaBrokers(cfg), "orders-repl"))),
+	});
 	await broker.start();
 	broker.repl();
 }
