@@ -46,8 +46,15 @@ function verdict(row: ParkedCandidate, windowMs: number): DeadLetter | null {
 	return null;
 }
 
-/** One sweep over the parked messages of `topic`; returns how many were dead-lettered. */
-export async function sweepParked(db: Sequelize, producer: Producer, topic: string, windowMs: number, limit = 500): Promise<number> {
+/** A parked message the sweep dead-lettered, with the order and key it was for. */
+export interface SweptMessage {
+	order_id: string;
+	idempotent_key: string;
+	letter: DeadLetter;
+}
+
+/** One sweep over the parked messages of `topic`; returns the ones it dead-lettered. */
+export async function sweepParked(db: Sequelize, producer: Producer, topic: string, windowMs: number, limit = 500): Promise<SweptMessage[]> {
 	return db.transaction(async (t) => {
 		const rows = await db.query<ParkedCandidate>(
 			`SELECT p.order_id, p.idempotent_key, p.state, o.state AS current,
@@ -64,13 +71,13 @@ export async function sweepParked(db: Sequelize, producer: Producer, topic: stri
 			const letter = verdict(row, windowMs);
 			return letter ? [{ row, letter: { ...letter, topic } }] : [];
 		});
-		if (doomed.length === 0) return 0;
+		if (doomed.length === 0) return [];
 		await sendDeadLetters(producer, topic, doomed.map((d) => d.letter));
 		await db.query(
 			`DELETE FROM parked_messages p USING unnest($1::bigint[], $2::uuid[]) AS x(order_id, idempotent_key)
 			  WHERE p.order_id = x.order_id AND p.idempotent_key = x.idempotent_key`,
 			{ bind: [doomed.map((d) => d.row.order_id), doomed.map((d) => d.row.idempotent_key)], transaction: t },
 		);
-		return doomed.length;
+		return doomed.map(({ row, letter }) => ({ order_id: row.order_id, idempotent_key: row.idempotent_key, letter }));
 	});
 }

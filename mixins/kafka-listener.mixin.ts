@@ -11,6 +11,9 @@
  * no state service) the partition waits and retries with backoff, heartbeating,
  * and dead-letters nothing. A periodic sweep dead-letters parked messages of the
  * topic whose predecessor never came (lib/parked-sweep.ts).
+ *
+ * Every consumed message counts once its effect is durable, by outcome and
+ * reason, and each batch updates its partition's lag (lib/listener-telemetry.ts).
  */
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 import type { LoggerInstance, ServiceBroker, ServiceSchema } from "moleculer";
@@ -20,6 +23,7 @@ import { config, kafkaBrokers } from "../lib/config";
 import { createSequelize } from "../lib/database";
 import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/dead-letter";
 import { createKafka } from "../lib/kafka";
+import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listener-telemetry";
 import { sweepParked } from "../lib/parked-sweep";
 import type { ApplyOutcome, ApplyRequest } from "../lib/state-store";
 
@@ -50,6 +54,7 @@ interface ListenerThis {
 	consumer: Consumer;
 	producer: Producer;
 	db: Sequelize;
+	telemetry: ListenerTelemetry;
 	sweeping: { stop: boolean; timer?: NodeJS.Timeout; running?: Promise<void> };
 }
 
@@ -73,6 +78,13 @@ async function untilDone<T>(self: ListenerThis, what: string, payload: EachBatch
 
 const base64 = (value: Buffer | null): string | null => (value === null ? null : value.toString("base64"));
 
+const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected">, MessageOutcome> = {
+	applied: "applied",
+	duplicate: "duplicate",
+	parked: "parked",
+	early: "parked",
+};
+
 function rejection(outcome: ApplyOutcome, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
 	if (outcome.result !== "rejected") return null;
 	const { order_id: id, state, idempotent_key: key } = request;
@@ -89,11 +101,12 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 
 	async function handleChunk(self: ListenerThis, payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
 		const { partition } = payload.batch;
-		const letters: DeadLetter[] = [];
+		const letters: Array<DeadLetter & { order_id?: number; idempotent_key?: string }> = [];
 		const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
 			topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
 		});
 		const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
+		const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
 		for (const message of messages) {
 			const parsed = parseSagaMessage(message.value, mapping.statuses);
 			if (!parsed.ok) {
@@ -115,15 +128,23 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 			);
 			if (answer === STOPPED) return false;
 			answer.outcomes.forEach((outcome, i) => {
-				const why = rejection(outcome, requests[i].request);
-				if (why) letters.push(letter(requests[i].message, why));
+				const { message, request } = requests[i];
+				const why = rejection(outcome, request);
+				if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
+				else if (outcome.result !== "rejected") kept.push({ outcome: OUTCOMES[outcome.result], request, offset: message.offset });
 			});
 		}
 		// Dead letters in offset order, so the .dlq topic reads like the source.
 		letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
 		if ((await untilDone(self, "dead-letter produce", payload, () => sendDeadLetters(self.producer, topic, letters))) === STOPPED) return false;
 		if (killBeforeCommit) process.kill(process.pid, "SIGKILL");
-		payload.resolveOffset(messages[messages.length - 1].offset);
+		for (const { outcome, request, offset } of kept) self.telemetry.record(outcome, { ...request, partition, offset });
+		for (const l of letters) {
+			self.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
+		}
+		const last = messages[messages.length - 1].offset;
+		self.telemetry.lag(partition, Math.max(0, Number(payload.batch.highWatermark) - 1 - Number(last)));
+		payload.resolveOffset(last);
 		await payload.heartbeat();
 		return true;
 	}
@@ -133,7 +154,11 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 		const every = Math.min(Math.max(cfg.outOfOrderWindowMs / 4, 250), 5_000);
 		const tick = () => {
 			self.sweeping.running = sweepParked(self.db, self.producer, topic, cfg.outOfOrderWindowMs)
-				.then((n) => void (n > 0 && self.logger.info(`dead-lettered ${n} parked message(s) of ${topic}`)))
+				.then((swept) => {
+					for (const { order_id, idempotent_key, letter } of swept) {
+						self.telemetry.record("dead_lettered", { order_id, idempotent_key, partition: letter.partition, offset: letter.offset }, letter);
+					}
+				})
 				.catch((err: Error) => self.logger.warn(`sweep of parked ${topic} messages failed (retried in ${every} ms): ${err.message}`))
 				.finally(() => {
 					if (!self.sweeping.stop) self.sweeping.timer = setTimeout(tick, every);
@@ -144,6 +169,10 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 
 	return {
 		dependencies: ["state"],
+		created() {
+			const self = this as unknown as ListenerThis;
+			self.telemetry = listenerTelemetry(self.broker, self.logger, topic);
+		},
 		async started() {
 			const self = this as unknown as ListenerThis;
 			// The node ID in the client ID tells, in the group's description, which node holds which partitions.
@@ -164,6 +193,8 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 				partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
 				eachBatch: async (payload) => {
 					const all = payload.batch.messages;
+					// Until this batch is done, all of it is behind.
+					self.telemetry.lag(payload.batch.partition, Number(payload.batch.offsetLagLow()) + 1);
 					for (let i = 0; i < all.length; i += CHUNK) {
 						if (!(await handleChunk(self, payload, all.slice(i, i + CHUNK)))) return;
 					}

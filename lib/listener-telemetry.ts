@@ -1,0 +1,43 @@
+/**
+ * What a Kafka listener tells the outside about the messages it consumed:
+ * `orders.messages.total` {topic, outcome, reason}, `orders.consumer.lag`
+ * {topic, partition}, and log lines carrying `order_id` and `idempotent_key`
+ * (the "jsonext" formatter lifts the leading object into the JSON line).
+ * Applied, duplicate and parked messages log at debug only; a dead letter is a warn.
+ */
+import type { LoggerInstance, ServiceBroker } from "moleculer";
+import { deadLetterTopic } from "./kafka";
+import { registerMetrics, SAGA_METRICS } from "./metrics";
+
+export type MessageOutcome = "applied" | "duplicate" | "parked" | "dead_lettered";
+
+export interface ConsumedMessage {
+	order_id: number | string | null;
+	idempotent_key: string | null;
+	partition: number;
+	offset: string;
+}
+
+export interface ListenerTelemetry {
+	/** Call once the message's effect (state, parked row or dead letter) is durable. */
+	record(outcome: MessageOutcome, message: ConsumedMessage, why?: { reason: string; error: string }): void;
+	/** Messages of `partition` not yet processed. */
+	lag(partition: number, messages: number): void;
+}
+
+export function listenerTelemetry(broker: ServiceBroker, logger: LoggerInstance, topic: string): ListenerTelemetry {
+	// Both listeners of a node share the metrics: registering again would replace them.
+	const missing = (["messages", "consumerLag"] as const).filter((key) => !broker.metrics.hasMetric(SAGA_METRICS[key]));
+	registerMetrics(broker, missing);
+	return {
+		record(outcome, message, why) {
+			broker.metrics.increment(SAGA_METRICS.messages, { topic, outcome, reason: why?.reason ?? "" });
+			const fields = { order_id: message.order_id, idempotent_key: message.idempotent_key, topic, partition: message.partition, offset: message.offset };
+			if (why) logger.warn({ ...fields, reason: why.reason, error: why.error }, `dead-lettered to ${deadLetterTopic(topic)}: ${why.reason}`);
+			else logger.debug({ ...fields, outcome }, outcome);
+		},
+		lag(partition, messages) {
+			broker.metrics.set(SAGA_METRICS.consumerLag, messages, { topic, partition });
+		},
+	};
+}
