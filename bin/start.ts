@@ -1,11 +1,13 @@
 /**
  * `npm start`: prepares the infrastructure and runs the services named in
  * SERVICES (all six by default) on one node. SIGINT/SIGTERM stop the node,
- * then the Kafka broker it started.
+ * then the Kafka broker it started. /live and /ready answer on PROBE_PORT
+ * from before the services start until the node has stopped (lib/probes.ts).
  */
 import { config, ConfigError } from "../lib/config";
 import { createNode } from "../lib/broker";
 import { prepareInfrastructure } from "../lib/infrastructure";
+import { startProbes, type Probes } from "../lib/probes";
 
 function fail(err: unknown): never {
 	const line = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
@@ -17,21 +19,25 @@ async function main(): Promise<void> {
 	const cfg = config();
 	const infrastructure = await prepareInfrastructure(cfg);
 	const broker = createNode(cfg);
+	let probes: Probes | undefined;
 	let stopping = false;
 	const shutdown = async (signal: string) => {
 		if (stopping) return;
 		stopping = true;
 		broker.logger.info(`${signal}: stopping the node`);
 		await broker.stop().catch((err) => broker.logger.error("stop failed", err));
+		await probes?.close();
 		await infrastructure.stop();
 		process.exit(0);
 	};
 	process.on("SIGINT", () => void shutdown("SIGINT"));
 	process.on("SIGTERM", () => void shutdown("SIGTERM"));
 	try {
+		if (cfg.probesEnabled) probes = await startProbes(broker, cfg);
 		await broker.start();
 	} catch (err) {
 		await broker.stop().catch(() => undefined);
+		await probes?.close();
 		await infrastructure.stop();
 		throw err;
 	}

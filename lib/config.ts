@@ -32,7 +32,8 @@ export interface Config {
 	port: number;
 	metricsPort: number;
 	metricsEnabled: boolean;
-	tracing: "off" | "console" | "zipkin" | "jaeger";
+	/** "event" emits spans as `$tracing.spans` events (tests observe traces with it). */
+	tracing: "off" | "console" | "event" | "zipkin" | "jaeger";
 	/** Collector URL for the zipkin or jaeger exporter. */
 	tracingEndpoint: string | undefined;
 	services: ServiceName[];
@@ -56,6 +57,9 @@ export interface Config {
 	outboxCleanupMs: number;
 	/** Upper bound of the relay's exponential backoff while Kafka or PostgreSQL is down. */
 	outboxMaxBackoffMs: number;
+	/** Liveness and readiness (GET /live, GET /ready) for an orchestrator, on their own port (bin/start.ts). */
+	probesEnabled: boolean;
+	probePort: number;
 }
 
 export class ConfigError extends Error {
@@ -156,7 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
 		port: integer(env, "PORT", 3000, 1, 65535),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
 		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",
-		tracing: oneOf(env, "TRACING", "off", ["off", "console", "zipkin", "jaeger"] as const),
+		tracing: oneOf(env, "TRACING", "off", ["off", "console", "event", "zipkin", "jaeger"] as const),
 		tracingEndpoint: env.TRACING_ENDPOINT?.trim() || undefined,
 		services: services(env),
 		nodeId: env.NODE_ID?.trim() || undefined,
@@ -180,6 +184,8 @@ export function loadConfig(env: Env = process.env): Config {
 		outboxPollMs: integer(env, "OUTBOX_POLL_MS", 5_000, 10, DAY_MS),
 		outboxCleanupMs: integer(env, "OUTBOX_CLEANUP_MS", 60_000, 10, DAY_MS),
 		outboxMaxBackoffMs: integer(env, "OUTBOX_MAX_BACKOFF_MS", 5_000, 10, 600_000),
+		probesEnabled: oneOf(env, "PROBES", "on", ["on", "off"] as const) === "on",
+		probePort: integer(env, "PROBE_PORT", 3031, 1, 65535),
 	};
 }
 
