@@ -8,6 +8,9 @@ function tracingExporter(cfg: Config): TracerExporterOptions {
 	switch (cfg.tracing) {
 		case "zipkin":
 			return { type: "Zipkin", options: { baseURL: cfg.tracingEndpoint ?? "http://127.0.0.1:9411" } };
+		case "event":
+			// Each finished span at once as a `$tracing.spans` event to a subscriber in the cluster (the tracing test collects them).
+			return { type: "Event", options: { eventName: "$tracing.spans", sendStartSpan: false, sendFinishSpan: true, broadcast: false, interval: 0 } };
 		case "jaeger":
 			return { type: "Jaeger", options: { endpoint: cfg.tracingEndpoint ?? "http://127.0.0.1:14268/api/traces" } };
 		default:
