@@ -16,9 +16,10 @@ interface ComposeService {
 	command?: string | string[];
 	environment?: Record<string, string | number | null> | string[];
 	ports?: string[];
+	expose?: string[];
 	container_name?: string;
 	depends_on?: string[] | Record<string, { condition: string }>;
-	healthcheck?: { test: string[] };
+	healthcheck?: { test: string[]; start_period?: string };
 }
 
 const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
@@ -137,6 +138,34 @@ describe("docker-compose.yml", () => {
 			expect(cmd.length).toBeGreaterThan(0);
 			expectRunnable(cmd);
 			for (const path of copied) expect(existsSync(join(root, build.context ?? ".", path))).toBe(true);
+		}
+	});
+
+	it("runs the saga simulator (the simulate script) on the services' broker and topics, once the topics exist", () => {
+		const simulator = compose.services.simulator;
+		const command = argv(simulator.command as string[]);
+		const script = argv(scripts.simulate);
+		// `npm run simulate [-- options]`, or the script's own command line with options.
+		if (command[0] === "npm") expect(command.slice(0, 3)).toEqual(["npm", "run", "simulate"]);
+		else expect(command.slice(0, script.length)).toEqual(script);
+		expectRunnable(command);
+		const env = environment(simulator);
+		for (const name of ALL_SERVICES) {
+			const service = environment(compose.services[name]);
+			for (const key of ["KAFKA_BROKERS", "ORDER_TOPIC", "RESERVE_TOPIC", "PAYMENT_TOPIC"]) expect(env[key]).toBe(service[key]);
+		}
+		expect(env.ORDER_TOPIC).toBeDefined();
+		expect(simulator.depends_on).toMatchObject({ "outbox-relay": { condition: "service_healthy" } });
+	});
+
+	it("gives each service container its metrics and probe ports inside the network only, and a readiness healthcheck", () => {
+		for (const name of ALL_SERVICES) {
+			const service = compose.services[name];
+			const env = environment(service);
+			expect(env).toMatchObject({ METRICS_PORT: expect.stringMatching(/^\d+$/), PROBE_PORT: expect.stringMatching(/^\d+$/) });
+			expect(service.expose).toEqual(expect.arrayContaining([env.METRICS_PORT, env.PROBE_PORT]));
+			expect(env.PROBES ?? "on").toBe("on");
+			expect(service.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${env.PROBE_PORT}/ready`);
 		}
 	});
 });
