@@ -13,11 +13,11 @@
  *   BENCH_EVENTS=20000 OUTBOX_BATCH_SIZE=500 npm run bench:outbox
  */
 import { randomUUID } from "node:crypto";
-import { Client, Pool } from "pg";
+import { Pool } from "pg";
 import { kafkaBrokers, loadConfig } from "../lib/config";
-import { ensureDatabase, migrateUp } from "../lib/database";
 import { createKafka, ensureTopics } from "../lib/kafka";
 import { OutboxRelay } from "../lib/outbox-relay";
+import { printRates, withPrivateDatabase } from "./private-database";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const cfg = loadConfig();
@@ -161,32 +161,24 @@ async function idleLatency(pool: Pool, url: string): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-	const url = new URL(cfg.databaseUrl);
-	const name = `orders_bench_outbox_${randomUUID().slice(0, 8)}`;
-	url.pathname = `/${name}`;
-	await ensureDatabase(url.toString());
-	await migrateUp(url.toString());
-	const pool = new Pool({ connectionString: url.toString(), max: 2 });
-	try {
-		console.log(`outbox relay benchmark: ${EVENTS} events, batch ${cfg.outboxBatchSize}, Kafka ${brokers.join(",")}, ${cfg.kafkaPartitions} partitions`);
-		const rows: Row[] = [];
-		rows.push(await rawKafka(EVENTS));
-		rows.push(...(await relayBacklog(pool, url.toString(), 1)));
-		rows.push(await relayLive(pool, url.toString()));
-		rows.push(...(await relayBacklog(pool, url.toString(), 2)));
-		const latency = await idleLatency(pool, url.toString());
+	await withPrivateDatabase(cfg.databaseUrl, "orders_bench_outbox", async (url) => {
+		const pool = new Pool({ connectionString: url, max: 2 });
+		try {
+			console.log(`outbox relay benchmark: ${EVENTS} events, batch ${cfg.outboxBatchSize}, Kafka ${brokers.join(",")}, ${cfg.kafkaPartitions} partitions`);
+			const rows: Row[] = [];
+			rows.push(await rawKafka(EVENTS));
+			rows.push(...(await relayBacklog(pool, url, 1)));
+			rows.push(await relayLive(pool, url));
+			rows.push(...(await relayBacklog(pool, url, 2)));
+			const latency = await idleLatency(pool, url);
 
-		const table = rows.map((r) => ({ measure: r.measure, events: r.events, seconds: r.seconds.toFixed(2), "events/s": Math.round(r.events / r.seconds) }));
-		console.table(table);
-		const at = (q: number) => latency[Math.min(latency.length - 1, Math.floor(q * latency.length))].toFixed(1);
-		console.log(`idle latency, commit -> consumer (${LATENCY_SAMPLES} events, one at a time): p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${at(1)} ms`);
-	} finally {
-		await pool.end();
-		url.pathname = "/postgres";
-		const admin = new Client({ connectionString: url.toString() });
-		await admin.connect();
-		await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => admin.end());
-	}
+			printRates(rows.map((r) => ({ measure: r.measure, count: r.events, seconds: r.seconds })), "events");
+			const at = (q: number) => latency[Math.min(latency.length - 1, Math.floor(q * latency.length))].toFixed(1);
+			console.log(`idle latency, commit -> consumer (${LATENCY_SAMPLES} events, one at a time): p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${at(1)} ms`);
+		} finally {
+			await pool.end();
+		}
+	});
 }
 
 main().then(
