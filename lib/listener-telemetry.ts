@@ -23,12 +23,15 @@ export interface ListenerTelemetry {
 	record(outcome: MessageOutcome, message: ConsumedMessage, why?: { reason: string; error: string }): void;
 	/** Messages of `partition` not yet processed. */
 	lag(partition: number, messages: number): void;
+	/** After a rebalance: partitions this node no longer holds are not behind here (their new holder reports them). */
+	assigned(partitions: number[]): void;
 }
 
 export function listenerTelemetry(broker: ServiceBroker, logger: LoggerInstance, topic: string): ListenerTelemetry {
 	// Both listeners of a node share the metrics: registering again would replace them.
 	const missing = (["messages", "consumerLag"] as const).filter((key) => !broker.metrics.hasMetric(SAGA_METRICS[key]));
 	registerMetrics(broker, missing);
+	const reported = new Set<number>();
 	return {
 		record(outcome, message, why) {
 			broker.metrics.increment(SAGA_METRICS.messages, { topic, outcome, reason: why?.reason ?? "" });
@@ -37,7 +40,11 @@ export function listenerTelemetry(broker: ServiceBroker, logger: LoggerInstance,
 			else logger.debug({ ...fields, outcome }, outcome);
 		},
 		lag(partition, messages) {
+			reported.add(partition);
 			broker.metrics.set(SAGA_METRICS.consumerLag, messages, { topic, partition });
+		},
+		assigned(partitions) {
+			for (const partition of reported) if (!partitions.includes(partition)) this.lag(partition, 0);
 		},
 	};
 }

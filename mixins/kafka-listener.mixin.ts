@@ -182,9 +182,11 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 			self.consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
 			self.sweeping = { stop: false };
 			await self.producer.connect();
-			self.consumer.on(self.consumer.events.GROUP_JOIN, ({ payload }) =>
-				self.logger.info(`joined group ${group}: partitions ${JSON.stringify(payload.memberAssignment[topic] ?? [])} of ${topic}`),
-			);
+			self.consumer.on(self.consumer.events.GROUP_JOIN, ({ payload }) => {
+				const partitions = payload.memberAssignment[topic] ?? [];
+				self.logger.info(`joined group ${group}: partitions ${JSON.stringify(partitions)} of ${topic}`);
+				self.telemetry.assigned(partitions);
+			});
 			await self.consumer.connect();
 			await self.consumer.subscribe({ topic, fromBeginning: true });
 			await self.consumer.run({
