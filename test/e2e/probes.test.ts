@@ -68,6 +68,13 @@ describe("liveness and readiness probes", () => {
 		await waitFor(async () => ((await probe("/ready")).status === 200 ? true : undefined), "ready again");
 	});
 
+	it("takes PROBE_PORT and PROBES from the environment, refusing bad values with one line", () => {
+		expect(loadConfig({})).toMatchObject({ probesEnabled: true, probePort: 3031 });
+		expect(loadConfig({ PROBES: "off", PROBE_PORT: "4000" })).toMatchObject({ probesEnabled: false, probePort: 4000 });
+		expect(() => loadConfig({ PROBE_PORT: "70000" })).toThrow(/^PROBE_PORT="70000" is invalid/);
+		expect(() => loadConfig({ PROBES: "yes" })).toThrow(/^PROBES="yes" is invalid/);
+	});
+
 	it("serves nothing but the two probes", async () => {
 		expect((await fetch(`http://127.0.0.1:${probes.port}/api/ping`)).status).toBe(404);
 	});
