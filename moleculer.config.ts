@@ -32,8 +32,8 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 			options: { level: cfg.logLevel, formatter: cfg.logFormat === "json" ? "jsonext" : "full", colors: cfg.logFormat === "full" },
 		},
 		requestTimeout: 10_000,
-		// Retried only when the error says so (a node that left, a timeout): a create
-		// carries its Idempotency-Key, so a retry returns the same order.
+		// Retried only when the error says so (a node that left, a timeout): the gateway
+		// gives every create an idempotency key, so a retry returns the same order.
 		retryPolicy: {
 			enabled: true,
 			retries: 3,

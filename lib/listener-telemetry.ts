@@ -28,9 +28,7 @@ export interface ListenerTelemetry {
 }
 
 export function listenerTelemetry(broker: ServiceBroker, logger: LoggerInstance, topic: string): ListenerTelemetry {
-	// Both listeners of a node share the metrics: registering again would replace them.
-	const missing = (["messages", "consumerLag"] as const).filter((key) => !broker.metrics.hasMetric(SAGA_METRICS[key]));
-	registerMetrics(broker, missing);
+	registerMetrics(broker, ["messages", "consumerLag"]);
 	const reported = new Set<number>();
 	return {
 		record(outcome, message, why) {

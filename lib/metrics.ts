@@ -38,5 +38,6 @@ const DEFINITIONS: Record<keyof typeof SAGA_METRICS, MetricDefinition> = {
 
 export function registerMetrics(broker: ServiceBroker, names: Array<keyof typeof SAGA_METRICS>): void {
 	if (!broker.isMetricsEnabled()) return;
-	for (const name of names) broker.metrics.register(DEFINITIONS[name]);
+	// Several services of one node may share a metric (both listeners): register it once.
+	for (const name of names) if (!broker.metrics.hasMetric(SAGA_METRICS[name])) broker.metrics.register(DEFINITIONS[name]);
 }

@@ -4,15 +4,30 @@
  * internal actions such as state.apply or $node.* cannot be called over HTTP.
  * Every error leaves through lib/orders-http-errors.ts.
  */
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors, type Context, type ServiceSchema } from "moleculer";
+import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../lib/config";
 import { checkHealth } from "../lib/health";
+import { registerMetrics, SAGA_METRICS } from "../lib/metrics";
 import { BODY_LIMIT_BYTES, publicError } from "../lib/orders-http-errors";
 import type { OrdersMeta } from "./orders.service";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };
+/** moleculer-web stamps each request with its start and the alias it matched. */
+type GatewayRequest = IncomingMessage & { $startTime?: [number, number]; $alias?: { method: string; fullPath: string } };
+
+/** REST latency per route and status, once the response is written (errors included). */
+function observeLatency(broker: ServiceBroker, req: GatewayRequest, res: ServerResponse): void {
+	const started = req.$startTime;
+	if (!started || !broker.isMetricsEnabled()) return;
+	res.once("finish", () => {
+		const [seconds, nanos] = process.hrtime(started);
+		const labels = { method: req.method ?? "", route: req.$alias?.fullPath ?? "", status: res.statusCode };
+		broker.metrics.observe(SAGA_METRICS.httpDuration, seconds + nanos / 1e9, labels);
+	});
+}
 
 const ApiGatewayService: ServiceSchema = {
 	name: "api-gateway",
@@ -35,9 +50,13 @@ const ApiGatewayService: ServiceSchema = {
 					"GET /ping": "api-gateway.ping",
 					"GET /health": "api-gateway.health",
 				},
-				onBeforeCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: IncomingMessage) {
+				onBeforeCall(this: Service, ctx: Context<unknown, GatewayMeta>, _route: unknown, req: GatewayRequest, res: ServerResponse) {
+					observeLatency(this.broker, req, res);
 					const key = req.headers["idempotency-key"];
 					if (typeof key === "string") ctx.meta.idempotency_key = key;
+					// A create without a key gets one of the gateway's own: the broker retries the call
+					// after a timeout or a lost node, and the retry must find what the first attempt committed.
+					else if (req.method === "POST") ctx.meta.idempotency_key = `gateway:${randomUUID()}`;
 				},
 				onAfterCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: IncomingMessage, _res: ServerResponse, data: unknown) {
 					if (req.method === "POST") {
@@ -56,6 +75,9 @@ const ApiGatewayService: ServiceSchema = {
 			res.writeHead(body.code);
 			res.end(JSON.stringify(body));
 		},
+	},
+	created() {
+		registerMetrics(this.broker, ["httpDuration"]);
 	},
 	actions: {
 		// moleculer-web's request handler. The broker's retry policy must not replay
