@@ -6,7 +6,7 @@ const project = (name: string): NonNullable<Config["projects"]>[number] => ({
 	testEnvironment: "node",
 	testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 	setupFiles: ["<rootDir>/test/support/env.ts"],
-	transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+	transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
 });
 
 const config: Config = {

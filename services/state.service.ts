@@ -66,7 +66,10 @@ const StateService: ServiceSchema = {
 		async applyAndInvalidate(this: StateThis, requests: ApplyRequest[]): Promise<BatchResult> {
 			const result = await applyBatch(this.adapter.db, requests);
 			// After the commit, before answering: a read that starts after the answer sees the new state.
-			await invalidateOrders(this.broker, result.changedOrderIds);
+			// A redelivered (duplicate) message invalidates again, in case the first invalidation
+			// was lost (Redis briefly down after the commit).
+			const redelivered = requests.filter((_, i) => result.outcomes[i].result === "duplicate").map((r) => r.order_id);
+			await invalidateOrders(this.broker, [...result.changedOrderIds, ...redelivered]);
 			return result;
 		},
 	},
