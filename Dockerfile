@@ -17,6 +17,6 @@ COPY types ./types
 
 ENV NODE_ENV=production
 USER node
-EXPOSE 3000 3030
+EXPOSE 3000 3030 3031
 # node itself (not npm) is PID 1, so `docker stop` (SIGTERM) reaches bin/start.ts's handler.
 CMD ["node", "-r", "ts-node/register/transpile-only", "bin/start.ts"]

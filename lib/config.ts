@@ -130,13 +130,16 @@ function services(env: Env): ServiceName[] {
 	return [...new Set(list)] as ServiceName[];
 }
 
-function topic(env: Env, name: string, fallback: string): string {
+/** A Kafka topic or consumer group name: `what` says which in the error. */
+function kafkaName(env: Env, name: string, fallback: string, what: "topic" | "consumer group"): string {
 	const value = text(env, name, fallback);
 	if (!/^[A-Za-z0-9._-]{1,200}$/.test(value)) {
-		throw new ConfigError(`${name}="${value}" is invalid: a Kafka topic name uses letters, digits, ".", "_" and "-"`);
+		throw new ConfigError(`${name}="${value}" is invalid: a Kafka ${what} name uses letters, digits, ".", "_" and "-"`);
 	}
 	return value;
 }
+
+const topic = (env: Env, name: string, fallback: string) => kafkaName(env, name, fallback, "topic");
 
 /** A directory (created on use); a relative path counts from the working directory. */
 function directory(env: Env, name: string, fallback: string): string {
@@ -172,8 +175,8 @@ export function loadConfig(env: Env = process.env): Config {
 			payment: topic(env, "PAYMENT_TOPIC", "payment"),
 		},
 		groups: {
-			reserve: topic(env, "RESERVE_GROUP", "orders-reserve"),
-			payment: topic(env, "PAYMENT_GROUP", "orders-payment"),
+			reserve: kafkaName(env, "RESERVE_GROUP", "orders-reserve", "consumer group"),
+			payment: kafkaName(env, "PAYMENT_GROUP", "orders-payment", "consumer group"),
 		},
 		kafkaPartitions: integer(env, "KAFKA_PARTITIONS", 3, 1, 1000),
 		outOfOrderWindowMs: integer(env, "OUT_OF_ORDER_WINDOW_MS", 60_000, 0, 7 * DAY_MS),

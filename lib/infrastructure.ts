@@ -24,7 +24,7 @@ export async function prepareInfrastructure(cfg: Config, extraTopics: string[] =
 	};
 	try {
 		const brokers = kafkaBrokers(cfg);
-		await checkKafka(brokers);
+		await checkKafka(brokers, undefined, local !== null);
 		await ensureDatabase(cfg.databaseUrl);
 		const migrationsApplied = await migrateUp(cfg.databaseUrl);
 		await ensureTopics(createKafka(brokers), [...contractTopics(cfg), ...extraTopics], cfg.kafkaPartitions);

@@ -126,7 +126,8 @@ export async function checkRedis(redisUrl: string, windows: RetryWindows = DEFAU
 	}
 }
 
-export async function checkKafka(brokers: string[], windows: RetryWindows = DEFAULT_WINDOWS): Promise<void> {
+/** `ownBroker`: the broker is the project's own (KAFKA_BROKERS unset), which changes the advice. */
+export async function checkKafka(brokers: string[], windows: RetryWindows = DEFAULT_WINDOWS, ownBroker = false): Promise<void> {
 	try {
 		await retryUntil(async () => {
 			// Silent and single-shot: the retry loop above is the only one, and its last error the only line.
@@ -148,7 +149,9 @@ export async function checkKafka(brokers: string[], windows: RetryWindows = DEFA
 		}, windows);
 	} catch (err) {
 		throw new DependencyError(
-			`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); start it or unset KAFKA_BROKERS to run the project's own broker`,
+			`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); ${
+				ownBroker ? "see .kafka/broker.log, or stop it with `npm run kafka -- stop` and start again" : "start it or unset KAFKA_BROKERS to run the project's own broker"
+			}`,
 		);
 	}
 }

@@ -85,6 +85,8 @@ describe("a bad setting", () => {
 		["ORDER_TOPIC", "orders topic"],
 		["RESERVE_TOPIC", "reserve/1"],
 		["PAYMENT_TOPIC", "paymént"],
+		["RESERVE_GROUP", "orders reserve"],
+		["PAYMENT_GROUP", "orders/payment"],
 		["KAFKA_PARTITIONS", "0"],
 		["OUT_OF_ORDER_WINDOW_MS", "-1"],
 		["OUTBOX_RETENTION_MS", "1e99"],
@@ -103,6 +105,10 @@ describe("a bad setting", () => {
 		const message = (error as ConfigError).message;
 		expect(message.startsWith(`${name}=`)).toBe(true);
 		expect(message).not.toContain("\n");
+	});
+
+	it("says a consumer group is a consumer group", () => {
+		expect(() => loadConfig({ RESERVE_GROUP: "a b" })).toThrow(/a Kafka consumer group name/);
 	});
 
 	it("is named even when good settings surround it", () => {
