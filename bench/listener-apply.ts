@@ -17,7 +17,7 @@ import { Pool } from "pg";
 import { createNode } from "../lib/broker";
 import { kafkaBrokers, loadConfig } from "../lib/config";
 import { createKafka, deadLetterTopic, ensureTopics } from "../lib/kafka";
-import { printRates, withPrivateDatabase } from "./private-database";
+import { printRates, runBenchmark, withPrivateDatabase } from "./support";
 
 const run = randomUUID().slice(0, 8);
 Object.assign(process.env, {
@@ -142,10 +142,4 @@ async function main(): Promise<void> {
 	});
 }
 
-main().then(
-	() => process.exit(0),
-	(err: unknown) => {
-		console.error(err);
-		process.exit(1);
-	},
-);
+runBenchmark(main);

@@ -17,7 +17,7 @@ import { Pool } from "pg";
 import { kafkaBrokers, loadConfig } from "../lib/config";
 import { createKafka, ensureTopics } from "../lib/kafka";
 import { OutboxRelay } from "../lib/outbox-relay";
-import { printRates, withPrivateDatabase } from "./private-database";
+import { printRates, runBenchmark, withPrivateDatabase } from "./support";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 const cfg = loadConfig();
@@ -181,10 +181,4 @@ async function main(): Promise<void> {
 	});
 }
 
-main().then(
-	() => process.exit(0),
-	(err: unknown) => {
-		console.error(err);
-		process.exit(1);
-	},
-);
+runBenchmark(main);

@@ -15,6 +15,7 @@ import { createNode } from "../lib/broker";
 import { kafkaBrokers, loadConfig } from "../lib/config";
 import { ensureDatabase, migrateUp } from "../lib/database";
 import { createKafka, ensureTopics } from "../lib/kafka";
+import { runBenchmark } from "./support";
 
 process.env.NAMESPACE ??= `bench-${randomInt(1e9)}`;
 process.env.ORDER_TOPIC ??= "bench-read-cache";
@@ -95,7 +96,4 @@ async function main(): Promise<void> {
 	console.log(`cache on / off throughput: ${(mean("on") / mean("off")).toFixed(2)}x`);
 }
 
-main().catch((err) => {
-	console.error(err);
-	process.exit(1);
-});
+runBenchmark(main);

@@ -1,8 +1,9 @@
-/** A throw-away migrated database for one benchmark run, dropped afterwards. */
+/** What every benchmark here shares: a throw-away database, the report, the exit. */
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { ensureDatabase, migrateUp } from "../lib/database";
 
+/** A migrated database for one benchmark run, dropped afterwards. */
 export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, run: (url: string) => Promise<T>): Promise<T> {
 	const url = new URL(baseUrl);
 	const name = `${prefix}_${randomUUID().slice(0, 8)}`;
@@ -22,4 +23,15 @@ export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, ru
 /** Prints the rows with their rate, the way every benchmark here reports. */
 export function printRates(rows: Array<{ measure: string; count: number; seconds: number }>, unit: string): void {
 	console.table(rows.map((r) => ({ measure: r.measure, [unit]: r.count, seconds: r.seconds.toFixed(2), [`${unit}/s`]: Math.round(r.count / r.seconds) })));
+}
+
+/** Runs a benchmark's main and exits (kafkajs and pg keep sockets open otherwise). */
+export function runBenchmark(main: () => Promise<void>): void {
+	main().then(
+		() => process.exit(0),
+		(err: unknown) => {
+			console.error(err);
+			process.exit(1);
+		},
+	);
 }
