@@ -21,8 +21,23 @@ export function contractTopics(cfg: Pick<Config, "topics">): string[] {
 	return [order, reserve, payment, deadLetterTopic(reserve), deadLetterTopic(payment)];
 }
 
-/** Creates the missing topics; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number): Promise<void> {
+/**
+ * Creates the missing topics; existing ones are left as they are. A broker that
+ * just started may still be loading its partitions and answer with a retriable
+ * error (for instance "does not host this topic-partition"): tried again then.
+ */
+export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number, attempts = 20): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await createMissingTopics(kafka, topics, partitions);
+		} catch (err) {
+			if (!(err as { retriable?: boolean }).retriable || attempt >= attempts) throw err;
+			await new Promise((r) => setTimeout(r, 500));
+		}
+	}
+}
+
+async function createMissingTopics(kafka: Kafka, topics: string[], partitions: number): Promise<void> {
 	const admin = kafka.admin();
 	await admin.connect();
 	try {
