@@ -29,13 +29,21 @@ export interface DeadLetter {
 	error: string;
 }
 
+/**
+ * Headers kafkajs can send again: a header whose value is null (another client may
+ * write one; kafkajs reads it as null) cannot be produced, so it is left out.
+ */
+function sendableHeaders(headers: IHeaders): IHeaders {
+	return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== null && value !== undefined));
+}
+
 function toMessage(letter: DeadLetter): Message {
 	const h = DEAD_LETTER_HEADERS;
 	return {
 		key: letter.key,
 		value: letter.value,
 		headers: {
-			...letter.headers,
+			...sendableHeaders(letter.headers),
 			[h.reason]: letter.reason,
 			[h.error]: letter.error,
 			[h.topic]: letter.topic,
@@ -45,10 +53,39 @@ function toMessage(letter: DeadLetter): Message {
 	};
 }
 
+/** Stays well under the broker's default message.max.bytes (1 MiB) per produce request. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+const sizeOf = (message: Message): number =>
+	(message.key?.length ?? 0) +
+	(message.value?.length ?? 0) +
+	Object.entries(message.headers ?? {}).reduce((sum, [name, value]) => sum + name.length + String(value).length, 0);
+
+/** Splits messages into sends of at most MAX_SEND_BYTES (a larger single message goes alone). */
+function bySize(messages: Message[]): Message[][] {
+	const sends: Message[][] = [];
+	let current: Message[] = [];
+	let bytes = 0;
+	for (const message of messages) {
+		const size = sizeOf(message);
+		if (current.length > 0 && bytes + size > MAX_SEND_BYTES) {
+			sends.push(current);
+			current = [];
+			bytes = 0;
+		}
+		current.push(message);
+		bytes += size;
+	}
+	if (current.length > 0) sends.push(current);
+	return sends;
+}
+
 /** Produces the dead letters of one source topic; resolves once the broker acknowledged all of them. */
 export async function sendDeadLetters(producer: Producer, sourceTopic: string, letters: DeadLetter[]): Promise<void> {
-	if (letters.length === 0) return;
-	await producer.send({ topic: deadLetterTopic(sourceTopic), acks: -1, messages: letters.map(toMessage) });
+	// In order, one send after the other: the .dlq topic reads like the source.
+	for (const messages of bySize(letters.map(toMessage))) {
+		await producer.send({ topic: deadLetterTopic(sourceTopic), acks: -1, messages });
+	}
 }
 
 /** Headers as name -> base64, so they survive JSON and a parked row byte for byte (a repeated header keeps its first value). */
@@ -56,7 +93,8 @@ export function encodeHeaders(headers: IHeaders | undefined): Record<string, str
 	const out: Record<string, string> = {};
 	for (const [name, value] of Object.entries(headers ?? {})) {
 		const first = Array.isArray(value) ? value[0] : value;
-		if (first !== undefined) out[name] = Buffer.from(first).toString("base64");
+		// A null value (written by another client) cannot be produced again: left out.
+		if (first !== undefined && first !== null) out[name] = Buffer.from(first).toString("base64");
 	}
 	return out;
 }

@@ -39,6 +39,8 @@ const CHUNK = 1_000;
 const PARTITIONS_CONCURRENTLY = 3;
 const RETRY_FIRST_MS = 200;
 const RETRY_MAX_MS = 5_000;
+/** Well inside kafkajs' default 30 s session timeout. */
+const HEARTBEAT_MS = 3_000;
 /**
  * Test-only fault hook: FAULT_INJECTION=kill-before-commit makes the process
  * SIGKILL itself after a batch's effects are durable and before its offsets are
@@ -64,10 +66,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function untilDone<T>(self: ListenerThis, what: string, payload: EachBatchPayload, work: () => Promise<T>): Promise<T | typeof STOPPED> {
 	for (let delay = RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(delay * 2, RETRY_MAX_MS), attempt++) {
 		if (!payload.isRunning() || payload.isStale()) return STOPPED;
+		// A slow try (a stalled database, the broker's own retries) must not get this member evicted.
+		const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), HEARTBEAT_MS);
 		try {
 			return await work();
 		} catch (err) {
 			self.logger.warn(`${what} failed (attempt ${attempt}, partition ${payload.batch.partition} waits ${delay} ms): ${(err as Error).message}`);
+		} finally {
+			clearInterval(beat);
 		}
 		for (let waited = 0; waited < delay && payload.isRunning(); waited += 500) {
 			await sleep(Math.min(500, delay - waited));
@@ -78,12 +84,17 @@ async function untilDone<T>(self: ListenerThis, what: string, payload: EachBatch
 
 const base64 = (value: Buffer | null): string | null => (value === null ? null : value.toString("base64"));
 
-const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected">, MessageOutcome> = {
+const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected" | "early">, MessageOutcome> = {
 	applied: "applied",
 	duplicate: "duplicate",
 	parked: "parked",
-	early: "parked",
 };
+
+/** Every message goes with its source, so the state service parks an early one; "early" means it stored nothing. */
+function requireStored(answer: { outcomes: ApplyOutcome[] }): { outcomes: ApplyOutcome[] } {
+	if (answer.outcomes.some((o) => o.result === "early")) throw new Error("state.applyBatch stored nothing for an early message");
+	return answer;
+}
 
 function rejection(outcome: ApplyOutcome, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
 	if (outcome.result !== "rejected") return null;
@@ -123,15 +134,17 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 			});
 		}
 		if (requests.length > 0) {
-			const answer = await untilDone(self, "state.applyBatch", payload, () =>
-				self.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages: requests.map((r) => r.request) }),
+			const answer = await untilDone(self, "state.applyBatch", payload, async () =>
+				requireStored(
+					await self.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages: requests.map((r) => r.request) }),
+				),
 			);
 			if (answer === STOPPED) return false;
 			answer.outcomes.forEach((outcome, i) => {
 				const { message, request } = requests[i];
 				const why = rejection(outcome, request);
 				if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
-				else if (outcome.result !== "rejected") kept.push({ outcome: OUTCOMES[outcome.result], request, offset: message.offset });
+				else if (outcome.result !== "rejected" && outcome.result !== "early") kept.push({ outcome: OUTCOMES[outcome.result], request, offset: message.offset });
 			});
 		}
 		// Dead letters in offset order, so the .dlq topic reads like the source.
