@@ -127,6 +127,7 @@ function services(env: Env): ServiceName[] {
 			throw new ConfigError(`SERVICES="${raw}" is invalid: unknown service "${name}" (known: ${ALL_SERVICES.join(", ")})`);
 		}
 	}
+	if (list.length === 0) throw new ConfigError(`SERVICES="${raw}" is invalid: no service named`);
 	return [...new Set(list)] as ServiceName[];
 }
 
@@ -152,8 +153,21 @@ function directory(env: Env, name: string, fallback: string): string {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Settings that are each valid but break the service together. */
+function checkCombination(cfg: Config): Config {
+	const { order, reserve, payment } = cfg.topics;
+	if (new Set([order, reserve, payment]).size < 3) {
+		throw new ConfigError(`ORDER_TOPIC="${order}", RESERVE_TOPIC="${reserve}", PAYMENT_TOPIC="${payment}" are invalid: each topic needs a name of its own`);
+	}
+	// One group subscribed to two topics by different members never gets a stable assignment.
+	if (cfg.groups.reserve === cfg.groups.payment) {
+		throw new ConfigError(`RESERVE_GROUP and PAYMENT_GROUP="${cfg.groups.reserve}" are invalid: each consumed topic needs a consumer group of its own`);
+	}
+	return cfg;
+}
+
 export function loadConfig(env: Env = process.env): Config {
-	return {
+	return checkCombination({
 		namespace: text(env, "NAMESPACE", "orders"),
 		databaseUrl: url(env, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]),
 		redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
@@ -189,7 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
 		outboxMaxBackoffMs: integer(env, "OUTBOX_MAX_BACKOFF_MS", 5_000, 10, 600_000),
 		probesEnabled: oneOf(env, "PROBES", "on", ["on", "off"] as const) === "on",
 		probePort: integer(env, "PROBE_PORT", 3031, 1, 65535),
-	};
+	});
 }
 
 /** The project's own broker's address (127.0.0.1:9092 unless KAFKA_LOCAL_PORT says otherwise). */

@@ -86,6 +86,7 @@ describe("a bad setting", () => {
 		["RESERVE_TOPIC", "reserve/1"],
 		["PAYMENT_TOPIC", "paymént"],
 		["RESERVE_GROUP", "orders reserve"],
+		["SERVICES", ","],
 		["PAYMENT_GROUP", "orders/payment"],
 		["KAFKA_PARTITIONS", "0"],
 		["OUT_OF_ORDER_WINDOW_MS", "-1"],
@@ -105,6 +106,12 @@ describe("a bad setting", () => {
 		const message = (error as ConfigError).message;
 		expect(message.startsWith(`${name}=`)).toBe(true);
 		expect(message).not.toContain("\n");
+	});
+
+	it("refuses two topics of one name and one group for both consumed topics, naming the settings", () => {
+		expect(() => loadConfig({ RESERVE_TOPIC: "payment" })).toThrow(/^ORDER_TOPIC=.*RESERVE_TOPIC="payment".*each topic needs a name of its own/);
+		expect(() => loadConfig({ ORDER_TOPIC: "reserve" })).toThrow(/each topic needs a name of its own/);
+		expect(() => loadConfig({ RESERVE_GROUP: "orders", PAYMENT_GROUP: "orders" })).toThrow(/^RESERVE_GROUP and PAYMENT_GROUP="orders" are invalid/);
 	});
 
 	it("says a consumer group is a consumer group", () => {
