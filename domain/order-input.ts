@@ -49,7 +49,23 @@ const product: ValidationRuleObject = {
 export const createOrderParams = {
 	$$strict: true,
 	user_id: positiveId(),
-	description: { type: "string", max: MAX_DESCRIPTION, optional: true },
+	description: {
+		type: "string",
+		optional: true,
+		// Characters, not UTF-16 units (an emoji is one character, as PostgreSQL counts it);
+		// and no NUL, which PostgreSQL text cannot store.
+		custom: (value: unknown, _schema: unknown, path: string): true | RuleError[] => {
+			if (typeof value !== "string") return true;
+			if (value.includes("\u0000")) {
+				return [{ type: "stringNoNul", field: path, message: `The '${path}' field must not contain the NUL character.`, actual: value }];
+			}
+			if ([...value].length > MAX_DESCRIPTION) {
+				const message = `The '${path}' field length must be less than or equal to ${MAX_DESCRIPTION} characters long.`;
+				return [{ type: "stringMax", field: path, message, actual: value }];
+			}
+			return true;
+		},
+	},
 	order_products: {
 		type: "array",
 		min: 1,

@@ -172,6 +172,8 @@ describe("bad input", () => {
 		["a product_id twice", body({ order_products: [{ product_id: 3, count: 1 }, { product_id: 3, count: 2 }] }), "order_products"],
 		["1001-character description", body({ description: "x".repeat(1001) }), "description"],
 		["description not a string", body({ description: 5 }), "description"],
+		["1001 emoji as description", body({ description: "😀".repeat(1001) }), "description"],
+		["a NUL character in the description", body({ description: "a\u0000b" }), "description"],
 		["an unknown field", body({ price: 10 }), "price"],
 		["an unknown product field", body({ order_products: [{ product_id: 3, count: 1, price: 10 }] }), "order_products[0].price"],
 		["an array body", [body({})], "0"],
@@ -186,13 +188,19 @@ describe("bad input", () => {
 		expect(await rowsOf(db, userId, node.topic)).toEqual(before);
 	});
 
-	it("accepts the limits themselves: 100 items, 1000 characters, an empty or absent description", async () => {
-		for (const json of [body({ order_products: products(100) }), body({ description: "x".repeat(1000) }), body({ description: "" }), { user_id: userId, order_products: products(1) }]) {
+	it("accepts the limits themselves: 100 items, 1000 characters (emoji too), an empty or absent description", async () => {
+		for (const json of [
+			body({ order_products: products(100) }),
+			body({ description: "x".repeat(1000) }),
+			body({ description: "😀".repeat(1000) }),
+			body({ description: "" }),
+			{ user_id: userId, order_products: products(1) },
+		]) {
 			const res = await post<OrderBody>(node.base, json);
 			expect(res.status).toBe(201);
 		}
 		const created = await rowsOf(db, userId, node.topic);
-		expect(created.orders).toBe(4);
+		expect(created.orders).toBe(5);
 	});
 
 	it("a body that is not JSON -> 400", async () => {
