@@ -26,10 +26,7 @@ const PREDECESSORS: Readonly<Record<OrderState, readonly OrderState[]>> = {
 
 export const TERMINAL_STATES: ReadonlySet<OrderState> = new Set(["RESERVE_FAILED", "PAYMENT_FAILED", "PAYMENT_COMPLETED"]);
 
-export const isOrderState = (value: unknown): value is OrderState =>
-	typeof value === "string" && (ORDER_STATES as readonly string[]).includes(value);
-
-export const mayFollow = (current: OrderState, next: OrderState): boolean => PREDECESSORS[next].includes(current);
+const mayFollow = (current: OrderState, next: OrderState): boolean => PREDECESSORS[next].includes(current);
 
 /** True when `to` can still be reached from `from` through one or more transitions. */
 function reachable(from: OrderState, to: OrderState): boolean {

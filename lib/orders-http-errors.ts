@@ -59,14 +59,15 @@ function fieldErrors(data: unknown): { field: string; type: string; message: str
 	});
 }
 
-function bodyParserError(err: AnyError, status: number): PublicError {
+function bodyParserError(err: AnyError): PublicError {
 	switch (err.type) {
 		case "entity.parse.failed":
 			return { name: "BadRequestError", message: "The request body is not valid JSON", code: 400, type: "INVALID_JSON", data: null };
 		case "entity.too.large":
 			return { name: "PayloadTooLargeError", message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`, code: 413, type: "PAYLOAD_TOO_LARGE", data: { limit: BODY_LIMIT_BYTES } };
 		default:
-			return { name: "BadRequestError", message: "The request body could not be read", code: status, type: "INVALID_BODY", data: null };
+			// An unsupported charset or encoding: the body cannot be read as JSON, which the contract answers with 400.
+			return { name: "BadRequestError", message: "The request body could not be read as JSON", code: 400, type: "INVALID_JSON", data: null };
 	}
 }
 
@@ -77,7 +78,7 @@ export function publicError(raw: unknown): PublicError {
 	// body-parser's errors ("entity.too.large", ...) reach us with their status as
 	// `code` (moleculer-web wraps them) or as `status` (raw).
 	const status = typeof err.status === "number" ? err.status : code;
-	if (/^[a-z]+\.[a-z.]+$/.test(type) && status >= 400 && status < 500) return bodyParserError(err, status);
+	if (/^[a-z]+\.[a-z.]+$/.test(type) && status >= 400 && status < 500) return bodyParserError(err);
 	if (code === 422 || err.name === "ValidationError") {
 		const data = fieldErrors(err.data);
 		const message = data.length > 0 ? data.map((e) => e.message).join(" ") : "The request breaks the input rules.";

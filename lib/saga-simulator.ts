@@ -47,6 +47,8 @@ export function planAnswers(opts: Required<Pick<SimulatorOptions, "reserveFailRa
 	return [reserved, { topic: topics.payment, status: "CREATED" }, { topic: topics.payment, status: paid }];
 }
 
+const REMEMBERED_EVENTS = 100_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
@@ -59,7 +61,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	const delayMs = options.delayMs ?? 0;
 	const stats: SimulatorStats = { orders: 0, sent: {} };
 	// The relay publishes at least once: a redelivered event must not start a second chain.
+	// Redeliveries come soon after the original, so the newest keys are enough (bounded memory).
 	const answered = new Set<string>();
+	const remember = (key: string) => {
+		answered.add(key);
+		if (answered.size > REMEMBERED_EVENTS) answered.delete(answered.values().next().value as string);
+	};
 	const producer: Producer = options.kafka.producer({ allowAutoTopicCreation: false });
 	const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId ?? "saga-simulator" });
 	await producer.connect();
@@ -82,7 +89,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			for (const message of batch.messages) {
 				const parsed = parseSagaMessage(message.value, ["CREATED"]);
 				if (parsed.ok && !answered.has(parsed.message.idempotent_key)) {
-					answered.add(parsed.message.idempotent_key);
+					remember(parsed.message.idempotent_key);
 					stats.orders += 1;
 					chains.push(answer(parsed.message.order_id, planAnswers(rates, random, options.topics)));
 				}

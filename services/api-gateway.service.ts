@@ -70,7 +70,7 @@ const ApiGatewayService: ServiceSchema = {
 		/** Every error response: the contract's shape, nothing internal. */
 		onError(_req: IncomingMessage, res: ServerResponse, err: unknown) {
 			const body = publicError(err);
-			if (res.headersSent) return;
+			if (res.headersSent) return void res.end(); // a reply was under way: finish it rather than leave the socket open
 			res.setHeader("Content-Type", "application/json; charset=utf-8");
 			res.writeHead(body.code);
 			res.end(JSON.stringify(body));

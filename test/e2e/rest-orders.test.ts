@@ -211,6 +211,18 @@ describe("bad input", () => {
 		expect(await rowsOf(db, userId, node.topic)).toEqual(before);
 	});
 
+	it("a body in a charset it cannot read as JSON -> 400", async () => {
+		const before = await rowsOf(db, userId, node.topic);
+		const res = await http<ErrorBody>(`${node.base}/orders`, {
+			method: "POST",
+			body: JSON.stringify(body({})),
+			headers: { "content-type": "application/json; charset=latin1" },
+		});
+		expect(res.status).toBe(400);
+		expect(res.body).toMatchObject({ code: 400, type: "INVALID_JSON" });
+		expect(await rowsOf(db, userId, node.topic)).toEqual(before);
+	});
+
 	it("a 1 MiB body -> 413", async () => {
 		const before = await rowsOf(db, userId, node.topic);
 		const res = await post<ErrorBody>(node.base, body({ description: "x".repeat(1024 * 1024) }));
