@@ -12,6 +12,7 @@
  * (one atomic Lua step). A stale result is then never cached.
  */
 import type { ServiceBroker } from "moleculer";
+import { withTimeout } from "./timeout";
 
 export const CACHED_ORDER_READS = ["orders.get", "orders.states"] as const;
 export type CachedOrderRead = (typeof CACHED_ORDER_READS)[number];
@@ -45,13 +46,6 @@ return 0`;
 /** How long a read waits for Redis before it goes to PostgreSQL alone. */
 const REDIS_WAIT_MS = 500;
 
-function bounded<T>(work: Promise<T>): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error("Redis did not answer")), REDIS_WAIT_MS);
-	});
-	return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * `load()` through the cache. A null result (unknown order) is not cached.
@@ -63,13 +57,13 @@ export async function cachedOrderRead<T>(broker: ServiceBroker, action: CachedOr
 	if (!redis) return load();
 	const dataKey = redis.prefix + `${action}:${orderId}`;
 	const genKey = redis.prefix + generationKey(orderId);
-	const seen = await bounded(redis.client.mget(dataKey, genKey)).catch(() => null);
+	const seen = await withTimeout(redis.client.mget(dataKey, genKey), REDIS_WAIT_MS, "Redis did not answer").catch(() => null);
 	if (seen === null) return load();
 	const [cached, generation] = seen;
 	if (cached !== null) return JSON.parse(cached) as T;
 	const value = await load();
 	if (value !== null) {
-		await bounded(redis.client.eval(STORE_IF_UNCHANGED, 2, dataKey, genKey, generation ?? "", JSON.stringify(value), TTL_MS)).catch(() => undefined);
+		await withTimeout(redis.client.eval(STORE_IF_UNCHANGED, 2, dataKey, genKey, generation ?? "", JSON.stringify(value), TTL_MS), REDIS_WAIT_MS, "Redis did not answer").catch(() => undefined);
 	}
 	return value;
 }

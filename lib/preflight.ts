@@ -14,6 +14,7 @@
 import Redis from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
+import { withTimeout } from "./timeout";
 
 export class DependencyError extends Error {
 	override name = "DependencyError";
@@ -31,17 +32,12 @@ export interface RetryWindows {
 }
 
 const DEFAULT_WINDOWS: RetryWindows = { windowMs: WINDOW_MS, refusedWindowMs: REFUSED_WINDOW_MS, attemptMs: ATTEMPT_MS };
+/** One attempt cut at 2 s: for health and readiness, which ask "right now?". */
+export const SINGLE_ATTEMPT: RetryWindows = { windowMs: 0, refusedWindowMs: 0, attemptMs: 2_000 };
 
 /** An error the dependency itself answered with: retrying will not change it. */
 class Refusal extends Error {}
 
-function withTimeout<T>(attempt: Promise<T>, ms: number): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-	});
-	return Promise.race([attempt, timeout]).finally(() => clearTimeout(timer));
-}
 
 const refused = (err: unknown): boolean => {
 	const e = err as { code?: string; message?: string; cause?: unknown };
@@ -76,9 +72,13 @@ const postgresRefusal = (err: unknown): boolean => {
 	return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && code !== "57P03";
 };
 
-export async function checkPostgres(databaseUrl: string, windows: RetryWindows = DEFAULT_WINDOWS): Promise<void> {
+/**
+ * `database`: "server" asks the server (start-up: the database itself may not exist
+ * yet, start-up creates it); "own" asks the database of the URL (health, readiness).
+ */
+export async function checkPostgres(databaseUrl: string, windows: RetryWindows = DEFAULT_WINDOWS, database: "server" | "own" = "server"): Promise<void> {
 	const url = new URL(databaseUrl);
-	url.pathname = "/postgres"; // the database itself may not exist yet: start-up creates it
+	if (database === "server") url.pathname = "/postgres";
 	try {
 		await retryUntil(async () => {
 			const client = new Client({ connectionString: url.toString(), connectionTimeoutMillis: windows.attemptMs });

@@ -13,7 +13,7 @@
 import { createServer, type Server } from "node:http";
 import type { ServiceBroker } from "moleculer";
 import { kafkaBrokers, type Config, type ServiceName } from "./config";
-import { checkKafka, checkPostgres, checkRedis, type RetryWindows } from "./preflight";
+import { checkKafka, checkPostgres, checkRedis, SINGLE_ATTEMPT } from "./preflight";
 
 export type ReadinessCheck = "services" | "transporter" | "postgresql" | "kafka";
 
@@ -24,7 +24,6 @@ export interface Readiness {
 }
 
 /** One attempt, cut after 2 s: a probe answers well within an orchestrator's usual timeout. */
-const PROBE_WINDOWS: RetryWindows = { windowMs: 0, refusedWindowMs: 0, attemptMs: 2_000 };
 
 const USES_POSTGRES: readonly ServiceName[] = ["orders", "state", "outbox-relay", "reserve-listener", "payment-listener"];
 const USES_KAFKA: readonly ServiceName[] = ["outbox-relay", "reserve-listener", "payment-listener"];
@@ -49,10 +48,10 @@ export async function readiness(broker: ServiceBroker, cfg: Config): Promise<Rea
 	// The transporter's own flag, and Redis itself: the flag alone lags a lost connection.
 	run("transporter", async () => {
 		if (!broker.transit?.connected) throw new Error("the Redis transporter is not connected");
-		await checkRedis(cfg.redisUrl, PROBE_WINDOWS);
+		await checkRedis(cfg.redisUrl, SINGLE_ATTEMPT);
 	});
-	if (uses(USES_POSTGRES)) run("postgresql", () => checkPostgres(cfg.databaseUrl, PROBE_WINDOWS));
-	if (uses(USES_KAFKA)) run("kafka", () => checkKafka(kafkaBrokers(cfg), PROBE_WINDOWS));
+	if (uses(USES_POSTGRES)) run("postgresql", () => checkPostgres(cfg.databaseUrl, SINGLE_ATTEMPT, "own"));
+	if (uses(USES_KAFKA)) run("kafka", () => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT));
 	await Promise.all(pending);
 	return { ready: Object.values(checks).every((r) => r === "up"), checks };
 }
