@@ -4,7 +4,7 @@
  * window, `invalid_transition` when the order took another branch meanwhile
  * (say RESERVE_FAILED after a parked PAYMENT_CREATED).
  *
- * Rows are claimed with FOR UPDATE SKIP LOCKED together with their orders rows,
+ * Due rows are claimed with FOR UPDATE SKIP LOCKED together with their orders rows,
  * so several listener nodes never dead-letter one twice, and an apply of the same
  * order waits rather than apply a row being dead-lettered. The rows are deleted
  * in the same transaction, after the broker acknowledged the dead letters.
@@ -53,24 +53,40 @@ export interface SweptMessage {
 	letter: DeadLetter;
 }
 
-/** One sweep over the parked messages of `topic`; returns the ones it dead-lettered. */
+const CANDIDATES = `
+	SELECT p.order_id, p.idempotent_key, p.state, o.state AS current,
+	       p.parked_at < now() - make_interval(secs => $2::double precision / 1000) AS expired,
+	       p.source_partition, p.source_offset, p.message_key, p.message_value, p.message_headers
+	  FROM parked_messages p JOIN orders o USING (order_id)
+	 WHERE p.source_topic = $1`;
+
+type Doomed = { row: ParkedCandidate; letter: DeadLetter };
+
+const doomedOf = (rows: ParkedCandidate[], topic: string, windowMs: number): Doomed[] =>
+	rows.flatMap((row) => {
+		const letter = verdict(row, windowMs);
+		return letter ? [{ row, letter: { ...letter, topic } }] : [];
+	});
+
+/**
+ * One sweep over the parked messages of `topic`; returns the ones it dead-lettered.
+ * A first look takes no lock: most sweeps find nothing due, and then lock nothing.
+ * The due rows are then locked (with their orders), judged again and dead-lettered.
+ */
 export async function sweepParked(db: Sequelize, producer: Producer, topic: string, windowMs: number, limit = 500): Promise<SweptMessage[]> {
+	const seen = await db.query<ParkedCandidate>(`${CANDIDATES} ORDER BY p.parked_at LIMIT $3`, {
+		bind: [topic, windowMs, limit],
+		type: QueryTypes.SELECT,
+	});
+	const due = doomedOf(seen, topic, windowMs);
+	if (due.length === 0) return [];
 	return db.transaction(async (t) => {
-		const rows = await db.query<ParkedCandidate>(
-			`SELECT p.order_id, p.idempotent_key, p.state, o.state AS current,
-			        p.parked_at < now() - make_interval(secs => $2::double precision / 1000) AS expired,
-			        p.source_partition, p.source_offset, p.message_key, p.message_value, p.message_headers
-			   FROM parked_messages p JOIN orders o USING (order_id)
-			  WHERE p.source_topic = $1
-			  ORDER BY p.parked_at
-			  LIMIT $3
-			    FOR UPDATE OF p, o SKIP LOCKED`,
-			{ bind: [topic, windowMs, limit], transaction: t, type: QueryTypes.SELECT },
+		const locked = await db.query<ParkedCandidate>(
+			`${CANDIDATES} AND (p.order_id, p.idempotent_key) IN (SELECT * FROM unnest($3::bigint[], $4::uuid[]))
+			   FOR UPDATE OF p, o SKIP LOCKED`,
+			{ bind: [topic, windowMs, due.map((d) => d.row.order_id), due.map((d) => d.row.idempotent_key)], transaction: t, type: QueryTypes.SELECT },
 		);
-		const doomed = rows.flatMap((row) => {
-			const letter = verdict(row, windowMs);
-			return letter ? [{ row, letter: { ...letter, topic } }] : [];
-		});
+		const doomed = doomedOf(locked, topic, windowMs);
 		if (doomed.length === 0) return [];
 		await sendDeadLetters(producer, topic, doomed.map((d) => d.letter));
 		await db.query(
