@@ -200,6 +200,11 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 				self.logger.info(`joined group ${group}: partitions ${JSON.stringify(partitions)} of ${topic}`);
 				self.telemetry.assigned(partitions);
 			});
+			// kafkajs restarts a crashed consumer by itself unless the error is final: say which, loudly.
+			self.consumer.on(self.consumer.events.CRASH, ({ payload }) => {
+				const what = payload.restart ? "restarting" : "NOT restarting: this node no longer consumes; restart it";
+				self.logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
+			});
 			await self.consumer.connect();
 			await self.consumer.subscribe({ topic, fromBeginning: true });
 			await self.consumer.run({
