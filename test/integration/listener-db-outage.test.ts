@@ -7,6 +7,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Pool } from "pg";
 import { deadLetterTopic } from "../../lib/kafka";
 import { startNode } from "../support/cluster";
+import { groupLag } from "../support/consumer-group";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
@@ -56,14 +57,18 @@ describe("the listener while PostgreSQL is down", () => {
 
 		const orderId = await createOrder(pool);
 		proxy.cut();
-		await topics.send(topics.reserve, sagaMessage(orderId, "CREATED"), String(orderId));
+		const sent = await topics.send(topics.reserve, sagaMessage(orderId, "CREATED"), String(orderId));
+		const committed = async () => (await groupLag(topics.kafka, topics.env.RESERVE_GROUP, topics.reserve)).find((p) => p.partition === sent.partition)?.committed ?? -1;
 		// Several refused connections: the listener tried, failed and tried again.
 		await waitFor(() => (proxy.refused >= 3 ? true : undefined), "the node to retry against the cut database");
 		expect((await historyOf(pool, orderId)).current).toBe("ORDER_CREATED");
 		expect(await deadLetterCount()).toBe(0);
+		// Its offset is not committed while its effect is not durable (committed = next offset to read).
+		expect(await committed()).toBeLessThanOrEqual(Number(sent.offset));
 
 		proxy.restore();
 		await reserved(orderId);
+		await waitFor(async () => ((await committed()) > Number(sent.offset) ? true : undefined), "the offset to be committed after the effect");
 		expect((await historyOf(pool, orderId)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED"]);
 		expect(await deadLetterCount()).toBe(0);
 	});

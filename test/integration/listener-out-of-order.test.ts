@@ -36,8 +36,8 @@ describe("the out-of-order window", () => {
 			const tag = randomUUID();
 			await topics.send(topics.payment, value, String(orderId), { "test-tag": tag });
 			const parked = await waitFor(async () => {
-				const { rows } = await pool.query<{ source_partition: number; source_offset: string }>(
-					"SELECT source_partition, source_offset FROM parked_messages WHERE order_id = $1",
+				const { rows } = await pool.query<{ source_partition: number; source_offset: string; parked_ms: string }>(
+					"SELECT source_partition, source_offset, (extract(epoch FROM parked_at) * 1000)::bigint AS parked_ms FROM parked_messages WHERE order_id = $1",
 					[orderId],
 				);
 				return rows[0];
@@ -52,6 +52,8 @@ describe("the out-of-order window", () => {
 				source_offset: String(parked.source_offset),
 			});
 			expect(letter.headers.error).toContain(`${WINDOW_MS} ms`);
+			// Not before the window: it was given its full chance to be applied.
+			expect(letter.timestamp).toBeGreaterThanOrEqual(Number(parked.parked_ms) + WINDOW_MS);
 			expect((await pool.query("SELECT 1 FROM parked_messages WHERE order_id = $1", [orderId])).rowCount).toBe(0);
 			expect((await historyOf(pool, orderId)).states).toEqual(["ORDER_CREATED"]);
 

@@ -6,6 +6,8 @@ export interface ReadMessage {
 	topic: string;
 	partition: number;
 	offset: string;
+	/** The message's timestamp (ms since the epoch, as the producer stamped it). */
+	timestamp: number;
 	key: string | null;
 	value: string | null;
 	headers: Record<string, string>;
@@ -25,6 +27,7 @@ export async function readTopics(kafka: Kafka, topics: string[]): Promise<{ mess
 				topic,
 				partition,
 				offset: message.offset,
+				timestamp: Number(message.timestamp),
 				key: message.key?.toString() ?? null,
 				value: message.value?.toString() ?? null,
 				headers: headerText(message.headers),
