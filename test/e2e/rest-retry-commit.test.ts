@@ -3,11 +3,8 @@
  * is retried by the broker; without an Idempotency-Key from the client, the
  * gateway's own key makes that retry return the committed order, not a second one.
  */
-import type { ActionHandler, ActionSchema, Context, Middleware, ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/broker";
-import { loadConfig } from "../../lib/config";
-import { freePort } from "../support/cluster";
-import { EXAMPLE_BODY, post, randomUserId, useOwnOrderTopic } from "./rest-support";
+import type { ActionHandler, ActionSchema, Context, Middleware } from "moleculer";
+import { EXAMPLE_BODY, post, randomUserId, startSplitRestNodes, type SplitRestNodes } from "./rest-support";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { Client } from "pg";
 
@@ -29,29 +26,20 @@ const slowFirstAnswer: Middleware = {
 	},
 };
 
-let gateway: ServiceBroker;
-let orders: ServiceBroker;
-let base: string;
+let nodes: SplitRestNodes;
 
 beforeAll(async () => {
-	await useOwnOrderTopic();
-	const port = await freePort();
-	process.env.PORT = String(port);
-	base = `http://127.0.0.1:${port}/api`;
-	orders = createNode(loadConfig(), ["orders"], { nodeID: "orders-slow", middlewares: [slowFirstAnswer] });
-	gateway = createNode(loadConfig(), ["api-gateway"], { nodeID: "gateway", requestTimeout: REQUEST_TIMEOUT_MS });
-	await Promise.all([orders.start(), gateway.start()]);
-	await gateway.waitForServices(["orders"]);
+	nodes = await startSplitRestNodes({
+		orders: { nodeID: "orders-slow", middlewares: [slowFirstAnswer] },
+		gateway: { nodeID: "gateway", requestTimeout: REQUEST_TIMEOUT_MS },
+	});
 });
 
-afterAll(async () => {
-	await gateway?.stop();
-	await orders?.stop();
-});
+afterAll(() => nodes?.stop());
 
 it("answers 201 with the one order the first attempt committed", async () => {
 	const user_id = randomUserId();
-	const res = await post(base, { ...EXAMPLE_BODY, user_id });
+	const res = await post(nodes.base, { ...EXAMPLE_BODY, user_id });
 	expect(res.status).toBe(201);
 
 	const db = new Client({ connectionString: TEST_DATABASE_URL });

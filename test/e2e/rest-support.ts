@@ -63,6 +63,37 @@ export async function startRestNode(env: Record<string, string> = {}, overrides?
 	return { broker, base: `http://127.0.0.1:${port}/api`, topic, stop: () => broker.stop() };
 }
 
+export interface SplitRestNodes {
+	gateway: ServiceBroker;
+	orders: ServiceBroker;
+	base: string;
+	stop(): Promise<void>;
+}
+
+/**
+ * api-gateway and orders on two nodes of this file's cluster, so calls between them
+ * cross the Redis transporter. `env` is set before the services load; `gateway` and
+ * `orders` replace broker options of each node.
+ */
+export async function startSplitRestNodes(opts: { env?: Record<string, string>; gateway?: BrokerOptions; orders?: BrokerOptions } = {}): Promise<SplitRestNodes> {
+	await useOwnOrderTopic();
+	const port = await freePort();
+	Object.assign(process.env, { PORT: String(port), ...opts.env });
+	const orders = createNode(loadConfig(), ["orders"], opts.orders ?? {});
+	const gateway = createNode(loadConfig(), ["api-gateway"], opts.gateway ?? {});
+	await Promise.all([orders.start(), gateway.start()]);
+	await gateway.waitForServices(["orders"]);
+	return {
+		gateway,
+		orders,
+		base: `http://127.0.0.1:${port}/api`,
+		stop: async () => {
+			await gateway.stop();
+			await orders.stop();
+		},
+	};
+}
+
 export interface HttpResult<T = Record<string, unknown>> {
 	status: number;
 	body: T;

@@ -6,10 +6,9 @@
  * orders.create is a child of the REST span.
  */
 import { randomUUID } from "node:crypto";
-import type { Context, ServiceBroker } from "moleculer";
-import { freePort, startNode } from "../support/cluster";
+import type { Context } from "moleculer";
 import { waitFor } from "../support/wait";
-import { EXAMPLE_BODY, randomUserId, useOwnOrderTopic } from "./rest-support";
+import { EXAMPLE_BODY, randomUserId, startSplitRestNodes, type SplitRestNodes } from "./rest-support";
 
 /** The span fields this test reads (Moleculer's Span, as the Event exporter sends it). */
 interface SpanRecord {
@@ -22,20 +21,12 @@ interface SpanRecord {
 
 describe("tracing across gateway and orders nodes", () => {
 	const spans: SpanRecord[] = [];
-	let gateway: ServiceBroker;
-	let orders: ServiceBroker;
-	let base: string;
+	let nodes: SplitRestNodes;
 
 	beforeAll(async () => {
-		await useOwnOrderTopic();
-		// Before any node: service modules read the (cached) configuration when they load.
-		const port = await freePort();
-		Object.assign(process.env, { PORT: String(port), TRACING: "event" });
-		base = `http://127.0.0.1:${port}/api`;
 		const run = randomUUID().slice(0, 8);
-		orders = await startNode(["orders"], { NODE_ID: `orders-${run}` });
-		gateway = await startNode(["api-gateway"], { NODE_ID: `gateway-${run}` });
-		gateway.createService({
+		nodes = await startSplitRestNodes({ env: { TRACING: "event" }, orders: { nodeID: `orders-${run}` }, gateway: { nodeID: `gateway-${run}` } });
+		nodes.gateway.createService({
 			name: "span-collector",
 			events: {
 				"$tracing.spans"(ctx: Context<SpanRecord[]>) {
@@ -43,16 +34,13 @@ describe("tracing across gateway and orders nodes", () => {
 				},
 			},
 		});
-		await gateway.waitForServices(["orders", "span-collector"]);
-		await orders.waitForServices(["span-collector"]);
+		await nodes.gateway.waitForServices(["span-collector"]);
+		await nodes.orders.waitForServices(["span-collector"]);
 	});
-	afterAll(async () => {
-		await gateway?.stop();
-		await orders?.stop();
-	});
+	afterAll(() => nodes?.stop());
 
 	it("links the REST span and orders.create (on another node) in one trace, parent to child", async () => {
-		const res = await fetch(`${base}/orders`, {
+		const res = await fetch(`${nodes.base}/orders`, {
 			method: "POST",
 			headers: { "Content-Type": "application/json" },
 			body: JSON.stringify({ ...EXAMPLE_BODY, user_id: randomUserId() }),
@@ -61,12 +49,12 @@ describe("tracing across gateway and orders nodes", () => {
 		const { order_id } = (await res.json()) as { order_id: number };
 
 		const create = await waitFor(
-			() => spans.find((s) => s.tags.action?.name === "orders.create" && s.tags.nodeID === orders.nodeID),
+			() => spans.find((s) => s.tags.action?.name === "orders.create" && s.tags.nodeID === nodes.orders.nodeID),
 			"the orders.create span from the orders node",
 		);
 		const rest = await waitFor(() => spans.find((s) => s.id === create.parentID), "the parent span of orders.create");
 		expect(rest.tags.action?.name).toBe("api-gateway.rest");
-		expect(rest.tags.nodeID).toBe(gateway.nodeID);
+		expect(rest.tags.nodeID).toBe(nodes.gateway.nodeID);
 		expect(rest.traceID).toBe(create.traceID);
 		expect(rest.parentID).toBeFalsy(); // the REST request starts the trace
 		// The trace is this request's: no other REST call ran in this cluster.
