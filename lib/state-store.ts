@@ -109,6 +109,7 @@ function decideBatch(
 	const waiting = new Map<number, ParkedRow[]>();
 	for (const p of parkedRows) waiting.set(Number(p.order_id), [...(waiting.get(Number(p.order_id)) ?? []), p]);
 
+	const outcomes: ApplyOutcome[] = [];
 	const record = (orderId: number, idempotentKey: string, state: OrderState) => {
 		writes.states.push({ order_id: orderId, state });
 		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state });
@@ -119,8 +120,8 @@ function decideBatch(
 	// A recorded state may let parked messages of the order follow, one after another.
 	const applyWaiting = (orderId: number) => {
 		const queue = waiting.get(orderId) ?? [];
-		for (let next = queue.findIndex((p) => decide(current.get(orderId) ?? null, p.state).kind === "apply"); next >= 0;
-			next = queue.findIndex((p) => decide(current.get(orderId) ?? null, p.state).kind === "apply")) {
+		const nextReady = () => queue.findIndex((p) => decide(current.get(orderId) ?? null, p.state).kind === "apply");
+		for (let next = nextReady(); next >= 0; next = nextReady()) {
 			const [p] = queue.splice(next, 1);
 			parked.delete(keyOf(orderId, p.idempotent_key));
 			if (p.request === undefined) writes.unparked.push({ order_id: orderId, idempotent_key: p.idempotent_key });
@@ -133,7 +134,6 @@ function decideBatch(
 		}
 	};
 
-	const outcomes: ApplyOutcome[] = [];
 	const decideOne = (request: ApplyRequest, index: number): ApplyOutcome => {
 		const { order_id: orderId, state, idempotent_key: idempotentKey } = request;
 		const latest = current.get(orderId);
