@@ -1,8 +1,8 @@
 /**
- * Broker options for every node, read from the environment (lib/config.ts).
+ * Broker options for every node, read from the environment (lib/platform/config.ts).
  */
 import type { BrokerOptions, Errors, TracerExporterOptions } from "moleculer";
-import { config, type Config } from "./lib/config";
+import { config, type Config } from "./lib/platform/config";
 
 function tracingExporter(cfg: Config): TracerExporterOptions {
 	switch (cfg.tracing) {

@@ -14,9 +14,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { Pool } from "pg";
-import { createNode } from "../lib/broker";
-import { kafkaBrokers, loadConfig } from "../lib/config";
-import { createKafka, deadLetterTopic, ensureTopics } from "../lib/kafka";
+import { createNode } from "../lib/platform/broker";
+import { kafkaBrokers, loadConfig } from "../lib/platform/config";
+import { createKafka, deadLetterTopic, ensureTopics } from "../lib/platform/kafka";
 import { printRates, runBenchmark, withPrivateDatabase } from "./support";
 
 const run = randomUUID().slice(0, 8);

@@ -14,9 +14,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { Pool } from "pg";
-import { kafkaBrokers, loadConfig } from "../lib/config";
-import { createKafka, ensureTopics } from "../lib/kafka";
-import { OutboxRelay } from "../lib/outbox-relay";
+import { kafkaBrokers, loadConfig } from "../lib/platform/config";
+import { createKafka, ensureTopics } from "../lib/platform/kafka";
+import { OutboxRelay } from "../lib/outbox/outbox-relay";
 import { printRates, runBenchmark, withPrivateDatabase } from "./support";
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";

@@ -11,10 +11,10 @@
 import { randomInt } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { Client } from "pg";
-import { createNode } from "../lib/broker";
-import { kafkaBrokers, loadConfig } from "../lib/config";
-import { ensureDatabase, migrateUp } from "../lib/database";
-import { createKafka, ensureTopics } from "../lib/kafka";
+import { createNode } from "../lib/platform/broker";
+import { kafkaBrokers, loadConfig } from "../lib/platform/config";
+import { ensureDatabase, migrateUp } from "../lib/platform/database";
+import { createKafka, ensureTopics } from "../lib/platform/kafka";
 import { runBenchmark } from "./support";
 
 process.env.NAMESPACE ??= `bench-${randomInt(1e9)}`;

@@ -1,7 +1,7 @@
 /** What every benchmark here shares: a throw-away database, the report, the exit. */
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { ensureDatabase, migrateUp } from "../lib/database";
+import { ensureDatabase, migrateUp } from "../lib/platform/database";
 
 /** A migrated database for one benchmark run, dropped afterwards. */
 export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, run: (url: string) => Promise<T>): Promise<T> {

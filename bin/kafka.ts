@@ -2,9 +2,9 @@
  * `npm run kafka -- start|stop|status`: the project's own broker on its own,
  * for running several nodes against one broker (they then set KAFKA_BROKERS).
  */
-import { brokerLog, localKafkaPid, startLocalKafka, stopLocalKafka } from "../lib/kafka-local";
-import { config, kafkaBrokers } from "../lib/config";
-import { contractTopics, createKafka, ensureTopics } from "../lib/kafka";
+import { brokerLog, localKafkaPid, startLocalKafka, stopLocalKafka } from "../dev/kafka-local";
+import { config, kafkaBrokers } from "../lib/platform/config";
+import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
 
 async function main(command: string | undefined): Promise<void> {
 	switch (command) {

@@ -4,9 +4,9 @@
  * migrates by itself: this is for the Docker Compose migration step and for
  * working on a migration.
  */
-import { config } from "../lib/config";
-import { createMigrator, createSequelize, ensureDatabase, migrateUp } from "../lib/database";
-import { checkPostgres } from "../lib/preflight";
+import { config } from "../lib/platform/config";
+import { createMigrator, createSequelize, ensureDatabase, migrateUp } from "../lib/platform/database";
+import { checkPostgres } from "../lib/platform/preflight";
 
 async function main(command = "up"): Promise<void> {
 	const { databaseUrl } = config();

@@ -1,13 +1,13 @@
 /**
  * `npm run repl`: a node with no services of its own, joined to the running
  * cluster (same NAMESPACE and REDIS_URL), with the Moleculer REPL and the
- * project's commands (lib/repl-commands.ts) open.
+ * project's commands (lib/platform/repl-commands.ts) open.
  */
 import type { Kafka } from "kafkajs";
-import { createNode } from "../lib/broker";
-import { config, kafkaBrokers } from "../lib/config";
-import { createKafka } from "../lib/kafka";
-import { replCommands } from "../lib/repl-commands";
+import { createNode } from "../lib/platform/broker";
+import { config, kafkaBrokers } from "../lib/platform/config";
+import { createKafka } from "../lib/platform/kafka";
+import { replCommands } from "../lib/platform/repl-commands";
 
 async function main(): Promise<void> {
 	const cfg = config();

@@ -1,11 +1,11 @@
 /**
  * `npm run simulate -- [--reserve-fail R] [--payment-reject R] [--payment-fail R] [--delay MS] [--from-beginning]`:
- * plays inventory and payment against the running system (lib/saga-simulator.ts).
+ * plays inventory and payment against the running system (dev/saga-simulator.ts).
  */
 import { parseArgs } from "node:util";
-import { config, kafkaBrokers } from "../lib/config";
-import { createKafka } from "../lib/kafka";
-import { startSimulator } from "../lib/saga-simulator";
+import { config, kafkaBrokers } from "../lib/platform/config";
+import { createKafka } from "../lib/platform/kafka";
+import { startSimulator } from "../dev/saga-simulator";
 
 function rate(name: string, raw: string | undefined, fallback: number): number {
 	if (raw === undefined) return fallback;

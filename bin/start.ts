@@ -2,12 +2,12 @@
  * `npm start`: prepares the infrastructure and runs the services named in
  * SERVICES (all six by default) on one node. SIGINT/SIGTERM stop the node,
  * then the Kafka broker it started. /live and /ready answer on PROBE_PORT
- * from before the services start until the node has stopped (lib/probes.ts).
+ * from before the services start until the node has stopped (lib/platform/probes.ts).
  */
-import { config, ConfigError } from "../lib/config";
-import { createNode } from "../lib/broker";
-import { prepareInfrastructure } from "../lib/infrastructure";
-import { startProbes, type Probes } from "../lib/probes";
+import { config, ConfigError } from "../lib/platform/config";
+import { createNode } from "../lib/platform/broker";
+import { prepareInfrastructure } from "../lib/platform/infrastructure";
+import { startProbes, type Probes } from "../lib/platform/probes";
 
 function fail(err: unknown): never {
 	const line = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);

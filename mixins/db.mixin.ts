@@ -8,8 +8,8 @@ import type { ServiceSchema } from "moleculer";
 import DbService from "moleculer-db";
 import SequelizeAdapter from "moleculer-db-adapter-sequelize";
 import type { ModelStatic, Model, Sequelize } from "sequelize";
-import { config } from "../lib/config";
-import { createSequelize } from "../lib/database";
+import { config } from "../lib/platform/config";
+import { createSequelize } from "../lib/platform/database";
 
 const CRUD_ACTIONS = ["find", "count", "list", "create", "insert", "get", "update", "remove"] as const;
 

@@ -10,22 +10,22 @@
  * turns the redelivery into duplicates. While applyBatch fails (PostgreSQL down,
  * no state service) the partition waits and retries with backoff, heartbeating,
  * and dead-letters nothing. A periodic sweep dead-letters parked messages of the
- * topic whose predecessor never came (lib/parked-sweep.ts).
+ * topic whose predecessor never came (lib/listeners/parked-sweep.ts).
  *
  * Every consumed message counts once its effect is durable, by outcome and
- * reason, and each batch updates its partition's lag (lib/listener-telemetry.ts).
+ * reason, and each batch updates its partition's lag (lib/listeners/listener-telemetry.ts).
  */
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 import type { LoggerInstance, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../domain/saga-message";
-import { config, kafkaBrokers } from "../lib/config";
-import { createSequelize } from "../lib/database";
-import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/dead-letter";
-import { createKafka } from "../lib/kafka";
-import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listener-telemetry";
-import { sweepParked } from "../lib/parked-sweep";
-import type { ApplyOutcome, ApplyRequest } from "../lib/state-store";
+import { config, kafkaBrokers } from "../lib/platform/config";
+import { createSequelize } from "../lib/platform/database";
+import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/listeners/dead-letter";
+import { createKafka } from "../lib/platform/kafka";
+import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listeners/listener-telemetry";
+import { sweepParked } from "../lib/listeners/parked-sweep";
+import type { ApplyOutcome, ApplyRequest } from "../lib/state/state-store";
 
 export interface KafkaListenerOptions {
 	topic: string;

@@ -2,16 +2,16 @@
  * REST entry point (moleculer-web): exactly the routes of CONTRACT.md. Only
  * aliases are reachable (mappingPolicy "restrict", no auto-aliases), so
  * internal actions such as state.apply or $node.* cannot be called over HTTP.
- * Every error leaves through lib/orders-http-errors.ts.
+ * Every error leaves through lib/gateways/orders-http-errors.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { config } from "../lib/config";
-import { checkHealth } from "../lib/health";
-import { registerMetrics, SAGA_METRICS } from "../lib/metrics";
-import { BODY_LIMIT_BYTES, publicError } from "../lib/orders-http-errors";
+import { config } from "../lib/platform/config";
+import { checkHealth } from "../lib/platform/health";
+import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
+import { BODY_LIMIT_BYTES, publicError } from "../lib/gateways/orders-http-errors";
 import type { OrdersMeta } from "./orders.service";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };

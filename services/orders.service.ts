@@ -1,6 +1,6 @@
 /**
  * Orders: create (one transaction with its first state and outbox event), get,
- * states and list. The SQL lives in lib/orders-repository.ts, the input rules
+ * states and list. The SQL lives in lib/orders/orders-repository.ts, the input rules
  * in domain/order-input.ts.
  */
 import { Errors, type Context, type LoggerInstance, type ServiceBroker, type ServiceSchema } from "moleculer";
@@ -16,11 +16,11 @@ import {
 	type CreateOrderInput,
 	type ListOrdersInput,
 } from "../domain/order-input";
-import { config } from "../lib/config";
-import { cachedOrderRead } from "../lib/order-cache";
-import { createOrder, findOrder, findStates, listOrders, type IdempotencyClaim } from "../lib/orders-repository";
-import { toServiceError } from "../lib/orders-db-errors";
-import { defineOrderModel } from "../lib/orders-model";
+import { config } from "../lib/platform/config";
+import { cachedOrderRead } from "../lib/orders/order-cache";
+import { createOrder, findOrder, findStates, listOrders, type IdempotencyClaim } from "../lib/orders/orders-repository";
+import { toServiceError } from "../lib/orders/orders-db-errors";
+import { defineOrderModel } from "../lib/orders/orders-model";
 import { DbMixin } from "../mixins/db.mixin";
 
 /** What the gateway passes along: the Idempotency-Key header, when sent. */

@@ -1,12 +1,12 @@
 /**
- * outbox-relay: publishes the transactional outbox to Kafka (lib/outbox-relay.ts).
+ * outbox-relay: publishes the transactional outbox to Kafka (lib/outbox/outbox-relay.ts).
  * It is woken by PostgreSQL's NOTIFY at commit, not by calls; its one action
  * reports the backlog (REPL `outbox`), which it also exports as metrics.
  */
 import type { Service, ServiceSchema } from "moleculer";
-import { config } from "../lib/config";
-import { registerMetrics, SAGA_METRICS } from "../lib/metrics";
-import { createOutboxRelay, type OutboxRelay } from "../lib/outbox-relay";
+import { config } from "../lib/platform/config";
+import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
+import { createOutboxRelay, type OutboxRelay } from "../lib/outbox/outbox-relay";
 
 const cfg = config();
 const BACKLOG_METRICS_EVERY_MS = 5_000;

@@ -1,7 +1,7 @@
 /** Turns `payment` messages into PAYMENT_CREATED / PAYMENT_FAILED / PAYMENT_COMPLETED. */
 import type { ServiceSchema } from "moleculer";
 import { paymentStates } from "../domain/saga-message";
-import { config } from "../lib/config";
+import { config } from "../lib/platform/config";
 import { KafkaListener } from "../mixins/kafka-listener.mixin";
 
 const PaymentListener: ServiceSchema = {

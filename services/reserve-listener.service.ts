@@ -1,7 +1,7 @@
 /** Turns `reserve` messages into RESERVE_CREATED / RESERVE_FAILED. */
 import type { ServiceSchema } from "moleculer";
 import { reserveStates } from "../domain/saga-message";
-import { config } from "../lib/config";
+import { config } from "../lib/platform/config";
 import { KafkaListener } from "../mixins/kafka-listener.mixin";
 
 const ReserveListener: ServiceSchema = {

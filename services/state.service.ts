@@ -5,9 +5,9 @@
 import type { Context, LoggerInstance, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { ORDER_STATES } from "../domain/order-state";
-import { config } from "../lib/config";
-import { invalidateOrders } from "../lib/order-cache";
-import { applyBatch, defineAppliedMessage, pruneAppliedKeys, type ApplyRequest, type BatchResult } from "../lib/state-store";
+import { config } from "../lib/platform/config";
+import { invalidateOrders } from "../lib/orders/order-cache";
+import { applyBatch, defineAppliedMessage, pruneAppliedKeys, type ApplyRequest, type BatchResult } from "../lib/state/state-store";
 import { DbMixin } from "../mixins/db.mixin";
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

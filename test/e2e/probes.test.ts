@@ -5,9 +5,9 @@
  * answers 503 naming it, and 200 again once it is back.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/broker";
-import { loadConfig } from "../../lib/config";
-import { startProbes, type Probes } from "../../lib/probes";
+import { createNode } from "../../lib/platform/broker";
+import { loadConfig } from "../../lib/platform/config";
+import { startProbes, type Probes } from "../../lib/platform/probes";
 import { freePort } from "../support/cluster";
 import { nodeProcesses } from "../support/processes";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";

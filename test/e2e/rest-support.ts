@@ -7,9 +7,9 @@ import { randomInt, randomUUID } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { Client } from "pg";
-import { createNode } from "../../lib/broker";
-import { loadConfig } from "../../lib/config";
-import { createKafka, ensureTopics } from "../../lib/kafka";
+import { createNode } from "../../lib/platform/broker";
+import { loadConfig } from "../../lib/platform/config";
+import { createKafka, ensureTopics } from "../../lib/platform/kafka";
 import { freePort, startNode } from "../support/cluster";
 import { TEST_DATABASE_URL } from "../support/test-env";
 

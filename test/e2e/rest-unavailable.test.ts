@@ -11,7 +11,7 @@
  * would outlive the test. The cache and the health check go through the relay.
  */
 import type { Client } from "pg";
-import { loadConfig } from "../../lib/config";
+import { loadConfig } from "../../lib/platform/config";
 import { freePort } from "../support/cluster";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { EXAMPLE_BODY, http, post, randomUserId, rowsOf, sql, startRestNode, TcpRelay, type RestNode } from "./rest-support";

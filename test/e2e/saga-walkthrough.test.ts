@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Producer } from "kafkajs";
-import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/config";
-import { contractTopics, createKafka, ensureTopics } from "../../lib/kafka";
+import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
 import { encodeSagaMessage } from "../../domain/saga-message";
 import { freePort, startNode } from "../support/cluster";
 import { readTopics, type ReadMessage } from "../support/topic-reader";

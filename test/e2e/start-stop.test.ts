@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "pg";
-import { aliveProcess, portAnswers } from "../../lib/kafka-local";
+import { aliveProcess, portAnswers } from "../../dev/kafka-local";
 import { freePort } from "../support/cluster";
 import { TEST_DATABASE_URL } from "../support/test-env";
 

@@ -1,8 +1,8 @@
 /** Dead letters against the real broker: many large ones in one go, and headers kafkajs cannot send again. */
 import { randomUUID } from "node:crypto";
-import { kafkaBrokers, loadConfig } from "../../lib/config";
-import { decodeHeaders, encodeHeaders, sendDeadLetters, type DeadLetter } from "../../lib/dead-letter";
-import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/kafka";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { decodeHeaders, encodeHeaders, sendDeadLetters, type DeadLetter } from "../../lib/listeners/dead-letter";
+import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
 import { readTopics } from "../support/topic-reader";
 import { waitFor } from "../support/wait";
 

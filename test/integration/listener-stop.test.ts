@@ -1,6 +1,6 @@
 /** A listener node stopped while it still waits for the `state` service stops cleanly. */
-import { createNode } from "../../lib/broker";
-import { loadConfig } from "../../lib/config";
+import { createNode } from "../../lib/platform/broker";
+import { loadConfig } from "../../lib/platform/config";
 import { useSagaTopics } from "../support/saga-topics";
 
 const topics = useSagaTopics();

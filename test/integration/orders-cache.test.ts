@@ -5,7 +5,7 @@
  */
 import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
-import { cachedOrderRead, invalidateOrders } from "../../lib/order-cache";
+import { cachedOrderRead, invalidateOrders } from "../../lib/orders/order-cache";
 import { EXAMPLE_BODY, randomUserId, sql, useOwnOrderTopic } from "../e2e/rest-support";
 import { startNode } from "../support/cluster";
 

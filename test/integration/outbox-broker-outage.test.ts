@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceBroker } from "moleculer";
-import { createKafka, ensureTopics } from "../../lib/kafka";
-import { startLocalKafka, type BrokerSite, type LocalKafka } from "../../lib/kafka-local";
+import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { startLocalKafka, type BrokerSite, type LocalKafka } from "../../dev/kafka-local";
 import { startNode } from "../support/cluster";
 import { allArrived, insertEvents, orderEvents, privateDatabase, readTopic, unsentCount, type OutboxEvent, type PrivateDatabase } from "./outbox-helpers";
 

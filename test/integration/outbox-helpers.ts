@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { Client, Pool } from "pg";
-import { kafkaBrokers, loadConfig } from "../../lib/config";
-import { ensureDatabase, migrateUp } from "../../lib/database";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { ensureDatabase, migrateUp } from "../../lib/platform/database";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 /** The test run's shared broker (the project's own on 9092 unless KAFKA_BROKERS says otherwise). */

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
-import { createKafka, ensureTopics } from "../../lib/kafka";
-import { RELAY_APPLICATION_NAME } from "../../lib/outbox-relay";
-import { deleteSentBefore } from "../../lib/outbox-store";
+import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { RELAY_APPLICATION_NAME } from "../../lib/outbox/outbox-relay";
+import { deleteSentBefore } from "../../lib/outbox/outbox-store";
 import { startNode } from "../support/cluster";
 import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase, SHARED_KAFKA } from "./outbox-helpers";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createKafka, ensureTopics } from "../../lib/kafka";
-import { kafkaBrokers, loadConfig } from "../../lib/config";
-import { startSimulator, type Simulator } from "../../lib/saga-simulator";
+import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { encodeSagaMessage } from "../../domain/saga-message";
 import { readTopics, type ReadMessage } from "../support/topic-reader";
 import { waitFor } from "../support/wait";

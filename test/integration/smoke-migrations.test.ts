@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { createMigrator, createSequelize, ensureDatabase, migrateUp } from "../../lib/database";
+import { createMigrator, createSequelize, ensureDatabase, migrateUp } from "../../lib/platform/database";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 const SCHEMA_TABLES = ["applied_messages", "order_products", "order_states", "orders", "outbox", "parked_messages"];

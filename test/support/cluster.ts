@@ -4,8 +4,8 @@
  */
 import { createServer } from "node:net";
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/broker";
-import { loadConfig, type ServiceName } from "../../lib/config";
+import { createNode } from "../../lib/platform/broker";
+import { loadConfig, type ServiceName } from "../../lib/platform/config";
 
 export async function startNode(services: ServiceName[], env: Record<string, string> = {}): Promise<ServiceBroker> {
 	Object.assign(process.env, env);

@@ -3,8 +3,8 @@
  * (the project's own unless KAFKA_BROKERS is set), the test database is migrated.
  * Unit tests alone (`npm run test:unit`) skip it.
  */
-import { loadConfig } from "../../lib/config";
-import { prepareInfrastructure, type Infrastructure } from "../../lib/infrastructure";
+import { loadConfig } from "../../lib/platform/config";
+import { prepareInfrastructure, type Infrastructure } from "../../lib/platform/infrastructure";
 import { applyTestEnv } from "./test-env";
 
 declare global {

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/config";
+import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/platform/config";
 import { freePort } from "./cluster";
 import { TEST_DATABASE_URL } from "./test-env";
 

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IHeaders, Kafka, Producer } from "kafkajs";
-import { kafkaBrokers, loadConfig } from "../../lib/config";
-import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/kafka";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
 
 export interface SagaTopics {
 	reserve: string;

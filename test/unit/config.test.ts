@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/config";
-import { localSite } from "../../lib/kafka-local";
+import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { localSite } from "../../dev/kafka-local";
 
 describe("configuration defaults", () => {
 	const cfg = loadConfig({});

@@ -1,4 +1,4 @@
-import { planAnswers } from "../../lib/saga-simulator";
+import { planAnswers } from "../../dev/saga-simulator";
 
 const topics = { order: "order", reserve: "reserve", payment: "payment" };
 const rates = { reserveFailRate: 0.5, paymentRejectRate: 0.5, paymentFailRate: 0.5 };

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import type { CreateOrderInput } from "../domain/order-input";
-import type { OrderState } from "../domain/order-state";
+import type { CreateOrderInput } from "../../domain/order-input";
+import type { OrderState } from "../../domain/order-state";
 
 export interface OrderProduct {
 	product_id: number;

@@ -11,7 +11,7 @@
  */
 import { QueryTypes, type Sequelize } from "sequelize";
 import type { Producer } from "kafkajs";
-import { decide, type OrderState } from "../domain/order-state";
+import { decide, type OrderState } from "../../domain/order-state";
 import { decodeHeaders, sendDeadLetters, type DeadLetter } from "./dead-letter";
 
 interface ParkedCandidate {

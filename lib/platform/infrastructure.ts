@@ -6,7 +6,7 @@
 import { kafkaBrokers, type Config } from "./config";
 import { ensureDatabase, migrateUp } from "./database";
 import { contractTopics, createKafka, ensureTopics } from "./kafka";
-import { startLocalKafka } from "./kafka-local";
+import { startLocalKafka } from "../../dev/kafka-local";
 import { checkKafka, checkPostgres, checkRedis } from "./preflight";
 
 export interface Infrastructure {

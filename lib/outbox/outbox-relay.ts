@@ -10,11 +10,11 @@
  */
 import { logLevel, type Kafka, type Message, type Producer, type TopicMessages } from "kafkajs";
 import { Pool } from "pg";
-import { encodeSagaMessage, type SagaMessage } from "../domain/saga-message";
-import { kafkaBrokers, type Config } from "./config";
-import { createKafka } from "./kafka";
+import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
+import { kafkaBrokers, type Config } from "../platform/config";
+import { createKafka } from "../platform/kafka";
 import { beginClaim, claimBatch, deleteSentBefore, markSent, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
-import { PgListener } from "./pg-listener";
+import { PgListener } from "../platform/pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
 /** Names the relay's sessions in pg_stat_activity. */

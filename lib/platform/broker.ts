@@ -2,10 +2,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ServiceBroker, type BrokerOptions } from "moleculer";
-import { brokerOptions } from "../moleculer.config";
+import { brokerOptions } from "../../moleculer.config";
 import type { Config, ServiceName } from "./config";
 
-const servicesDir = resolve(__dirname, "..", "services");
+const servicesDir = resolve(__dirname, "..", "..", "services");
 
 export function serviceFile(name: ServiceName): string {
 	const base = join(servicesDir, `${name}.service`);

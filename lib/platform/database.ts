@@ -8,7 +8,7 @@ import { Client } from "pg";
 import { Sequelize } from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
 
-const migrationsDir = resolve(__dirname, "..", "migrations");
+const migrationsDir = resolve(__dirname, "..", "..", "migrations");
 /** Any fixed number: serialises migrations of nodes that start together. */
 const MIGRATION_LOCK = 7_245_001;
 

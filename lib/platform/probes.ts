@@ -7,7 +7,7 @@
  *               THIS node uses answer; 503 with a JSON body naming each one that
  *               is not ready.
  *
- * Readiness reuses the start-up checks (lib/preflight.ts) as a single attempt
+ * Readiness reuses the start-up checks (lib/platform/preflight.ts) as a single attempt
  * with a short deadline; concurrent probes share one check in flight.
  */
 import { createServer, type Server } from "node:http";

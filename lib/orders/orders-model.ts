@@ -1,7 +1,7 @@
 /**
  * The `orders` table as a Sequelize model, for DbMixin (moleculer-db). The
  * service itself writes and reads with SQL in one transaction
- * (lib/orders-repository.ts); the schema comes from migrations/ only.
+ * (lib/orders/orders-repository.ts); the schema comes from migrations/ only.
  */
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
 

@@ -5,7 +5,7 @@
  * source offset (or deletes the parked row) only after this resolves.
  */
 import type { IHeaders, Message, Producer } from "kafkajs";
-import { deadLetterTopic } from "./kafka";
+import { deadLetterTopic } from "../platform/kafka";
 
 export type DeadLetterReason = "malformed" | "idempotency_conflict" | "unknown_order" | "invalid_transition" | "out_of_order";
 

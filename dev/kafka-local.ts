@@ -1,6 +1,6 @@
 /**
  * The project's own single-node Apache Kafka broker (KRaft), run from the jars
- * that kafka/pom.xml pins. Used when KAFKA_BROKERS is unset: by `npm start`,
+ * that dev/kafka/pom.xml pins. Used when KAFKA_BROKERS is unset: by `npm start`,
  * by the test set-up and by `npm run kafka`.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
-import { config, localKafkaBroker, type Config } from "./config";
+import { config, localKafkaBroker, type Config } from "../lib/platform/config";
 
 const root = resolve(__dirname, "..");
-const pom = join(root, "kafka", "pom.xml");
+const kafkaDir = join(__dirname, "kafka");
+const pom = join(kafkaDir, "pom.xml");
 /** The jars stay cached here whatever KAFKA_HOME_DIR says, so private brokers reuse them. */
 const jarsHome = join(root, ".kafka");
 
@@ -96,7 +97,7 @@ function java(lib: string, site: BrokerSite, mainClass: string, args: string[]):
 		"-Xms128m",
 		"-Xmx512m",
 		"-XX:+UseG1GC",
-		`-Dlog4j2.configurationFile=${join(root, "kafka", "log4j2.properties")}`,
+		`-Dlog4j2.configurationFile=${join(kafkaDir, "log4j2.properties")}`,
 		`-Dkafka.logs.dir=${site.home}`,
 		"-cp",
 		`${lib}/*`,

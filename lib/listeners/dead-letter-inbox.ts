@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { IHeaders, Kafka } from "kafkajs";
 import { DEAD_LETTER_HEADERS } from "./dead-letter";
-import { deadLetterTopic } from "./kafka";
+import { deadLetterTopic } from "../platform/kafka";
 
 export interface StoredDeadLetter {
 	partition: number;

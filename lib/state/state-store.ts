@@ -9,7 +9,7 @@
  * parked_messages of an order happens while its orders row is locked.
  */
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { decide, type OrderState } from "../domain/order-state";
+import { decide, type OrderState } from "../../domain/order-state";
 
 /** Where a consumed message came from; kept with a parked message so it can still be dead-lettered. */
 export interface MessageSource {

@@ -6,8 +6,8 @@
  * Applied, duplicate and parked messages log at debug only; a dead letter is a warn.
  */
 import type { LoggerInstance, ServiceBroker } from "moleculer";
-import { deadLetterTopic } from "./kafka";
-import { registerMetrics, SAGA_METRICS } from "./metrics";
+import { deadLetterTopic } from "../platform/kafka";
+import { registerMetrics, SAGA_METRICS } from "../platform/metrics";
 
 export type MessageOutcome = "applied" | "duplicate" | "parked" | "dead_lettered";
 

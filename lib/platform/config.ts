@@ -17,7 +17,7 @@ export const ALL_SERVICES = [
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 /** The project's own broker keeps its data here unless KAFKA_HOME_DIR says otherwise. */
-const DEFAULT_KAFKA_HOME = resolve(__dirname, "..", ".kafka");
+const DEFAULT_KAFKA_HOME = resolve(__dirname, "..", "..", ".kafka");
 
 export interface Config {
 	/** Moleculer namespace: nodes join the cluster of the same namespace on the same Redis. */

@@ -1,6 +1,6 @@
 /**
  * GET /api/health: do PostgreSQL (the service's database), Redis and Kafka
- * answer right now? The start-up checks of lib/preflight.ts, one attempt each,
+ * answer right now? The start-up checks of lib/platform/preflight.ts, one attempt each,
  * cut at 2 s, so a dependency that is down shows up as "down", never as a hang.
  */
 import { kafkaBrokers, type Config } from "./config";

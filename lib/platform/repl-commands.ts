@@ -6,7 +6,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { Kafka } from "kafkajs";
 import type { Config } from "./config";
-import { readDeadLetters, redrive } from "./dead-letter-inbox";
+import { readDeadLetters, redrive } from "../listeners/dead-letter-inbox";
 
 interface ReplArgs {
 	options: Record<string, unknown>;
