@@ -1,10 +1,11 @@
 /**
  * Broker options for every node, read from the environment (lib/platform/config.ts).
  */
-import type { BrokerOptions, Errors, TracerExporterOptions } from "moleculer";
+import type { BrokerOptions, Errors, Tracer } from "moleculer";
 import { config, type Config } from "./lib/platform/config";
+import { redisOptions } from "./lib/platform/redis-options";
 
-function tracingExporter(cfg: Config): TracerExporterOptions {
+function tracingExporter(cfg: Config): Tracer.TracingExporter {
 	switch (cfg.tracing) {
 		case "zipkin":
 			return { type: "Zipkin", options: { baseURL: cfg.tracingEndpoint ?? "http://127.0.0.1:9411" } };
@@ -22,8 +23,8 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 	return {
 		namespace: cfg.namespace,
 		nodeID: cfg.nodeId,
-		transporter: cfg.redisUrl,
-		cacher: { type: "Redis", options: { redis: cfg.redisUrl, prefix: `${cfg.namespace}-cache`, ttl: 300 } },
+		transporter: { type: "Redis", options: redisOptions(cfg.redisUrl) },
+		cacher: { type: "Redis", options: { redis: redisOptions(cfg.redisUrl), prefix: `${cfg.namespace}-cache`, ttl: 300 } },
 		serializer: "JSON",
 		// "jsonext" lifts a leading object argument into the JSON line, so
 		// `logger.info({ order_id, idempotent_key }, "applied")` gives searchable fields.

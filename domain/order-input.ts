@@ -3,7 +3,7 @@
  * validator), so the orders service declares them as its `params`. A broken
  * rule becomes a 422 whose data names the field and the rule.
  */
-import type { ValidationRuleObject } from "fastest-validator";
+import type { CheckerFunctionV2, ValidationRuleObject } from "fastest-validator";
 
 export const MAX_PRODUCTS = 100;
 export const MAX_DESCRIPTION = 1000;
@@ -11,8 +11,20 @@ export const MAX_COUNT = 2_147_483_647; // order_products.count is an int32
 export const MAX_LIMIT = 500;
 export const DEFAULT_LIMIT = 50;
 
-/** fastest-validator's (legacy) custom check: errors to report, or true. */
+/** An error a custom check reports (fastest-validator's custom function, as Moleculer 0.15 calls it). */
 type RuleError = { type: string; field: string; message: string; actual: unknown };
+
+/**
+ * A custom check in fastest-validator's form: it pushes what it finds to
+ * `errors` (the message included) and hands the value on unchanged.
+ */
+const customCheck =
+	(check: (value: unknown, path: string) => RuleError | undefined): CheckerFunctionV2 =>
+	(value, errors, _schema, path) => {
+		const error = check(value, path);
+		if (error) errors.push(error);
+		return value;
+	};
 
 /** 64-bit ids, but only those JSON (and JavaScript) can carry exactly. */
 const positiveId = (): ValidationRuleObject => ({ type: "number", integer: true, positive: true, max: Number.MAX_SAFE_INTEGER });
@@ -25,10 +37,11 @@ const positiveId = (): ValidationRuleObject => ({ type: "number", integer: true,
 const positiveIdText = (max = Number.MAX_SAFE_INTEGER, optional = false): ValidationRuleObject => ({
 	type: "any",
 	optional,
-	custom: (value: unknown, _schema: unknown, path: string): true | RuleError[] =>
+	custom: customCheck((value, path) =>
 		(optional && value === undefined) || toPositiveInt(value, max) !== null
-			? true
-			: [{ type: "positiveInteger", field: path, message: `The '${path}' field must be a positive integer of at most ${max}.`, actual: value }],
+			? undefined
+			: { type: "positiveInteger", field: path, message: `The '${path}' field must be a positive integer of at most ${max}.`, actual: value },
+	),
 });
 
 /** The number a positiveIdText field holds, or null when it breaks the rule. */
@@ -54,31 +67,31 @@ export const createOrderParams = {
 		optional: true,
 		// Characters, not UTF-16 units (an emoji is one character, as PostgreSQL counts it);
 		// and no NUL, which PostgreSQL text cannot store.
-		custom: (value: unknown, _schema: unknown, path: string): true | RuleError[] => {
-			if (typeof value !== "string") return true;
+		custom: customCheck((value, path) => {
+			if (typeof value !== "string") return undefined;
 			if (value.includes("\u0000")) {
-				return [{ type: "stringNoNul", field: path, message: `The '${path}' field must not contain the NUL character.`, actual: value }];
+				return { type: "stringNoNul", field: path, message: `The '${path}' field must not contain the NUL character.`, actual: value };
 			}
 			if ([...value].length > MAX_DESCRIPTION) {
 				const message = `The '${path}' field length must be less than or equal to ${MAX_DESCRIPTION} characters long.`;
-				return [{ type: "stringMax", field: path, message, actual: value }];
+				return { type: "stringMax", field: path, message, actual: value };
 			}
-			return true;
-		},
+			return undefined;
+		}),
 	},
 	order_products: {
 		type: "array",
 		min: 1,
 		max: MAX_PRODUCTS,
 		items: product,
-		custom: (value: unknown, _schema: unknown, path: string): true | RuleError[] => {
-			if (!Array.isArray(value)) return true;
+		custom: customCheck((value, path) => {
+			if (!Array.isArray(value)) return undefined;
 			const ids = value.map((item: { product_id?: unknown }) => item?.product_id);
 			const repeated = ids.find((id, i) => id !== undefined && ids.indexOf(id) !== i);
 			return repeated === undefined
-				? true
-				: [{ type: "productUnique", field: path, message: `The '${path}' field names product_id ${String(repeated)} more than once.`, actual: repeated }];
-		},
+				? undefined
+				: { type: "productUnique", field: path, message: `The '${path}' field names product_id ${String(repeated)} more than once.`, actual: repeated };
+		}),
 	},
 } as const;
 

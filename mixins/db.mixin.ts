@@ -13,11 +13,12 @@ import { createSequelize } from "../lib/platform/database";
 
 const CRUD_ACTIONS = ["find", "count", "list", "create", "insert", "get", "update", "remove"] as const;
 
-export function DbMixin(defineModel: (sequelize: Sequelize) => ModelStatic<Model>): Partial<ServiceSchema> {
+export function DbMixin(defineModel: (sequelize: Sequelize) => ModelStatic<Model>): Partial<ServiceSchema> & { adapter: SequelizeAdapter; model: ModelStatic<Model> } {
 	const cfg = config();
 	const sequelize = createSequelize(cfg.databaseUrl, cfg.dbPoolMax);
 	return {
-		mixins: [DbService],
+		// moleculer-db's typings declare a class; at runtime it is a service schema.
+		mixins: [DbService as unknown as Partial<ServiceSchema>],
 		// Given a Sequelize instance, the adapter uses it as is (its typings say only string | object).
 		adapter: new SequelizeAdapter(sequelize as unknown as object),
 		model: defineModel(sequelize),

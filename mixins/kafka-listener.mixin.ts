@@ -16,7 +16,7 @@
  * reason, and each batch updates its partition's lag (lib/listeners/listener-telemetry.ts).
  */
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
-import type { LoggerInstance, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Logger, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../domain/saga-message";
 import { config, kafkaBrokers } from "../lib/platform/config";
@@ -52,7 +52,7 @@ const STOPPED = Symbol("stopped");
 
 interface ListenerThis {
 	broker: ServiceBroker;
-	logger: LoggerInstance;
+	logger: Logger;
 	consumer: Consumer;
 	producer: Producer;
 	db: Sequelize;

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
-import ApiGateway from "moleculer-web";
+import ApiGateway, { type Alias, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
 import { config } from "../lib/platform/config";
 import { checkHealth } from "../lib/platform/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
@@ -15,21 +15,21 @@ import { BODY_LIMIT_BYTES, publicError } from "../lib/gateways/orders-http-error
 import type { OrdersMeta } from "./orders.service";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };
-/** moleculer-web stamps each request with its start and the alias it matched. */
-type GatewayRequest = IncomingMessage & { $startTime?: [number, number]; $alias?: { method: string; fullPath: string } };
+/** moleculer-web stamps each request with its start (process.hrtime) and the alias it matched (with its full path). */
+type GatewayRequest = IncomingRequest & { $alias?: Alias & { fullPath?: string } };
 
 /** REST latency per route and status, once the response is written (errors included). */
 function observeLatency(broker: ServiceBroker, req: GatewayRequest, res: ServerResponse): void {
-	const started = req.$startTime;
-	if (!started || !broker.isMetricsEnabled()) return;
+	const [startSeconds, startNanos] = req.$startTime ?? [];
+	if (startSeconds === undefined || startNanos === undefined || !broker.isMetricsEnabled()) return;
 	res.once("finish", () => {
-		const [seconds, nanos] = process.hrtime(started);
+		const [seconds, nanos] = process.hrtime([startSeconds, startNanos]);
 		const labels = { method: req.method ?? "", route: req.$alias?.fullPath ?? "", status: res.statusCode };
 		broker.metrics.observe(SAGA_METRICS.httpDuration, seconds + nanos / 1e9, labels);
 	});
 }
 
-const ApiGatewayService: ServiceSchema = {
+const ApiGatewayService: ServiceSchema<ApiSettingsSchema> = {
 	name: "api-gateway",
 	mixins: [ApiGateway],
 	settings: {

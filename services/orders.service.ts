@@ -3,7 +3,7 @@
  * states and list. The SQL lives in lib/orders/orders-repository.ts, the input rules
  * in domain/order-input.ts.
  */
-import { Errors, type Context, type LoggerInstance, type ServiceBroker, type ServiceSchema } from "moleculer";
+import { Errors, type Context, type Logger, type ServiceBroker, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { decodeCursor, encodeCursor } from "../domain/order-cursor";
 import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
@@ -47,7 +47,7 @@ function idempotencyClaim(key: string | undefined, input: CreateOrderInput): Ide
 	return { key, requestHash: requestHash(input) };
 }
 
-const OrdersService: ServiceSchema = {
+const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>, Record<string, unknown>, OrdersThis> = {
 	name: "orders",
 	mixins: [DbMixin(defineOrderModel)],
 
@@ -130,7 +130,7 @@ const OrdersService: ServiceSchema = {
 
 interface OrdersThis {
 	broker: ServiceBroker;
-	logger: LoggerInstance;
+	logger: Logger;
 	adapter: { db: Sequelize };
 	sequelize(): Sequelize;
 	db<T>(step: () => Promise<T>): Promise<T>;

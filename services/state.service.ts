@@ -2,7 +2,7 @@
  * Records saga states (CONTRACT.md's state table) with exactly-once effect per
  * (order_id, idempotent_key). Internal: reachable over the broker only.
  */
-import type { Context, LoggerInstance, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Context, Logger, ServiceBroker, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { ORDER_STATES } from "../domain/order-state";
 import { config } from "../lib/platform/config";
@@ -34,7 +34,7 @@ const cfg = config();
 /** Pruning runs this often: cheap, and often enough that the table never holds much more than the retention. */
 const PRUNE_EVERY_MS = Math.min(Math.max(cfg.appliedKeyRetentionMs / 10, 1_000), 10 * 60_000);
 
-const StateService: ServiceSchema = {
+const StateService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>, Record<string, unknown>, StateThis> = {
 	name: "state",
 	mixins: [DbMixin(defineAppliedMessage)],
 	actions: {
@@ -90,7 +90,7 @@ const StateService: ServiceSchema = {
 interface StateThis {
 	adapter: { db: Sequelize };
 	broker: ServiceBroker;
-	logger: LoggerInstance;
+	logger: Logger;
 	pruneTimer: NodeJS.Timeout;
 	applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult>;
 }

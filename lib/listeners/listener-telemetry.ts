@@ -5,7 +5,7 @@
  * (the "jsonext" formatter lifts the leading object into the JSON line).
  * Applied, duplicate and parked messages log at debug only; a dead letter is a warn.
  */
-import type { LoggerInstance, ServiceBroker } from "moleculer";
+import type { Logger, ServiceBroker } from "moleculer";
 import { deadLetterTopic } from "../platform/kafka";
 import { registerMetrics, SAGA_METRICS } from "../platform/metrics";
 
@@ -27,7 +27,7 @@ export interface ListenerTelemetry {
 	assigned(partitions: number[]): void;
 }
 
-export function listenerTelemetry(broker: ServiceBroker, logger: LoggerInstance, topic: string): ListenerTelemetry {
+export function listenerTelemetry(broker: ServiceBroker, logger: Logger, topic: string): ListenerTelemetry {
 	registerMetrics(broker, ["messages", "consumerLag"]);
 	const reported = new Set<number>();
 	return {

@@ -3,7 +3,7 @@
  * /metrics). Each service registers the ones it moves in `created`; with
  * METRICS=off the calls are no-ops.
  */
-import type { ServiceBroker } from "moleculer";
+import type { MetricRegistry, ServiceBroker } from "moleculer";
 
 export const SAGA_METRICS = {
 	outboxBacklog: "orders.outbox.backlog",
@@ -14,7 +14,7 @@ export const SAGA_METRICS = {
 	httpDuration: "orders.http.request.duration.seconds",
 } as const;
 
-type MetricDefinition = Parameters<NonNullable<ServiceBroker["metrics"]>["register"]>[0];
+type MetricDefinition = MetricRegistry.GaugeMetricOptions | MetricRegistry.CounterMetricOptions | MetricRegistry.HistogramMetricOptions;
 
 const DEFINITIONS: Record<keyof typeof SAGA_METRICS, MetricDefinition> = {
 	outboxBacklog: { type: "gauge", name: SAGA_METRICS.outboxBacklog, description: "Outbox events not yet published" },
@@ -39,5 +39,20 @@ const DEFINITIONS: Record<keyof typeof SAGA_METRICS, MetricDefinition> = {
 export function registerMetrics(broker: ServiceBroker, names: Array<keyof typeof SAGA_METRICS>): void {
 	if (!broker.isMetricsEnabled()) return;
 	// Several services of one node may share a metric (both listeners): register it once.
-	for (const name of names) if (!broker.metrics.hasMetric(SAGA_METRICS[name])) broker.metrics.register(DEFINITIONS[name]);
+	for (const name of names) if (!broker.metrics.hasMetric(SAGA_METRICS[name])) register(broker.metrics, DEFINITIONS[name]);
+}
+
+/** One call per metric type: the registry's typings overload register() by type. */
+function register(registry: MetricRegistry, definition: MetricDefinition): void {
+	switch (definition.type) {
+		case "gauge":
+			registry.register(definition);
+			break;
+		case "counter":
+			registry.register(definition);
+			break;
+		case "histogram":
+			registry.register(definition);
+			break;
+	}
 }

@@ -8,17 +8,15 @@ import type { Kafka } from "kafkajs";
 import type { Config } from "./config";
 import { readDeadLetters, redrive } from "../listeners/dead-letter-inbox";
 
-interface ReplArgs {
-	options: Record<string, unknown>;
-	[operand: string]: unknown;
-}
+/** moleculer-repl hands a command its operands by name, though Moleculer's typings call them string[]. */
+const operand = (args: string[], name: string): unknown => Reflect.get(args, name);
 
 export interface ReplCommand {
 	command: string;
 	description: string;
 	alias?: string[];
 	options?: Array<{ option: string; description: string }>;
-	action(broker: ServiceBroker, args: ReplArgs): Promise<void>;
+	action(broker: ServiceBroker, args: string[]): Promise<void>;
 }
 
 interface Order {
@@ -46,7 +44,7 @@ export function replCommands(cfg: Config, kafka: () => Kafka): ReplCommand[] {
 			command: "order <order_id>",
 			description: "Show an order and its saga state timeline",
 			async action(broker, args) {
-				const order_id = Number(args.order_id);
+				const order_id = Number(operand(args, "order_id"));
 				const order = await broker.call<Order, { order_id: number }>("orders.get", { order_id });
 				const { order_states } = await broker.call<{ order_states: Array<{ state: string; time: string }> }, { order_id: number }>("orders.states", {
 					order_id,
@@ -63,7 +61,7 @@ export function replCommands(cfg: Config, kafka: () => Kafka): ReplCommand[] {
 			alias: ["dlq"],
 			description: "List the dead letters of a consumed topic (reserve, payment or a topic name)",
 			async action(_broker, args) {
-				const topic = topicOf(cfg, String(args.topic));
+				const topic = topicOf(cfg, String(operand(args, "topic")));
 				const letters = await readDeadLetters(kafka(), topic);
 				print(`${letters.length} dead letter(s) in ${topic}.dlq`);
 				for (const l of letters) {
@@ -76,8 +74,8 @@ export function replCommands(cfg: Config, kafka: () => Kafka): ReplCommand[] {
 			command: "redrive <topic> <partition> <offset>",
 			description: "Send the dead letter at <partition>/<offset> of <topic>.dlq back to <topic> (after a fix)",
 			async action(_broker, args) {
-				const topic = topicOf(cfg, String(args.topic));
-				const letter = await redrive(kafka(), topic, Number(args.partition), String(args.offset));
+				const topic = topicOf(cfg, String(operand(args, "topic")));
+				const letter = await redrive(kafka(), topic, Number(operand(args, "partition")), String(operand(args, "offset")));
 				print(`re-driven to ${letter.source.topic || topic}: ${excerpt(letter.value)} (was ${letter.reason})`);
 			},
 		},

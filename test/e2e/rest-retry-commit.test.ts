@@ -3,7 +3,7 @@
  * is retried by the broker; without an Idempotency-Key from the client, the
  * gateway's own key makes that retry return the committed order, not a second one.
  */
-import type { ActionHandler, ActionSchema, Context, Middleware } from "moleculer";
+import type { ActionHandler, ActionSchema, Context, Middleware, Service } from "moleculer";
 import { EXAMPLE_BODY, post, randomUserId, startSplitRestNodes, type SplitRestNodes } from "./rest-support";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { Client } from "pg";
@@ -16,7 +16,7 @@ const slowFirstAnswer: Middleware = {
 		if (action.name !== "orders.create") return handler;
 		let first = true;
 		return async (ctx: Context) => {
-			const answer = await handler(ctx);
+			const answer = await handler.call(ctx.service as Service, ctx);
 			if (first) {
 				first = false;
 				await new Promise((r) => setTimeout(r, REQUEST_TIMEOUT_MS * 2));

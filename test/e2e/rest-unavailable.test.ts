@@ -12,6 +12,7 @@
  */
 import type { Client } from "pg";
 import { loadConfig } from "../../lib/platform/config";
+import { redisOptions } from "../../lib/platform/redis-options";
 import { freePort } from "../support/cluster";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { EXAMPLE_BODY, http, post, randomUserId, rowsOf, sql, startRestNode, TcpRelay, type RestNode } from "./rest-support";
@@ -34,7 +35,7 @@ beforeAll(async () => {
 	redis = new TcpRelay(await freePort(), new URL(loadConfig().redisUrl));
 	await postgres.restore();
 	await redis.restore();
-	const transporter = loadConfig().redisUrl;
+	const transporter = { type: "Redis" as const, options: redisOptions(loadConfig().redisUrl) };
 	node = await startRestNode({ DATABASE_URL: postgres.url, REDIS_URL: redis.url, KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }, { transporter });
 	db = await sql(); // straight to PostgreSQL, not through the relay
 });
