@@ -1,27 +1,52 @@
 /**
- * moleculer-db wiring for a service that owns tables: its own Sequelize pool,
- * a model defined on it (so the adapter never runs sync(); the schema comes from
- * migrations/), and moleculer-db's generic CRUD actions switched off, so no
- * write can bypass the service's own transactional actions.
+ * moleculer-db for a service that owns tables. Each service gets ONE Sequelize
+ * instance, made in `created` from its `settings.database` and handed to the
+ * adapter as is: the adapter connects it, defines the service's model on it and
+ * never runs sync(). The service's own SQL runs on the same instance
+ * (`this.sequelize`). Made in `created`, not when the schema is built, because
+ * Moleculer's schema merge deep-clones everything a schema holds: an instance
+ * built beforehand would reach the adapter as a second, unconnected copy.
+ * moleculer-db's generic CRUD actions are off, so no write can bypass the
+ * service's own transactional actions.
  */
-import type { ServiceSchema } from "moleculer";
-import DbService from "moleculer-db";
-import SequelizeAdapter from "moleculer-db-adapter-sequelize";
-import type { ModelStatic, Model, Sequelize } from "sequelize";
-import { config } from "../lib/platform/config";
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type SequelizeDbAdapter from "moleculer-db-adapter-sequelize";
+import type { Model, ModelStatic, Sequelize } from "sequelize";
 import { createSequelize } from "../lib/platform/database";
+import { dbServiceSchema, migratedSequelizeAdapter, type DatabaseSettings, type ModelDefinition } from "../lib/platform/moleculer-db";
+
+/** Optional in the type so the mixin fits any service schema; `created` refuses to go without it. */
+export interface DbSettings extends ServiceSettingSchema {
+	database?: DatabaseSettings;
+}
+
+export interface DbVars {
+	sequelize: Sequelize;
+	adapter: SequelizeDbAdapter;
+	/** Set by the adapter when it connects (before `started` of the service itself). */
+	model: ModelStatic<Model>;
+}
 
 const CRUD_ACTIONS = ["find", "count", "list", "create", "insert", "get", "update", "remove"] as const;
 
-export function DbMixin(defineModel: (sequelize: Sequelize) => ModelStatic<Model>): Partial<ServiceSchema> & { adapter: SequelizeAdapter; model: ModelStatic<Model> } {
-	const cfg = config();
-	const sequelize = createSequelize(cfg.databaseUrl, cfg.dbPoolMax);
+/** What a service using DbMixin holds; optional here, where `created` sets them up. */
+type DbMixinVars = Partial<DbVars>;
+
+export function DbMixin(model: ModelDefinition): Partial<ServiceSchema<DbSettings, object, DbMixinVars>> & { model: ModelDefinition } {
 	return {
-		// moleculer-db's typings declare a class; at runtime it is a service schema.
-		mixins: [DbService as unknown as Partial<ServiceSchema>],
-		// Given a Sequelize instance, the adapter uses it as is (its typings say only string | object).
-		adapter: new SequelizeAdapter(sequelize as unknown as object),
-		model: defineModel(sequelize),
+		mixins: [dbServiceSchema],
+		model,
+		// The database URL may hold a password: it stays out of the service info other nodes see.
+		settings: { $secureSettings: ["database"] },
 		actions: Object.fromEntries(CRUD_ACTIONS.map((name) => [name, false])),
+		created() {
+			// Runs after moleculer-db's own created(), which set up its in-memory adapter for want of one in the schema.
+			const { database } = this.settings;
+			if (!database) throw new Error(`service ${this.name}: settings.database (url, poolMax) is missing`);
+			const sequelize = createSequelize(database.url, database.poolMax);
+			this.sequelize = sequelize;
+			this.adapter = migratedSequelizeAdapter(sequelize);
+			this.adapter.init(this.broker, this);
+		},
 	};
 }

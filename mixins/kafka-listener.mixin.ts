@@ -1,6 +1,6 @@
 /**
- * KafkaListener({ topic, group, mapping }): consumes one saga topic in its own
- * consumer group and turns each message into at most one order state.
+ * KafkaListener(mapping): consumes the saga topic of `settings.listener` in its
+ * own consumer group and turns each message into at most one order state.
  *
  * Per fetched batch (per partition, in offset order): parse every message,
  * `state.applyBatch` the valid ones in one call (one database transaction),
@@ -10,27 +10,40 @@
  * turns the redelivery into duplicates. While applyBatch fails (PostgreSQL down,
  * no state service) the partition waits and retries with backoff, heartbeating,
  * and dead-letters nothing. A periodic sweep dead-letters parked messages of the
- * topic whose predecessor never came (lib/listeners/parked-sweep.ts).
+ * topic whose predecessor never came (lib/listeners/parked-sweep.ts): the one
+ * thing it does with the database itself, on a small Sequelize pool of its own,
+ * because the sweep's transaction spans the dead-letter produce.
  *
  * Every consumed message counts once its effect is durable, by outcome and
  * reason, and each batch updates its partition's lag (lib/listeners/listener-telemetry.ts).
  */
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
-import type { Logger, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../domain/saga-message";
-import { config, kafkaBrokers } from "../lib/platform/config";
 import { createSequelize } from "../lib/platform/database";
 import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/listeners/dead-letter";
 import { createKafka } from "../lib/platform/kafka";
 import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listeners/listener-telemetry";
 import { sweepParked } from "../lib/listeners/parked-sweep";
-import type { ApplyOutcome, ApplyRequest } from "../lib/state/state-store";
+import type { ApplyOutcome, ApplyRequest } from "../domain/state-batch";
 
-export interface KafkaListenerOptions {
+export interface ListenerSettings {
 	topic: string;
+	/** Consumer group: one per topic, never shared between topics. */
 	group: string;
-	mapping: StatusMapping;
+	kafkaBrokers: string[];
+	/** Prefixes the Kafka client ID (with the group and the node ID). */
+	clientIdPrefix: string;
+	/** How long a parked message waits for its predecessor before the sweep dead-letters it. */
+	outOfOrderWindowMs: number;
+	/** The sweep's database. */
+	databaseUrl: string;
+}
+
+/** Optional in the type so the mixin fits any service schema; `started` refuses to go without it. */
+export interface KafkaListenerSettings extends ServiceSettingSchema {
+	listener?: ListenerSettings;
 }
 
 /** Messages per applyBatch call: one transaction each. */
@@ -50,9 +63,16 @@ const killBeforeCommit = process.env.FAULT_INJECTION === "kill-before-commit";
 
 const STOPPED = Symbol("stopped");
 
-interface ListenerThis {
-	broker: ServiceBroker;
-	logger: Logger;
+/** What a listener holds once started (optional: a node stopped while it waited for `state` never started it). */
+interface ListenerVars {
+	telemetry?: ListenerTelemetry;
+	running?: Running;
+}
+
+/** A started listener, as its batch handling and sweep see it. */
+interface Running {
+	service: Service;
+	settings: ListenerSettings;
 	consumer: Consumer;
 	producer: Producer;
 	db: Sequelize;
@@ -63,7 +83,7 @@ interface ListenerThis {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `work` until it succeeds, backing off and heartbeating between tries; STOPPED once the consumer stops. */
-async function untilDone<T>(self: ListenerThis, what: string, payload: EachBatchPayload, work: () => Promise<T>): Promise<T | typeof STOPPED> {
+async function untilDone<T>(run: Running, what: string, payload: EachBatchPayload, work: () => Promise<T>): Promise<T | typeof STOPPED> {
 	for (let delay = RETRY_FIRST_MS, attempt = 1; ; delay = Math.min(delay * 2, RETRY_MAX_MS), attempt++) {
 		if (!payload.isRunning() || payload.isStale()) return STOPPED;
 		// A slow try (a stalled database, the broker's own retries) must not get this member evicted.
@@ -71,7 +91,7 @@ async function untilDone<T>(self: ListenerThis, what: string, payload: EachBatch
 		try {
 			return await work();
 		} catch (err) {
-			self.logger.warn(`${what} failed (attempt ${attempt}, partition ${payload.batch.partition} waits ${delay} ms): ${(err as Error).message}`);
+			run.service.logger.warn(`${what} failed (attempt ${attempt}, partition ${payload.batch.partition} waits ${delay} ms): ${(err as Error).message}`);
 		} finally {
 			clearInterval(beat);
 		}
@@ -107,134 +127,153 @@ function rejection(outcome: ApplyOutcome, request: ApplyRequest): Pick<DeadLette
 	return { reason: outcome.reason, error };
 }
 
-export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): Partial<ServiceSchema> {
-	const cfg = config();
-
-	async function handleChunk(self: ListenerThis, payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
-		const { partition } = payload.batch;
-		const letters: Array<DeadLetter & { order_id?: number; idempotent_key?: string }> = [];
-		const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
-			topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
+/** One chunk of a fetched batch, start to end; false when the consumer stopped meanwhile. */
+async function handleChunk(run: Running, mapping: StatusMapping, payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
+	const { topic } = run.settings;
+	const { partition } = payload.batch;
+	const letters: Array<DeadLetter & { order_id?: number; idempotent_key?: string }> = [];
+	const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
+		topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
+	});
+	const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
+	const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
+	for (const message of messages) {
+		const parsed = parseSagaMessage(message.value, mapping.statuses);
+		if (!parsed.ok) {
+			letters.push(letter(message, { reason: "malformed", error: parsed.error }));
+			continue;
+		}
+		const { order_id, idempotent_key, status } = parsed.message;
+		requests.push({
+			message,
+			request: {
+				order_id, idempotent_key, state: mapping.toState(status),
+				source: { topic, partition, offset: message.offset, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) },
+			},
 		});
-		const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
-		const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
-		for (const message of messages) {
-			const parsed = parseSagaMessage(message.value, mapping.statuses);
-			if (!parsed.ok) {
-				letters.push(letter(message, { reason: "malformed", error: parsed.error }));
-				continue;
+	}
+	if (requests.length > 0) {
+		const answer = await untilDone(run, "state.applyBatch", payload, async () =>
+			requireStored(
+				await run.service.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages: requests.map((r) => r.request) }),
+			),
+		);
+		if (answer === STOPPED) return false;
+		answer.outcomes.forEach((outcome, i) => {
+			const { message, request } = requests[i];
+			const why = rejection(outcome, request);
+			if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
+			else if (outcome.result !== "rejected" && outcome.result !== "early") kept.push({ outcome: OUTCOMES[outcome.result], request, offset: message.offset });
+		});
+	}
+	// Dead letters in offset order, so the .dlq topic reads like the source.
+	letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
+	if ((await untilDone(run, "dead-letter produce", payload, () => sendDeadLetters(run.producer, topic, letters))) === STOPPED) return false;
+	if (killBeforeCommit) process.kill(process.pid, "SIGKILL");
+	for (const { outcome, request, offset } of kept) run.telemetry.record(outcome, { ...request, partition, offset });
+	for (const l of letters) {
+		run.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
+	}
+	const last = messages[messages.length - 1].offset;
+	run.telemetry.lag(partition, Math.max(0, Number(payload.batch.highWatermark) - 1 - Number(last)));
+	payload.resolveOffset(last);
+	await payload.heartbeat();
+	return true;
+}
+
+function startSweeper(run: Running): void {
+	const { topic, outOfOrderWindowMs } = run.settings;
+	// Often enough that a message is dead-lettered soon after its window ends, at most every 5 s.
+	const every = Math.min(Math.max(outOfOrderWindowMs / 4, 250), 5_000);
+	const tick = () => {
+		run.sweeping.running = sweepParked(run.db, run.producer, topic, outOfOrderWindowMs)
+			.then((swept) => {
+				for (const { order_id, idempotent_key, letter } of swept) {
+					run.telemetry.record("dead_lettered", { order_id, idempotent_key, partition: letter.partition, offset: letter.offset }, letter);
+				}
+			})
+			.catch((err: Error) => run.service.logger.warn(`sweep of parked ${topic} messages failed (retried in ${every} ms): ${err.message}`))
+			.finally(() => {
+				if (!run.sweeping.stop) run.sweeping.timer = setTimeout(tick, every);
+			});
+	};
+	run.sweeping.timer = setTimeout(tick, every);
+}
+
+/** The clients of one listener, not connected yet. */
+function listenerClients(service: Service, settings: ListenerSettings, telemetry: ListenerTelemetry): Running {
+	// The node ID in the client ID tells, in the group's description, which node holds which partitions.
+	const kafka = createKafka(settings.kafkaBrokers, `${settings.clientIdPrefix}-${settings.group}-${service.broker.nodeID}`);
+	return {
+		service,
+		settings,
+		telemetry,
+		db: createSequelize(settings.databaseUrl, 2),
+		producer: kafka.producer({ allowAutoTopicCreation: false }),
+		consumer: kafka.consumer({ groupId: settings.group, allowAutoTopicCreation: false }),
+		sweeping: { stop: false },
+	};
+}
+
+/** Connects the producer and the consumer and starts consuming and sweeping. */
+async function listen(run: Running, mapping: StatusMapping): Promise<void> {
+	const { consumer, settings: { topic, group }, service: { logger } } = run;
+	await run.producer.connect();
+	consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+		const partitions = payload.memberAssignment[topic] ?? [];
+		logger.info(`joined group ${group}: partitions ${JSON.stringify(partitions)} of ${topic}`);
+		run.telemetry.assigned(partitions);
+	});
+	// kafkajs restarts a crashed consumer by itself unless the error is final: say which, loudly.
+	consumer.on(consumer.events.CRASH, ({ payload }) => {
+		const what = payload.restart ? "restarting" : "NOT restarting: this node no longer consumes; restart it";
+		logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
+	});
+	await consumer.connect();
+	await consumer.subscribe({ topic, fromBeginning: true });
+	await consumer.run({
+		autoCommit: true, // commits only resolved offsets, after each batch
+		eachBatchAutoResolve: false,
+		partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
+		eachBatch: async (payload) => {
+			const all = payload.batch.messages;
+			// Until this batch is done, all of it is behind.
+			run.telemetry.lag(payload.batch.partition, Number(payload.batch.offsetLagLow()) + 1);
+			for (let i = 0; i < all.length; i += CHUNK) {
+				if (!(await handleChunk(run, mapping, payload, all.slice(i, i + CHUNK)))) return;
 			}
-			const { order_id, idempotent_key, status } = parsed.message;
-			requests.push({
-				message,
-				request: {
-					order_id, idempotent_key, state: mapping.toState(status),
-					source: { topic, partition, offset: message.offset, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) },
-				},
-			});
-		}
-		if (requests.length > 0) {
-			const answer = await untilDone(self, "state.applyBatch", payload, async () =>
-				requireStored(
-					await self.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages: requests.map((r) => r.request) }),
-				),
-			);
-			if (answer === STOPPED) return false;
-			answer.outcomes.forEach((outcome, i) => {
-				const { message, request } = requests[i];
-				const why = rejection(outcome, request);
-				if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
-				else if (outcome.result !== "rejected" && outcome.result !== "early") kept.push({ outcome: OUTCOMES[outcome.result], request, offset: message.offset });
-			});
-		}
-		// Dead letters in offset order, so the .dlq topic reads like the source.
-		letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
-		if ((await untilDone(self, "dead-letter produce", payload, () => sendDeadLetters(self.producer, topic, letters))) === STOPPED) return false;
-		if (killBeforeCommit) process.kill(process.pid, "SIGKILL");
-		for (const { outcome, request, offset } of kept) self.telemetry.record(outcome, { ...request, partition, offset });
-		for (const l of letters) {
-			self.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
-		}
-		const last = messages[messages.length - 1].offset;
-		self.telemetry.lag(partition, Math.max(0, Number(payload.batch.highWatermark) - 1 - Number(last)));
-		payload.resolveOffset(last);
-		await payload.heartbeat();
-		return true;
-	}
+		},
+	});
+	startSweeper(run);
+	logger.info(`listening to ${topic} as group ${group}`);
+}
 
-	function startSweeper(self: ListenerThis): void {
-		// Often enough that a message is dead-lettered soon after its window ends, at most every 5 s.
-		const every = Math.min(Math.max(cfg.outOfOrderWindowMs / 4, 250), 5_000);
-		const tick = () => {
-			self.sweeping.running = sweepParked(self.db, self.producer, topic, cfg.outOfOrderWindowMs)
-				.then((swept) => {
-					for (const { order_id, idempotent_key, letter } of swept) {
-						self.telemetry.record("dead_lettered", { order_id, idempotent_key, partition: letter.partition, offset: letter.offset }, letter);
-					}
-				})
-				.catch((err: Error) => self.logger.warn(`sweep of parked ${topic} messages failed (retried in ${every} ms): ${err.message}`))
-				.finally(() => {
-					if (!self.sweeping.stop) self.sweeping.timer = setTimeout(tick, every);
-				});
-		};
-		self.sweeping.timer = setTimeout(tick, every);
-	}
-
+export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<KafkaListenerSettings, object, ListenerVars>> {
 	return {
 		dependencies: ["state"],
 		created() {
-			const self = this as unknown as ListenerThis;
-			self.telemetry = listenerTelemetry(self.broker, self.logger, topic);
+			const { listener } = this.settings;
+			if (!listener) throw new Error(`service ${this.name}: settings.listener (topic, group, ...) is missing`);
+			this.telemetry = listenerTelemetry(this.broker, this.logger, listener.topic);
 		},
 		async started() {
-			const self = this as unknown as ListenerThis;
-			// The node ID in the client ID tells, in the group's description, which node holds which partitions.
-			const kafka = createKafka(kafkaBrokers(cfg), `${cfg.namespace}-${group}-${self.broker.nodeID}`);
-			self.db = createSequelize(cfg.databaseUrl, 2);
-			self.producer = kafka.producer({ allowAutoTopicCreation: false });
-			self.consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
-			self.sweeping = { stop: false };
-			await self.producer.connect();
-			self.consumer.on(self.consumer.events.GROUP_JOIN, ({ payload }) => {
-				const partitions = payload.memberAssignment[topic] ?? [];
-				self.logger.info(`joined group ${group}: partitions ${JSON.stringify(partitions)} of ${topic}`);
-				self.telemetry.assigned(partitions);
-			});
-			// kafkajs restarts a crashed consumer by itself unless the error is final: say which, loudly.
-			self.consumer.on(self.consumer.events.CRASH, ({ payload }) => {
-				const what = payload.restart ? "restarting" : "NOT restarting: this node no longer consumes; restart it";
-				self.logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
-			});
-			await self.consumer.connect();
-			await self.consumer.subscribe({ topic, fromBeginning: true });
-			await self.consumer.run({
-				autoCommit: true, // commits only resolved offsets, after each batch
-				eachBatchAutoResolve: false,
-				partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
-				eachBatch: async (payload) => {
-					const all = payload.batch.messages;
-					// Until this batch is done, all of it is behind.
-					self.telemetry.lag(payload.batch.partition, Number(payload.batch.offsetLagLow()) + 1);
-					for (let i = 0; i < all.length; i += CHUNK) {
-						if (!(await handleChunk(self, payload, all.slice(i, i + CHUNK)))) return;
-					}
-				},
-			});
-			startSweeper(self);
-			self.logger.info(`listening to ${topic} as group ${group}`);
+			const { listener } = this.settings;
+			if (!listener || !this.telemetry) return; // created() refused such a service
+			// Kept before connecting: if a connect fails, stopped() still closes what was opened.
+			this.running = listenerClients(this, listener, this.telemetry);
+			await listen(this.running, mapping);
 		},
 		async stopped() {
-			const self = this as unknown as Partial<ListenerThis>;
 			// A node stopped while it still waited for `state` never ran started(): nothing to close.
-			if (self.sweeping) {
-				self.sweeping.stop = true;
-				clearTimeout(self.sweeping.timer);
-				await self.sweeping.running;
-			}
+			const run = this.running;
+			if (!run) return;
+			run.sweeping.stop = true;
+			clearTimeout(run.sweeping.timer);
+			await run.sweeping.running;
 			// Waits for the batch in flight, commits its resolved offsets and leaves the group.
-			await self.consumer?.disconnect();
-			await self.producer?.disconnect();
-			await self.db?.close();
+			await run.consumer.disconnect();
+			await run.producer.disconnect();
+			await run.db.close();
 		},
 	};
 }

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway, { type Alias, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
-import { config } from "../lib/platform/config";
+import type { Config } from "../lib/platform/config";
 import { checkHealth } from "../lib/platform/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
 import { BODY_LIMIT_BYTES, publicError } from "../lib/gateways/orders-http-errors";
@@ -29,11 +29,17 @@ function observeLatency(broker: ServiceBroker, req: GatewayRequest, res: ServerR
 	});
 }
 
-const ApiGatewayService: ServiceSchema<ApiSettingsSchema> = {
+export interface GatewaySettings {
+	/** Where GET /api/health looks for PostgreSQL, Redis and Kafka (given by the node; optional for the schema's own settings). */
+	health?: Config;
+}
+
+const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings> = {
 	name: "api-gateway",
 	mixins: [ApiGateway],
 	settings: {
-		port: config().port,
+		// `port` comes with the node's settings (lib/platform/service-settings.ts); `health` holds URLs with credentials.
+		$secureSettings: ["health"],
 		ip: "0.0.0.0",
 		routes: [
 			{
@@ -88,7 +94,9 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema> = {
 		ping: { handler: () => ({ pong: true }) },
 		health: {
 			async handler() {
-				const report = await checkHealth(config());
+				const { health } = this.settings;
+				if (!health) throw new Error("settings.health is missing");
+				const report = await checkHealth(health);
 				const down = Object.entries(report).filter(([, status]) => status === "down").map(([name]) => name);
 				if (down.length > 0) {
 					const err = new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", report);

@@ -1,10 +1,9 @@
 /**
  * Orders: create (one transaction with its first state and outbox event), get,
- * states and list. The SQL lives in lib/orders/orders-repository.ts, the input rules
- * in domain/order-input.ts.
+ * states and list. The data access lives in lib/orders/orders-repository.ts, the
+ * input rules in domain/order-input.ts.
  */
-import { Errors, type Context, type Logger, type ServiceBroker, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
-import type { Sequelize } from "sequelize";
+import { Errors, type Context, type ServiceSchema } from "moleculer";
 import { decodeCursor, encodeCursor } from "../domain/order-cursor";
 import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
 import {
@@ -16,19 +15,28 @@ import {
 	type CreateOrderInput,
 	type ListOrdersInput,
 } from "../domain/order-input";
-import { config } from "../lib/platform/config";
 import { cachedOrderRead } from "../lib/orders/order-cache";
-import { createOrder, findOrder, findStates, listOrders, type IdempotencyClaim } from "../lib/orders/orders-repository";
+import { createOrder, findOrder, findStates, listOrders, type IdempotencyClaim, type Order } from "../lib/orders/orders-repository";
 import { toServiceError } from "../lib/orders/orders-db-errors";
-import { defineOrderModel } from "../lib/orders/orders-model";
-import { DbMixin } from "../mixins/db.mixin";
+import { ORDER_MODEL } from "../lib/orders/orders-model";
+import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 
 /** What the gateway passes along: the Idempotency-Key header, when sent. */
 export interface OrdersMeta {
 	idempotency_key?: string;
 }
 
-const orderTopic = config().topics.order;
+export interface OrdersSettings extends DbSettings {
+	/** Where ORDER_CREATED events go, through the outbox. */
+	orderTopic: string;
+}
+
+interface OrdersMethods {
+	/** Runs a database step; its failure becomes a 503 or a sanitised 500. */
+	db<T>(step: () => Promise<T>): Promise<T>;
+	/** The GET shape of an order; 404 when it does not exist (unless `required` is false). */
+	loadOrder(orderId: number, required?: boolean): Promise<Order | null>;
+}
 
 function notFound(orderId: number): Errors.MoleculerClientError {
 	const err = new Errors.MoleculerClientError(`Order ${orderId} not found`, 404, "ORDER_NOT_FOUND", { order_id: orderId });
@@ -47,16 +55,16 @@ function idempotencyClaim(key: string | undefined, input: CreateOrderInput): Ide
 	return { key, requestHash: requestHash(input) };
 }
 
-const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>, Record<string, unknown>, OrdersThis> = {
+const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 	name: "orders",
-	mixins: [DbMixin(defineOrderModel)],
+	mixins: [DbMixin(ORDER_MODEL)],
 
 	actions: {
 		create: {
 			params: createOrderParams,
-			async handler(this: OrdersThis, ctx: Context<CreateOrderInput, OrdersMeta>) {
+			async handler(ctx: Context<CreateOrderInput, OrdersMeta>) {
 				const claim = idempotencyClaim(ctx.meta.idempotency_key, ctx.params);
-				const result = await this.db(() => createOrder(this.sequelize(), ctx.params, orderTopic, claim));
+				const result = await this.db(() => createOrder(this.sequelize, ctx.params, this.settings.orderTopic, claim));
 				if (result.kind === "created") return result.order;
 				if (!result.sameRequest) {
 					const conflict = new Errors.MoleculerClientError(
@@ -74,7 +82,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>
 
 		get: {
 			params: orderIdParams,
-			async handler(this: OrdersThis, ctx: Context<{ order_id: number | string }>) {
+			async handler(ctx: Context<{ order_id: number | string }>) {
 				const orderId = toPositiveInt(ctx.params.order_id) as number;
 				const order = await cachedOrderRead(this.broker, "orders.get", orderId, () => this.loadOrder(orderId, false));
 				if (!order) throw notFound(orderId);
@@ -84,9 +92,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>
 
 		states: {
 			params: orderIdParams,
-			async handler(this: OrdersThis, ctx: Context<{ order_id: number | string }>) {
+			async handler(ctx: Context<{ order_id: number | string }>) {
 				const orderId = toPositiveInt(ctx.params.order_id) as number;
-				const states = await cachedOrderRead(this.broker, "orders.states", orderId, () => this.db(() => findStates(this.sequelize(), orderId)));
+				const states = await cachedOrderRead(this.broker, "orders.states", orderId, () => this.db(() => findStates(this.sequelize, orderId)));
 				if (!states) throw notFound(orderId);
 				return { order_states: states };
 			},
@@ -94,13 +102,13 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>
 
 		list: {
 			params: listOrdersParams,
-			async handler(this: OrdersThis, ctx: Context<ListOrdersInput>) {
+			async handler(ctx: Context<ListOrdersInput>) {
 				const { user_id, limit, cursor } = ctx.params;
 				const beforeOrderId = cursor === undefined ? undefined : decodeCursor(cursor);
 				if (beforeOrderId === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 				const pageSize = limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(limit) as number);
 				const userId = user_id === undefined ? undefined : (toPositiveInt(user_id) as number);
-				const page = await this.db(() => listOrders(this.sequelize(), { userId, beforeOrderId, limit: pageSize }));
+				const page = await this.db(() => listOrders(this.model, { userId, beforeOrderId, limit: pageSize }));
 				const last = page.orders.at(-1);
 				return { orders: page.orders, next_cursor: page.more && last ? encodeCursor(last.order_id) : null };
 			},
@@ -108,33 +116,19 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>
 	},
 
 	methods: {
-		sequelize(this: OrdersThis): Sequelize {
-			return this.adapter.db;
-		},
-		/** Runs a database step; its failure becomes a 503 or a sanitised 500. */
-		async db<T>(this: OrdersThis, step: () => Promise<T>): Promise<T> {
+		async db<T>(step: () => Promise<T>): Promise<T> {
 			try {
 				return await step();
 			} catch (err) {
 				return toServiceError(err, (...args) => this.logger.error(...args));
 			}
 		},
-		/** The GET shape of an order; 404 when it does not exist (unless `required` is false). */
-		async loadOrder(this: OrdersThis, orderId: number, required = true) {
-			const order = await this.db(() => findOrder(this.sequelize(), orderId));
+		async loadOrder(orderId: number, required = true) {
+			const order = await this.db(() => findOrder(this.model, orderId));
 			if (!order && required) throw notFound(orderId);
 			return order;
 		},
 	},
 };
-
-interface OrdersThis {
-	broker: ServiceBroker;
-	logger: Logger;
-	adapter: { db: Sequelize };
-	sequelize(): Sequelize;
-	db<T>(step: () => Promise<T>): Promise<T>;
-	loadOrder(orderId: number, required?: boolean): Promise<Awaited<ReturnType<typeof findOrder>>>;
-}
 
 export default OrdersService;

@@ -3,56 +3,69 @@
  * It is woken by PostgreSQL's NOTIFY at commit, not by calls; its one action
  * reports the backlog (REPL `outbox`), which it also exports as metrics.
  */
-import type { Service, ServiceSchema } from "moleculer";
-import { config } from "../lib/platform/config";
+import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { Config } from "../lib/platform/config";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
 import { createOutboxRelay, type OutboxRelay } from "../lib/outbox/outbox-relay";
 
-const cfg = config();
 const BACKLOG_METRICS_EVERY_MS = 5_000;
 
-/** Per service instance: its relay and the timer refreshing the backlog gauges. */
-const relays = new WeakMap<Service, { relay: OutboxRelay; gauges?: NodeJS.Timeout }>();
-const relayOf = (service: Service) => relays.get(service)!.relay;
-
-async function refreshBacklogGauges(service: Service): Promise<void> {
-	const backlog = await relayOf(service).backlog().catch(() => null);
-	if (!backlog) return;
-	service.broker.metrics.set(SAGA_METRICS.outboxBacklog, backlog.unsent);
-	service.broker.metrics.set(SAGA_METRICS.outboxOldestAge, (backlog.oldest_unsent_age_ms ?? 0) / 1000);
+export interface OutboxRelaySettings extends ServiceSettingSchema {
+	/** Database, Kafka, topic and the relay's batch, poll, backoff and retention settings (given by the node). */
+	relay?: Config;
 }
 
-const OutboxRelayService: ServiceSchema = {
+interface OutboxRelayVars {
+	relay: OutboxRelay;
+	/** The timer refreshing the backlog gauges. */
+	gauges?: NodeJS.Timeout;
+}
+
+interface OutboxRelayMethods {
+	refreshBacklogGauges(): Promise<void>;
+}
+
+const OutboxRelayService: ServiceSchema<OutboxRelaySettings, OutboxRelayMethods, OutboxRelayVars> = {
 	name: "outbox-relay",
+	// The relay's settings hold the database URL.
+	settings: { $secureSettings: ["relay"] },
 
 	actions: {
 		backlog: {
 			visibility: "public",
 			handler() {
-				return relayOf(this).backlog();
+				return this.relay.backlog();
 			},
 		},
 	},
 
+	methods: {
+		async refreshBacklogGauges() {
+			const backlog = await this.relay.backlog().catch(() => null);
+			if (!backlog) return;
+			this.broker.metrics.set(SAGA_METRICS.outboxBacklog, backlog.unsent);
+			this.broker.metrics.set(SAGA_METRICS.outboxOldestAge, (backlog.oldest_unsent_age_ms ?? 0) / 1000);
+		},
+	},
+
 	created() {
+		const { relay } = this.settings;
+		if (!relay) throw new Error("service outbox-relay: settings.relay is missing");
 		registerMetrics(this.broker, ["outboxPublished", "outboxBacklog", "outboxOldestAge"]);
-		const relay = createOutboxRelay(cfg, this.logger, (topic, count) =>
-			this.broker.metrics.increment(SAGA_METRICS.outboxPublished, { topic }, count),
-		);
-		relays.set(this, { relay });
+		this.relay = createOutboxRelay(relay, this.logger, (topic, count) => this.broker.metrics.increment(SAGA_METRICS.outboxPublished, { topic }, count));
 	},
 
 	async started() {
-		await relayOf(this).start();
+		await this.relay.start();
 		if (this.broker.isMetricsEnabled()) {
-			relays.get(this)!.gauges = setInterval(() => void refreshBacklogGauges(this), BACKLOG_METRICS_EVERY_MS);
-			void refreshBacklogGauges(this);
+			this.gauges = setInterval(() => void this.refreshBacklogGauges(), BACKLOG_METRICS_EVERY_MS);
+			void this.refreshBacklogGauges();
 		}
 	},
 
 	async stopped() {
-		clearInterval(relays.get(this)?.gauges);
-		await relays.get(this)?.relay.stop();
+		clearInterval(this.gauges);
+		await this.relay.stop();
 	},
 };
 

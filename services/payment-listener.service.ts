@@ -1,12 +1,12 @@
 /** Turns `payment` messages into PAYMENT_CREATED / PAYMENT_FAILED / PAYMENT_COMPLETED. */
 import type { ServiceSchema } from "moleculer";
 import { paymentStates } from "../domain/saga-message";
-import { config } from "../lib/platform/config";
-import { KafkaListener } from "../mixins/kafka-listener.mixin";
+import { KafkaListener, type KafkaListenerSettings } from "../mixins/kafka-listener.mixin";
 
-const PaymentListener: ServiceSchema = {
+/** `settings.listener` names the topic and the group (lib/platform/service-settings.ts). */
+const PaymentListener: ServiceSchema<KafkaListenerSettings> = {
 	name: "payment-listener",
-	mixins: [KafkaListener({ topic: config().topics.payment, group: config().groups.payment, mapping: paymentStates })],
+	mixins: [KafkaListener(paymentStates)],
 };
 
 export default PaymentListener;

@@ -1,12 +1,12 @@
 /** Turns `reserve` messages into RESERVE_CREATED / RESERVE_FAILED. */
 import type { ServiceSchema } from "moleculer";
 import { reserveStates } from "../domain/saga-message";
-import { config } from "../lib/platform/config";
-import { KafkaListener } from "../mixins/kafka-listener.mixin";
+import { KafkaListener, type KafkaListenerSettings } from "../mixins/kafka-listener.mixin";
 
-const ReserveListener: ServiceSchema = {
+/** `settings.listener` names the topic and the group (lib/platform/service-settings.ts). */
+const ReserveListener: ServiceSchema<KafkaListenerSettings> = {
 	name: "reserve-listener",
-	mixins: [KafkaListener({ topic: config().topics.reserve, group: config().groups.reserve, mapping: reserveStates })],
+	mixins: [KafkaListener(reserveStates)],
 };
 
 export default ReserveListener;

@@ -2,13 +2,12 @@
  * Records saga states (CONTRACT.md's state table) with exactly-once effect per
  * (order_id, idempotent_key). Internal: reachable over the broker only.
  */
-import type { Context, Logger, ServiceBroker, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import type { Sequelize } from "sequelize";
+import type { Context, ServiceSchema } from "moleculer";
 import { ORDER_STATES } from "../domain/order-state";
-import { config } from "../lib/platform/config";
+import type { ApplyRequest } from "../domain/state-batch";
 import { invalidateOrders } from "../lib/orders/order-cache";
-import { applyBatch, defineAppliedMessage, pruneAppliedKeys, type ApplyRequest, type BatchResult } from "../lib/state/state-store";
-import { DbMixin } from "../mixins/db.mixin";
+import { APPLIED_MESSAGE_MODEL, applyBatch, pruneAppliedKeys, type BatchResult } from "../lib/state/state-store";
+import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,18 +29,31 @@ const requestProps = {
 	},
 };
 
-const cfg = config();
-/** Pruning runs this often: cheap, and often enough that the table never holds much more than the retention. */
-const PRUNE_EVERY_MS = Math.min(Math.max(cfg.appliedKeyRetentionMs / 10, 1_000), 10 * 60_000);
+export interface StateSettings extends DbSettings {
+	/** How long an applied message's key is kept to recognise a redelivery. */
+	appliedKeyRetentionMs: number;
+}
 
-const StateService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>, Record<string, unknown>, StateThis> = {
+interface StateMethods {
+	applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult>;
+	pruneNow(): Promise<number>;
+}
+
+interface StateVars extends DbVars {
+	pruneTimer?: NodeJS.Timeout;
+}
+
+/** Pruning runs this often: cheap, and often enough that the table never holds much more than the retention. */
+const pruneEveryMs = (retentionMs: number) => Math.min(Math.max(retentionMs / 10, 1_000), 10 * 60_000);
+
+const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 	name: "state",
-	mixins: [DbMixin(defineAppliedMessage)],
+	mixins: [DbMixin(APPLIED_MESSAGE_MODEL)],
 	actions: {
 		apply: {
 			visibility: "public",
 			params: requestProps,
-			async handler(this: StateThis, ctx: Context<ApplyRequest>) {
+			async handler(ctx: Context<ApplyRequest>) {
 				const { outcomes } = await this.applyAndInvalidate([ctx.params]);
 				return outcomes[0];
 			},
@@ -49,7 +61,7 @@ const StateService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>,
 		applyBatch: {
 			visibility: "public",
 			params: { messages: { type: "array", min: 1, max: 10_000, items: { type: "object", props: requestProps } } },
-			async handler(this: StateThis, ctx: Context<{ messages: ApplyRequest[] }>) {
+			async handler(ctx: Context<{ messages: ApplyRequest[] }>) {
 				const { outcomes } = await this.applyAndInvalidate(ctx.params.messages);
 				return { outcomes };
 			},
@@ -57,14 +69,17 @@ const StateService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>,
 		/** Runs the retention job now (it also runs on a timer); answers the number of keys deleted. */
 		pruneAppliedKeys: {
 			visibility: "public",
-			async handler(this: StateThis) {
-				return { deleted: await pruneAppliedKeys(this.adapter.db, cfg.appliedKeyRetentionMs) };
+			async handler() {
+				return { deleted: await this.pruneNow() };
 			},
 		},
 	},
 	methods: {
-		async applyAndInvalidate(this: StateThis, requests: ApplyRequest[]): Promise<BatchResult> {
-			const result = await applyBatch(this.adapter.db, requests);
+		pruneNow() {
+			return pruneAppliedKeys(this.sequelize, this.settings.appliedKeyRetentionMs);
+		},
+		async applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult> {
+			const result = await applyBatch(this.sequelize, requests);
 			// After the commit, before answering: a read that starts after the answer sees the new state.
 			// A redelivered (duplicate) message invalidates again, in case the first invalidation
 			// was lost (Redis briefly down after the commit).
@@ -73,26 +88,16 @@ const StateService: ServiceSchema<ServiceSettingSchema, Record<string, unknown>,
 			return result;
 		},
 	},
-	started() {
-		const self = this as unknown as StateThis;
-		self.pruneTimer = setInterval(() => {
-			pruneAppliedKeys(self.adapter.db, cfg.appliedKeyRetentionMs).catch((err: Error) =>
-				self.logger.warn(`pruning applied keys failed (retried in ${PRUNE_EVERY_MS} ms): ${err.message}`),
-			);
-		}, PRUNE_EVERY_MS);
-		self.pruneTimer.unref();
+	async started() {
+		const every = pruneEveryMs(this.settings.appliedKeyRetentionMs);
+		this.pruneTimer = setInterval(() => {
+			this.pruneNow().catch((err: Error) => this.logger.warn(`pruning applied keys failed (retried in ${every} ms): ${err.message}`));
+		}, every);
+		this.pruneTimer.unref();
 	},
-	stopped() {
-		clearInterval((this as unknown as StateThis).pruneTimer);
+	async stopped() {
+		clearInterval(this.pruneTimer);
 	},
 };
-
-interface StateThis {
-	adapter: { db: Sequelize };
-	broker: ServiceBroker;
-	logger: Logger;
-	pruneTimer: NodeJS.Timeout;
-	applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult>;
-}
 
 export default StateService;

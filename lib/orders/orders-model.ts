@@ -1,20 +1,24 @@
 /**
- * The `orders` table as a Sequelize model, for DbMixin (moleculer-db). The
- * service itself writes and reads with SQL in one transaction
- * (lib/orders/orders-repository.ts); the schema comes from migrations/ only.
+ * The `orders` table as moleculer-db's model of the orders service, column for
+ * column as migrations/0001_init.up.sql creates it (never sync()ed). The
+ * service reads one order and lists through it; the create transaction is SQL
+ * (lib/orders/orders-repository.ts).
  */
-import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { DataTypes } from "sequelize";
+import { ORDER_STATES } from "../../domain/order-state";
+import type { ModelDefinition } from "../platform/moleculer-db";
 
-export function defineOrderModel(sequelize: Sequelize): ModelStatic<Model> {
-	return sequelize.define(
-		"Order",
-		{
-			order_id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
-			user_id: { type: DataTypes.BIGINT, allowNull: false },
-			description: { type: DataTypes.TEXT, allowNull: false },
-			state: { type: DataTypes.TEXT, allowNull: false },
-			created_at: { type: DataTypes.DATE, allowNull: false },
-		},
-		{ tableName: "orders", timestamps: false },
-	);
-}
+export const ORDER_MODEL: ModelDefinition = {
+	name: "Order",
+	define: {
+		order_id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+		user_id: { type: DataTypes.BIGINT, allowNull: false },
+		description: { type: DataTypes.TEXT, allowNull: false, defaultValue: "" },
+		state: { type: DataTypes.ENUM(...ORDER_STATES), allowNull: false, defaultValue: "ORDER_CREATED" },
+		idempotency_key: { type: DataTypes.TEXT, unique: true },
+		request_hash: { type: DataTypes.TEXT },
+		created_at: { type: DataTypes.DATE, allowNull: false },
+		updated_at: { type: DataTypes.DATE, allowNull: false },
+	},
+	options: { tableName: "orders", timestamps: false },
+};

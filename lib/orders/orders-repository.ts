@@ -1,11 +1,13 @@
 /**
- * SQL of the orders service. `createOrder` is the one write: order, products,
- * ORDER_CREATED and the outbox event in one transaction. bigint columns come
- * back from pg as strings; they leave here as JSON numbers (ids are checked
- * to be safe integers on the way in).
+ * Data access of the orders service. `createOrder` is the one write: order,
+ * products, ORDER_CREATED and the outbox event in one transaction of SQL. One
+ * order and the list are read through the `orders` model (lib/orders/orders-model.ts),
+ * the products of an order in the same statement. bigint columns come back from pg
+ * as strings; they leave here as JSON numbers (ids are checked to be safe
+ * integers on the way in).
  */
 import { randomUUID } from "node:crypto";
-import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import { literal, Op, QueryTypes, type Model, type ModelStatic, type Sequelize, type WhereOptions } from "sequelize";
 import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
 
@@ -48,18 +50,23 @@ const summary = (row: OrderRow): OrderSummary => ({
 	created_at: row.created_at.toISOString(),
 });
 
-const ORDER_COLUMNS = "o.order_id, o.user_id, o.description, o.state, o.created_at";
-const PRODUCTS_OF_ORDER = `COALESCE((
-	SELECT json_agg(json_build_object('product_id', p.product_id, 'count', p.count) ORDER BY p.position)
-	FROM order_products p WHERE p.order_id = o.order_id), '[]'::json) AS order_products`;
+/** The model's rows, as plain objects. */
+type OrdersModel = ModelStatic<Model>;
 
-export async function findOrder(db: Sequelize, orderId: number, transaction?: Transaction): Promise<Order | null> {
-	const rows = await db.query<OrderRow>(`SELECT ${ORDER_COLUMNS}, ${PRODUCTS_OF_ORDER} FROM orders o WHERE o.order_id = $1`, {
-		bind: [orderId],
-		type: QueryTypes.SELECT,
-		transaction,
+const SUMMARY_ATTRIBUTES = ["order_id", "user_id", "description", "state", "created_at"];
+/** The products of the order the query selects (Sequelize names its table after the model), in the order sent. */
+const productsOf = (model: OrdersModel) =>
+	literal(`COALESCE((
+	SELECT json_agg(json_build_object('product_id', p.product_id, 'count', p.count) ORDER BY p.position)
+	FROM order_products p WHERE p.order_id = "${model.name}".order_id), '[]'::json)`);
+
+export async function findOrder(orders: OrdersModel, orderId: number): Promise<Order | null> {
+	const row = await orders.findByPk<Model<OrderRow>>(orderId, {
+		attributes: [...SUMMARY_ATTRIBUTES, [productsOf(orders), "order_products"]],
+		raw: true,
 	});
-	return rows[0] ? { ...summary(rows[0]), order_products: rows[0].order_products ?? [] } : null;
+	const order = row as OrderRow | null;
+	return order ? { ...summary(order), order_products: order.order_products ?? [] } : null;
 }
 
 /** The history, oldest first; null for an unknown order (every order has ORDER_CREATED). */
@@ -72,14 +79,12 @@ export async function findStates(db: Sequelize, orderId: number): Promise<OrderS
 }
 
 /** Newest first, below `beforeOrderId`; one extra row tells whether a next page exists. */
-export async function listOrders(db: Sequelize, q: { userId?: number; beforeOrderId?: number; limit: number }): Promise<{ orders: OrderSummary[]; more: boolean }> {
-	const where: string[] = [];
-	const bind: number[] = [];
-	if (q.userId !== undefined) where.push(`o.user_id = $${bind.push(q.userId)}`);
-	if (q.beforeOrderId !== undefined) where.push(`o.order_id < $${bind.push(q.beforeOrderId)}`);
-	const sql = `SELECT ${ORDER_COLUMNS} FROM orders o ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-		ORDER BY o.order_id DESC LIMIT $${bind.push(q.limit + 1)}`;
-	const rows = await db.query<OrderRow>(sql, { bind, type: QueryTypes.SELECT });
+export async function listOrders(orders: OrdersModel, q: { userId?: number; beforeOrderId?: number; limit: number }): Promise<{ orders: OrderSummary[]; more: boolean }> {
+	const where: WhereOptions = {
+		...(q.userId !== undefined && { user_id: q.userId }),
+		...(q.beforeOrderId !== undefined && { order_id: { [Op.lt]: q.beforeOrderId } }),
+	};
+	const rows = (await orders.findAll({ attributes: SUMMARY_ATTRIBUTES, where, order: [["order_id", "DESC"]], limit: q.limit + 1, raw: true })) as unknown as OrderRow[];
 	return { orders: rows.slice(0, q.limit).map(summary), more: rows.length > q.limit };
 }
 

@@ -3,73 +3,22 @@
  *
  * The orders rows of a batch are locked first, in order_id order (so two nodes
  * serialise on an order and never deadlock); under those locks every request is
- * decided in memory, in batch order, against the latest state, the applied keys
- * and the parked messages of its order; then the batch's writes go out in a few
- * set-based statements. Every write to order_states, applied_messages and
- * parked_messages of an order happens while its orders row is locked.
+ * decided in memory (domain/state-batch.ts), in batch order, against the latest
+ * state, the applied keys and the parked messages of its order; then the batch's
+ * writes go out in a few set-based statements. Every write to order_states,
+ * applied_messages and parked_messages of an order happens while its orders row
+ * is locked.
  */
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { decide, type OrderState } from "../../domain/order-state";
-
-/** Where a consumed message came from; kept with a parked message so it can still be dead-lettered. */
-export interface MessageSource {
-	topic: string;
-	partition: number;
-	offset: string;
-	/** base64, or null for a message without key */
-	key: string | null;
-	/** base64 of the original value */
-	value: string;
-	/** header name -> base64 value */
-	headers: Record<string, string>;
-}
-
-export interface ApplyRequest {
-	order_id: number;
-	state: OrderState;
-	idempotent_key: string;
-	source?: MessageSource;
-}
-
-export type RejectReason = "idempotency_conflict" | "unknown_order" | "invalid_transition";
-
-export type ApplyOutcome =
-	| { result: "applied" }
-	| { result: "duplicate" }
-	/** Early, kept in parked_messages until its predecessor is recorded. */
-	| { result: "parked" }
-	/** Early and without a source to park it with: nothing stored, the caller may retry later. */
-	| { result: "early" }
-	| { result: "rejected"; reason: RejectReason };
+import { ORDER_STATES, type OrderState } from "../../domain/order-state";
+import { decideBatch, keyOf, type ApplyOutcome, type ApplyRequest, type BatchWrites, type KeyRecord, type ParkedRow } from "../../domain/state-batch";
+import type { ModelDefinition } from "../platform/moleculer-db";
 
 export interface BatchResult {
 	outcomes: ApplyOutcome[];
 	/** Orders that got a new state (their cached reads are stale). */
 	changedOrderIds: number[];
 }
-
-interface KeyRecord {
-	state: OrderState;
-}
-
-interface ParkedRow {
-	order_id: string;
-	idempotent_key: string;
-	state: OrderState;
-	/** Set when the message was parked by this very batch (not in the table yet). */
-	request?: number;
-}
-
-/** Everything the batch will write, collected while deciding. */
-class BatchWrites {
-	states: Array<{ order_id: number; state: OrderState }> = [];
-	applied: Array<{ order_id: number; idempotent_key: string; state: OrderState }> = [];
-	unparked: Array<{ order_id: number; idempotent_key: string }> = [];
-	parked: Array<ApplyRequest & { source: MessageSource }> = [];
-	latest = new Map<number, OrderState>();
-}
-
-const keyOf = (orderId: number | string, idempotentKey: string): string => `${orderId}:${idempotentKey.toLowerCase()}`;
 
 async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Promise<Map<number, OrderState>> {
 	const rows = await db.query<{ order_id: string; state: OrderState }>(
@@ -95,70 +44,6 @@ async function parkedOf(db: Sequelize, t: Transaction, orderIds: number[]): Prom
 		  WHERE order_id = ANY($1::bigint[]) ORDER BY parked_at, source_offset`,
 		{ bind: [orderIds], transaction: t, type: QueryTypes.SELECT },
 	);
-}
-
-/** Decides every request in batch order; returns the outcomes and fills `writes`. */
-function decideBatch(
-	requests: ApplyRequest[],
-	current: Map<number, OrderState>,
-	applied: Map<string, KeyRecord>,
-	parkedRows: ParkedRow[],
-	writes: BatchWrites,
-): ApplyOutcome[] {
-	const parked = new Map<string, KeyRecord>(parkedRows.map((p) => [keyOf(p.order_id, p.idempotent_key), { state: p.state }]));
-	const waiting = new Map<number, ParkedRow[]>();
-	for (const p of parkedRows) waiting.set(Number(p.order_id), [...(waiting.get(Number(p.order_id)) ?? []), p]);
-
-	const outcomes: ApplyOutcome[] = [];
-	const record = (orderId: number, idempotentKey: string, state: OrderState) => {
-		writes.states.push({ order_id: orderId, state });
-		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state });
-		writes.latest.set(orderId, state);
-		current.set(orderId, state);
-		applied.set(keyOf(orderId, idempotentKey), { state });
-	};
-	// A recorded state may let parked messages of the order follow, one after another.
-	const applyWaiting = (orderId: number) => {
-		const queue = waiting.get(orderId) ?? [];
-		const nextReady = () => queue.findIndex((p) => decide(current.get(orderId) ?? null, p.state).kind === "apply");
-		for (let next = nextReady(); next >= 0; next = nextReady()) {
-			const [p] = queue.splice(next, 1);
-			parked.delete(keyOf(orderId, p.idempotent_key));
-			if (p.request === undefined) writes.unparked.push({ order_id: orderId, idempotent_key: p.idempotent_key });
-			else {
-				// Parked earlier in this batch: it never reaches the table.
-				writes.parked = writes.parked.filter((w) => w !== requests[p.request as number]);
-				outcomes[p.request] = { result: "applied" };
-			}
-			record(orderId, p.idempotent_key, p.state);
-		}
-	};
-
-	const decideOne = (request: ApplyRequest, index: number): ApplyOutcome => {
-		const { order_id: orderId, state, idempotent_key: idempotentKey } = request;
-		const latest = current.get(orderId);
-		if (latest === undefined) return { result: "rejected", reason: "unknown_order" };
-		const seen = applied.get(keyOf(orderId, idempotentKey)) ?? parked.get(keyOf(orderId, idempotentKey));
-		if (seen) return seen.state === state ? { result: "duplicate" } : { result: "rejected", reason: "idempotency_conflict" };
-
-		const decision = decide(latest, state);
-		if (decision.kind === "reject") return { result: "rejected", reason: decision.reason };
-		if (decision.kind === "early") {
-			if (!request.source) return { result: "early" };
-			const row: ParkedRow = { order_id: String(orderId), idempotent_key: idempotentKey, state, request: index };
-			writes.parked.push(request as ApplyRequest & { source: MessageSource });
-			parked.set(keyOf(orderId, idempotentKey), { state });
-			waiting.set(orderId, [...(waiting.get(orderId) ?? []), row]);
-			return { result: "parked" };
-		}
-		record(orderId, idempotentKey, state);
-		applyWaiting(orderId);
-		return { result: "applied" };
-	};
-	requests.forEach((request, index) => {
-		outcomes[index] = decideOne(request, index);
-	});
-	return outcomes;
 }
 
 /** Set-based writes of one batch; rows go in as one jsonb array per statement. */
@@ -209,8 +94,7 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[]): Promi
 		const known = [...current.keys()];
 		const applied = await appliedKeys(db, t, requests);
 		const parked = await parkedOf(db, t, known);
-		const writes = new BatchWrites();
-		const outcomes = decideBatch(requests, current, applied, parked, writes);
+		const { outcomes, writes } = decideBatch(requests, { current, applied, parked });
 		await write(db, t, writes);
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
 	});
@@ -238,15 +122,14 @@ export async function pruneAppliedKeys(db: Sequelize, retentionMs: number, chunk
 	}
 }
 
-/** The model moleculer-db wants for the state service (the service itself runs SQL). */
-export const defineAppliedMessage = (db: Sequelize) =>
-	db.define(
-		"applied_message",
-		{
-			order_id: { type: DataTypes.BIGINT, primaryKey: true },
-			idempotent_key: { type: DataTypes.UUID, primaryKey: true },
-			state: DataTypes.STRING,
-			applied_at: DataTypes.DATE,
-		},
-		{ tableName: "applied_messages", timestamps: false },
-	);
+/** applied_messages as moleculer-db's model of the state service, as migrations/ create it (never sync()ed). */
+export const APPLIED_MESSAGE_MODEL: ModelDefinition = {
+	name: "AppliedMessage",
+	define: {
+		order_id: { type: DataTypes.BIGINT, primaryKey: true },
+		idempotent_key: { type: DataTypes.UUID, primaryKey: true },
+		state: { type: DataTypes.ENUM(...ORDER_STATES), allowNull: false },
+		applied_at: { type: DataTypes.DATE, allowNull: false },
+	},
+	options: { tableName: "applied_messages", timestamps: false },
+};

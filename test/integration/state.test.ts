@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Pool } from "pg";
 import { ORDER_STATES, type OrderState } from "../../domain/order-state";
-import type { ApplyOutcome, ApplyRequest, MessageSource } from "../../lib/state/state-store";
+import type { ApplyOutcome, ApplyRequest, MessageSource } from "../../domain/state-batch";
 import { startNode } from "../support/cluster";
 import { createOrder, historyOf, testPool, unknownOrderId } from "../support/orders-fixture";
 

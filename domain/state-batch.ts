@@ -1,0 +1,146 @@
+/**
+ * The batch decision of the state store, pure: given a batch of requests and
+ * what the database holds for their orders (latest states, applied keys,
+ * parked messages), decide every request in batch order and collect the rows
+ * the batch must write. lib/state/state-store.ts reads the inputs under the
+ * orders' row locks and writes the result in the same transaction.
+ */
+import { decide, type OrderState } from "./order-state";
+
+/** Where a consumed message came from; kept with a parked message so it can still be dead-lettered. */
+export interface MessageSource {
+	topic: string;
+	partition: number;
+	offset: string;
+	/** base64, or null for a message without key */
+	key: string | null;
+	/** base64 of the original value */
+	value: string;
+	/** header name -> base64 value */
+	headers: Record<string, string>;
+}
+
+export interface ApplyRequest {
+	order_id: number;
+	state: OrderState;
+	idempotent_key: string;
+	source?: MessageSource;
+}
+
+export type RejectReason = "idempotency_conflict" | "unknown_order" | "invalid_transition";
+
+export type ApplyOutcome =
+	| { result: "applied" }
+	| { result: "duplicate" }
+	/** Early, kept in parked_messages until its predecessor is recorded. */
+	| { result: "parked" }
+	/** Early and without a source to park it with: nothing stored, the caller may retry later. */
+	| { result: "early" }
+	| { result: "rejected"; reason: RejectReason };
+
+/** An applied or parked message: the state its key was recorded with. */
+export interface KeyRecord {
+	state: OrderState;
+}
+
+/** A parked message as the database holds it. */
+export interface ParkedRow {
+	order_id: string;
+	idempotent_key: string;
+	state: OrderState;
+}
+
+/** What the database holds for the orders of a batch, read under their row locks. */
+export interface BatchInputs {
+	/** Latest state of each existing order of the batch. */
+	current: ReadonlyMap<number, OrderState>;
+	/** Applied keys of the batch's requests, by `keyOf`. */
+	applied: ReadonlyMap<string, KeyRecord>;
+	/** Parked messages of the batch's orders, oldest first. */
+	parked: readonly ParkedRow[];
+}
+
+/** Everything the batch will write. */
+export interface BatchWrites {
+	/** New order_states rows, in the order they were decided. */
+	states: Array<{ order_id: number; state: OrderState }>;
+	applied: Array<{ order_id: number; idempotent_key: string; state: OrderState }>;
+	/** Parked rows that could follow at last: deleted from parked_messages. */
+	unparked: Array<{ order_id: number; idempotent_key: string }>;
+	/** Requests to park now. */
+	parked: Array<ApplyRequest & { source: MessageSource }>;
+	/** Each changed order's new latest state. */
+	latest: Map<number, OrderState>;
+}
+
+export interface BatchDecision {
+	outcomes: ApplyOutcome[];
+	writes: BatchWrites;
+}
+
+/** One spelling per (order, key): UUIDs compare case-insensitively, as PostgreSQL's uuid does. */
+export const keyOf = (orderId: number | string, idempotentKey: string): string => `${orderId}:${idempotentKey.toLowerCase()}`;
+
+/** A parked message waiting for its predecessor; `request` is set when this very batch parked it. */
+type Waiting = ParkedRow & { request?: number };
+
+/** Decides every request in batch order, against the state each earlier request of the batch left. */
+export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInputs): BatchDecision {
+	const current = new Map(inputs.current);
+	const applied = new Map(inputs.applied);
+	const parked = new Map<string, KeyRecord>(inputs.parked.map((p) => [keyOf(p.order_id, p.idempotent_key), { state: p.state }]));
+	const waiting = new Map<number, Waiting[]>();
+	for (const p of inputs.parked) waiting.set(Number(p.order_id), [...(waiting.get(Number(p.order_id)) ?? []), p]);
+
+	const writes: BatchWrites = { states: [], applied: [], unparked: [], parked: [], latest: new Map() };
+	const outcomes: ApplyOutcome[] = [];
+	const record = (orderId: number, idempotentKey: string, state: OrderState) => {
+		writes.states.push({ order_id: orderId, state });
+		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state });
+		writes.latest.set(orderId, state);
+		current.set(orderId, state);
+		applied.set(keyOf(orderId, idempotentKey), { state });
+	};
+	// A recorded state may let parked messages of the order follow, one after another.
+	const applyWaiting = (orderId: number) => {
+		const queue = waiting.get(orderId) ?? [];
+		const nextReady = () => queue.findIndex((p) => decide(current.get(orderId) ?? null, p.state).kind === "apply");
+		for (let next = nextReady(); next >= 0; next = nextReady()) {
+			const [p] = queue.splice(next, 1);
+			parked.delete(keyOf(orderId, p.idempotent_key));
+			if (p.request === undefined) writes.unparked.push({ order_id: orderId, idempotent_key: p.idempotent_key });
+			else {
+				// Parked earlier in this batch: it never reaches the table.
+				const key = keyOf(orderId, p.idempotent_key);
+				writes.parked = writes.parked.filter((w) => keyOf(w.order_id, w.idempotent_key) !== key);
+				outcomes[p.request] = { result: "applied" };
+			}
+			record(orderId, p.idempotent_key, p.state);
+		}
+	};
+
+	const decideOne = (request: ApplyRequest, index: number): ApplyOutcome => {
+		const { order_id: orderId, state, idempotent_key: idempotentKey, source } = request;
+		const latest = current.get(orderId);
+		if (latest === undefined) return { result: "rejected", reason: "unknown_order" };
+		const seen = applied.get(keyOf(orderId, idempotentKey)) ?? parked.get(keyOf(orderId, idempotentKey));
+		if (seen) return seen.state === state ? { result: "duplicate" } : { result: "rejected", reason: "idempotency_conflict" };
+
+		const decision = decide(latest, state);
+		if (decision.kind === "reject") return { result: "rejected", reason: decision.reason };
+		if (decision.kind === "early") {
+			if (!source) return { result: "early" };
+			writes.parked.push({ ...request, source });
+			parked.set(keyOf(orderId, idempotentKey), { state });
+			waiting.set(orderId, [...(waiting.get(orderId) ?? []), { order_id: String(orderId), idempotent_key: idempotentKey, state, request: index }]);
+			return { result: "parked" };
+		}
+		record(orderId, idempotentKey, state);
+		applyWaiting(orderId);
+		return { result: "applied" };
+	};
+	requests.forEach((request, index) => {
+		outcomes[index] = decideOne(request, index);
+	});
+	return { outcomes, writes };
+}

@@ -1,0 +1,46 @@
+/**
+ * The settings each service starts with, taken from the node's Config when
+ * the node creates its services (lib/platform/broker.ts). Services read only
+ * their `settings`, never the environment, so a test can start one with
+ * other settings. Settings that hold secrets (database URLs) are listed in
+ * `$secureSettings` by the services, so other nodes never see them.
+ */
+import type { ApiSettingsSchema } from "moleculer-web";
+import { kafkaBrokers, type Config, type ServiceName } from "./config";
+import type { OutboxRelaySettings } from "../../services/outbox-relay.service";
+import type { OrdersSettings } from "../../services/orders.service";
+import type { StateSettings } from "../../services/state.service";
+import type { KafkaListenerSettings } from "../../mixins/kafka-listener.mixin";
+import type { GatewaySettings } from "../../services/api-gateway.service";
+
+type SettingsOf = Record<ServiceName, object> & {
+	"api-gateway": Partial<ApiSettingsSchema> & GatewaySettings;
+	orders: OrdersSettings;
+	state: StateSettings;
+	"reserve-listener": KafkaListenerSettings;
+	"payment-listener": KafkaListenerSettings;
+	"outbox-relay": OutboxRelaySettings;
+};
+
+export function serviceSettings(cfg: Config): SettingsOf {
+	const database = { url: cfg.databaseUrl, poolMax: cfg.dbPoolMax };
+	const listener = (topic: "reserve" | "payment"): KafkaListenerSettings => ({
+		listener: {
+			topic: cfg.topics[topic],
+			group: cfg.groups[topic],
+			kafkaBrokers: kafkaBrokers(cfg),
+			clientIdPrefix: cfg.namespace,
+			outOfOrderWindowMs: cfg.outOfOrderWindowMs,
+			databaseUrl: cfg.databaseUrl,
+		},
+	});
+	return {
+		"api-gateway": { port: cfg.port, health: cfg },
+		orders: { orderTopic: cfg.topics.order, database },
+		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
+		"reserve-listener": listener("reserve"),
+		"payment-listener": listener("payment"),
+		"outbox-relay": { relay: cfg },
+	};
+}
+

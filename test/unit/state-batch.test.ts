@@ -1,0 +1,120 @@
+import { decideBatch, keyOf, type ApplyRequest, type BatchInputs, type MessageSource } from "../../domain/state-batch";
+import type { OrderState } from "../../domain/order-state";
+
+const ORDER = 7;
+const OTHER = 8;
+const K1 = "11111111-1111-4111-8111-111111111111";
+const K2 = "22222222-2222-4222-8222-222222222222";
+const K3 = "33333333-3333-4333-8333-333333333333";
+const source: MessageSource = { topic: "payment", partition: 0, offset: "5", key: null, value: "e30=", headers: {} };
+
+const request = (state: OrderState, idempotent_key: string, withSource = true, order_id = ORDER): ApplyRequest => ({
+	order_id,
+	state,
+	idempotent_key,
+	...(withSource && { source }),
+});
+
+const inputs = (current: Array<[number, OrderState]>, more: Partial<BatchInputs> = {}): BatchInputs => ({
+	current: new Map(current),
+	applied: new Map(),
+	parked: [],
+	...more,
+});
+
+describe("decideBatch", () => {
+	it("applies a state that may follow the latest one, and writes its state, key and latest state", () => {
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]]));
+		expect(outcomes).toEqual([{ result: "applied" }]);
+		expect(writes.states).toEqual([{ order_id: ORDER, state: "RESERVE_CREATED" }]);
+		expect(writes.applied).toEqual([{ order_id: ORDER, idempotent_key: K1, state: "RESERVE_CREATED" }]);
+		expect([...writes.latest]).toEqual([[ORDER, "RESERVE_CREATED"]]);
+		expect(writes.parked).toEqual([]);
+		expect(writes.unparked).toEqual([]);
+	});
+
+	it("rejects a state for an order that does not exist, and writes nothing", () => {
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1, true, OTHER)], inputs([[ORDER, "ORDER_CREATED"]]));
+		expect(outcomes).toEqual([{ result: "rejected", reason: "unknown_order" }]);
+		expect(writes.states).toEqual([]);
+	});
+
+	it("answers duplicate for a key already applied with the same state, whatever the case of the UUID", () => {
+		const applied = new Map([[keyOf(ORDER, K1), { state: "RESERVE_CREATED" as const }]]);
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1.toUpperCase())], inputs([[ORDER, "RESERVE_CREATED"]], { applied }));
+		expect(outcomes).toEqual([{ result: "duplicate" }]);
+		expect(writes.applied).toEqual([]);
+	});
+
+	it("rejects a key already applied with another state as an idempotency conflict", () => {
+		const applied = new Map([[keyOf(ORDER, K1), { state: "RESERVE_CREATED" as const }]]);
+		const { outcomes } = decideBatch([request("RESERVE_FAILED", K1)], inputs([[ORDER, "RESERVE_CREATED"]], { applied }));
+		expect(outcomes).toEqual([{ result: "rejected", reason: "idempotency_conflict" }]);
+	});
+
+	it("answers duplicate for a key that is parked with the same state, and leaves it parked", () => {
+		const parked = [{ order_id: String(ORDER), idempotent_key: K1, state: "PAYMENT_CREATED" as const }];
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]], { parked }));
+		expect(outcomes).toEqual([{ result: "duplicate" }]);
+		expect(writes.parked).toEqual([]);
+		expect(writes.unparked).toEqual([]);
+	});
+
+	it("rejects a state that can never follow the recorded history", () => {
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, "RESERVE_FAILED"]]));
+		expect(outcomes).toEqual([{ result: "rejected", reason: "invalid_transition" }]);
+		expect(writes.states).toEqual([]);
+	});
+
+	it("parks an early state that comes with its source", () => {
+		const early = request("PAYMENT_CREATED", K1);
+		const { outcomes, writes } = decideBatch([early], inputs([[ORDER, "ORDER_CREATED"]]));
+		expect(outcomes).toEqual([{ result: "parked" }]);
+		expect(writes.parked).toEqual([early]);
+		expect(writes.states).toEqual([]);
+	});
+
+	it("stores nothing for an early state without a source", () => {
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1, false)], inputs([[ORDER, "ORDER_CREATED"]]));
+		expect(outcomes).toEqual([{ result: "early" }]);
+		expect(writes.parked).toEqual([]);
+	});
+
+	it("lets parked messages of the table follow, in order, once their predecessor is applied", () => {
+		const parked = [
+			{ order_id: String(ORDER), idempotent_key: K3, state: "PAYMENT_COMPLETED" as const },
+			{ order_id: String(ORDER), idempotent_key: K2, state: "PAYMENT_CREATED" as const },
+		];
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]], { parked }));
+		expect(outcomes).toEqual([{ result: "applied" }]);
+		expect(writes.states.map((s) => s.state)).toEqual(["RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"]);
+		expect(writes.unparked).toEqual([
+			{ order_id: ORDER, idempotent_key: K2 },
+			{ order_id: ORDER, idempotent_key: K3 },
+		]);
+		expect(writes.latest.get(ORDER)).toBe("PAYMENT_COMPLETED");
+	});
+
+	it("applies a message parked earlier in the same batch when its predecessor follows, and never writes it to the table", () => {
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K2), request("RESERVE_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]]));
+		expect(outcomes).toEqual([{ result: "applied" }, { result: "applied" }]);
+		expect(writes.parked).toEqual([]);
+		expect(writes.unparked).toEqual([]);
+		expect(writes.states.map((s) => s.state)).toEqual(["RESERVE_CREATED", "PAYMENT_CREATED"]);
+	});
+
+	it("decides each request against the state the earlier requests of the batch left", () => {
+		const { outcomes } = decideBatch(
+			[request("RESERVE_CREATED", K1), request("RESERVE_CREATED", K1), request("RESERVE_FAILED", K2)],
+			inputs([[ORDER, "ORDER_CREATED"]]),
+		);
+		expect(outcomes).toEqual([{ result: "applied" }, { result: "duplicate" }, { result: "rejected", reason: "invalid_transition" }]);
+	});
+
+	it("does not change the inputs it was given", () => {
+		const given = inputs([[ORDER, "ORDER_CREATED"]]);
+		decideBatch([request("RESERVE_CREATED", K1)], given);
+		expect([...given.current]).toEqual([[ORDER, "ORDER_CREATED"]]);
+		expect(given.applied.size).toBe(0);
+	});
+});
