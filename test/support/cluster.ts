@@ -1,6 +1,7 @@
 /**
  * In-process nodes for integration tests. Set a test file's environment (topics,
- * ports) before the first node starts: services read their settings when loaded.
+ * ports) before a node starts: its services get their settings from the Config
+ * read from the environment then.
  */
 import { createServer } from "node:net";
 import type { ServiceBroker } from "moleculer";
