@@ -206,7 +206,9 @@ export function KafkaListener({ topic, group, mapping }: KafkaListenerOptions): 
 				self.logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
 			});
 			await self.consumer.connect();
-			await self.consumer.subscribe({ topic, fromBeginning: true });
+			// Only a group with no committed offset reads this: CONSUMER_START=latest lets a new group
+			// skip a topic whose history an earlier system already consumed.
+			await self.consumer.subscribe({ topic, fromBeginning: cfg.consumerStart === "earliest" });
 			await self.consumer.run({
 				autoCommit: true, // commits only resolved offsets, after each batch
 				eachBatchAutoResolve: false,
