@@ -7,14 +7,14 @@
  * reachable over gRPC beyond the five methods (lib/gateways/grpc/).
  */
 import { randomUUID } from "node:crypto";
-import type { ActionSchema, Context, Service, ServiceSchema } from "moleculer";
+import type { ActionSchema, Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { config } from "../lib/platform/config";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
 import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-server";
 import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
 import type { OrdersMeta } from "./orders.service";
 
-export interface GrpcGatewaySettings extends Partial<MethodSettings> {
+export interface GrpcGatewaySettings extends Partial<MethodSettings>, ServiceSettingSchema {
 	host?: string;
 	port?: number;
 }

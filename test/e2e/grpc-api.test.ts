@@ -8,7 +8,7 @@
 import { resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import type { ServiceBroker } from "moleculer";
+import type { Context, ServiceBroker } from "moleculer";
 import type { Client } from "pg";
 import { freePort, startNode } from "../support/cluster";
 import { grpcFailure, ordersApiClient, type OrdersApiClient, type Reply } from "../support/orders-grpc-client";
@@ -18,6 +18,13 @@ import { waitFor } from "../support/wait";
 import { randomUserId, sql, useOwnOrderTopic } from "./rest-support";
 
 const MAX_ORDERS = 3;
+/** The span fields this test reads (Moleculer's Span, as the Event exporter sends it). */
+interface SpanRecord {
+	id: string;
+	traceID: string;
+	parentID: string | null;
+	tags: { action?: { name: string } };
+}
 const order = (userId: number, products: Array<[number, number]> = [[3, 1], [4, 2]], description = "Hello world") => ({
 	user_id: userId,
 	description,
@@ -31,6 +38,7 @@ describe("gRPC OrdersApi", () => {
 	let address: string;
 	let metricsPort: number;
 	let db: Client;
+	const spans: SpanRecord[] = [];
 
 	beforeAll(async () => {
 		await useOwnOrderTopic();
@@ -47,7 +55,17 @@ describe("gRPC OrdersApi", () => {
 			GRPC_MAX_ORDERS: String(MAX_ORDERS),
 			METRICS: "on",
 			METRICS_PORT: String(metricsPort),
+			TRACING: "event",
 		});
+		node.createService({
+			name: "span-collector",
+			events: {
+				"$tracing.spans"(ctx: Context<SpanRecord[]>) {
+					spans.push(...ctx.params);
+				},
+			},
+		});
+		await node.waitForServices(["span-collector"]);
 		address = `127.0.0.1:${grpcPort}`;
 		client = ordersApiClient(address);
 		db = await sql();
@@ -210,6 +228,16 @@ describe("gRPC OrdersApi", () => {
 		stream.end();
 		reflection.close();
 		expect(names).toEqual(expect.arrayContaining(["ordersapi.OrdersApi", "grpc.health.v1.Health"]));
+	});
+
+	it("traces a call: the gRPC method's span is the parent of orders.create's, in one trace", async () => {
+		const { order_id } = await client.CreateOrder(order(randomUserId()));
+		const create = await waitFor(() => spans.find((s) => s.tags.action?.name === "orders.create" && spans.some((p) => p.id === s.parentID)), "a linked orders.create span");
+		const parent = spans.find((s) => s.id === create.parentID);
+		expect(parent?.tags.action?.name).toBe("grpc-gateway.CreateOrder");
+		expect(parent?.traceID).toBe(create.traceID);
+		expect(parent?.parentID).toBeFalsy(); // the gRPC call starts the trace
+		expect(Number(order_id)).toBeGreaterThan(0);
 	});
 
 	it("counts calls per method and status code on /metrics", async () => {
