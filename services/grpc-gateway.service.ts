@@ -67,6 +67,7 @@ const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 				this.broker.metrics.increment(SAGA_METRICS.grpcRequests, { method, code });
 				this.broker.metrics.observe(SAGA_METRICS.grpcDuration, seconds, { method, code });
 			},
+			internalError: (method, err) => this.logger.error(`gRPC ${method} failed:`, err),
 		});
 		servers.set(this, server);
 		this.logger.info(`gRPC ordersapi.OrdersApi listening on port ${server.port}`);

@@ -20,6 +20,8 @@ export interface GrpcServerOptions {
 	invoke(method: OrdersApiMethodName, request: Record<string, unknown>, options: CallOptions): Promise<object>;
 	/** Every finished call: its method, gRPC status name and duration. */
 	observe(method: OrdersApiMethodName, code: string, seconds: number): void;
+	/** A failure the client sees only as INTERNAL: its detail belongs in the log. */
+	internalError(method: OrdersApiMethodName, err: unknown): void;
 }
 
 export interface GrpcServer {
@@ -49,6 +51,7 @@ function unaryHandler(method: OrdersApiMethodName, opts: GrpcServerOptions): grp
 			},
 			(err: unknown) => {
 				const status = toGrpcStatus(err, options.deadlineMissed());
+				if (status.code === grpc.status.INTERNAL) opts.internalError(method, err);
 				done(status.code ?? grpc.status.INTERNAL);
 				callback(status);
 			},
