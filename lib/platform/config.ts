@@ -31,7 +31,7 @@ export interface Config {
 	kafkaLocalPort: number;
 	kafkaHomeDir: string;
 	port: number;
-	/** The Go-compatible gRPC API (grpc-gateway). */
+	/** The Go-compatible gRPC API (grpc-gateway); 0 lets the system pick a free port (tests). */
 	grpcPort: number;
 	/** GetOrders answers every order of a user up to this many; past it RESOURCE_EXHAUSTED. */
 	grpcMaxOrders: number;
@@ -184,7 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
 		kafkaLocalPort: integer(env, "KAFKA_LOCAL_PORT", 9092, 1, 65534),
 		kafkaHomeDir: directory(env, "KAFKA_HOME_DIR", DEFAULT_KAFKA_HOME),
 		port: integer(env, "PORT", 3000, 1, 65535),
-		grpcPort: integer(env, "GRPC_PORT", 8081, 1, 65535),
+		grpcPort: integer(env, "GRPC_PORT", 8081, 0, 65535),
 		grpcMaxOrders: integer(env, "GRPC_MAX_ORDERS", 10_000, 1, 1_000_000),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
 		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",

@@ -61,6 +61,7 @@ describe("configuration from the environment", () => {
 	it("GRPC_PORT, GRPC_MAX_ORDERS and CONSUMER_START are read", () => {
 		const cfg = loadConfig({ GRPC_PORT: "9081", GRPC_MAX_ORDERS: "25", CONSUMER_START: "latest" });
 		expect(cfg).toMatchObject({ grpcPort: 9081, grpcMaxOrders: 25, consumerStart: "latest" });
+		expect(loadConfig({ GRPC_PORT: "0" }).grpcPort).toBe(0); // a free port the system picks
 	});
 
 	it.each(["DEBUG", "Warn", " error "])("accepts LOG_LEVEL=%j in any letter case (the Go service wrote it upper case)", (level) => {
@@ -99,7 +100,7 @@ describe("a bad setting", () => {
 		["TRACING", "datadog"],
 		["LOG_LEVEL", "verbose"],
 		["LOG_LEVEL", "VERBOSE"],
-		["GRPC_PORT", "0"],
+		["GRPC_PORT", "-1"],
 		["GRPC_PORT", "127.0.0.1:8081"],
 		["GRPC_MAX_ORDERS", "0"],
 		["CONSUMER_START", "newest"],
