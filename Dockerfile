@@ -13,10 +13,10 @@ COPY domain ./domain
 COPY mixins ./mixins
 COPY services ./services
 COPY migrations ./migrations
-COPY types ./types
+COPY proto ./proto
 
 ENV NODE_ENV=production
 USER node
-EXPOSE 3000 3030 3031
+EXPOSE 3000 3030 3031 8081
 # node itself (not npm) is PID 1, so `docker stop` (SIGTERM) reaches bin/start.ts's handler.
 CMD ["node", "-r", "ts-node/register/transpile-only", "bin/start.ts"]

@@ -1,17 +1,37 @@
 /**
- * `npm run simulate -- [--reserve-fail R] [--payment-reject R] [--payment-fail R] [--delay MS] [--from-beginning]`:
+ * `npm run simulate -- [--reserve-fail R] [--payment-reject R] [--payment-fail R] [--delay MS] [--from-beginning]
+ *   [--products grpc [--grpc-address HOST:PORT] [--out-of-stock ID,ID...]]`:
  * plays inventory and payment against the running system (dev/saga-simulator.ts).
+ * `--products grpc` plays the products service as it runs: GetOrder over gRPC on
+ * each order event, reserve FAILED when a product is out of stock (--reserve-fail is then unused).
  */
 import { parseArgs } from "node:util";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
 import { startSimulator } from "../dev/saga-simulator";
+import { productsOverGrpc, type ProductsOverGrpc } from "../dev/products-over-grpc";
 
 function rate(name: string, raw: string | undefined, fallback: number): number {
 	if (raw === undefined) return fallback;
 	const value = Number(raw);
 	if (!(value >= 0 && value <= 1)) throw new Error(`--${name} must be a number from 0 to 1, got "${raw}"`);
 	return value;
+}
+
+/** `--products grpc`: the products service's GetOrder-then-reserve; otherwise null (reserve by rate). */
+function productsMode(values: Record<string, string | boolean | undefined>, grpcPort: number): ProductsOverGrpc | null {
+	const mode = values.products ?? "rates";
+	if (mode === "rates") return null;
+	if (mode !== "grpc") throw new Error(`--products must be "grpc" or "rates", got "${String(mode)}"`);
+	const outOfStock = String(values["out-of-stock"] ?? "")
+		.split(",")
+		.filter((id) => id.trim() !== "")
+		.map((id) => {
+			const value = Number(id);
+			if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--out-of-stock takes product ids (positive integers), got "${id}"`);
+			return value;
+		});
+	return productsOverGrpc(String(values["grpc-address"] ?? `127.0.0.1:${grpcPort}`), new Set(outOfStock));
 }
 
 async function main(): Promise<void> {
@@ -22,11 +42,15 @@ async function main(): Promise<void> {
 			"payment-fail": { type: "string" },
 			delay: { type: "string" },
 			"from-beginning": { type: "boolean" },
+			products: { type: "string" },
+			"grpc-address": { type: "string" },
+			"out-of-stock": { type: "string" },
 		},
 	});
 	const delayMs = Number(values.delay ?? 0);
 	if (!Number.isInteger(delayMs) || delayMs < 0) throw new Error(`--delay must be a whole number of milliseconds, got "${values.delay}"`);
 	const cfg = config();
+	const products = productsMode(values, cfg.grpcPort);
 	const simulator = await startSimulator({
 		kafka: createKafka(kafkaBrokers(cfg), "saga-simulator"),
 		topics: cfg.topics,
@@ -35,12 +59,18 @@ async function main(): Promise<void> {
 		paymentFailRate: rate("payment-fail", values["payment-fail"], 0.1),
 		delayMs,
 		fromBeginning: values["from-beginning"] ?? false,
+		reserve: products?.decide,
 	});
-	console.log(`simulator: answering "${cfg.topics.order}" on "${cfg.topics.reserve}" and "${cfg.topics.payment}" (Ctrl-C stops)`);
-	const report = setInterval(() => console.log(`simulator: ${simulator.stats.orders} orders, sent ${JSON.stringify(simulator.stats.sent)}`), 5_000);
+	const how = products ? " (reserves decided from GetOrder over gRPC)" : "";
+	console.log(`simulator: answering "${cfg.topics.order}" on "${cfg.topics.reserve}" and "${cfg.topics.payment}"${how} (Ctrl-C stops)`);
+	const report = setInterval(() => {
+		const failed = products?.failures.count ? `, GetOrder failed ${products.failures.count} times (last: ${products.failures.last})` : "";
+		console.log(`simulator: ${simulator.stats.orders} orders, ${simulator.stats.skipped} skipped, sent ${JSON.stringify(simulator.stats.sent)}${failed}`);
+	}, 5_000);
 	const stop = async () => {
 		clearInterval(report);
 		await simulator.stop();
+		products?.close();
 		process.exit(0);
 	};
 	process.on("SIGINT", () => void stop());

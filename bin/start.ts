@@ -1,6 +1,6 @@
 /**
  * `npm start`: prepares the infrastructure and runs the services named in
- * SERVICES (all six by default) on one node. SIGINT/SIGTERM stop the node,
+ * SERVICES (every service by default) on one node. SIGINT/SIGTERM stop the node,
  * then the Kafka broker it started. /live and /ready answer on PROBE_PORT
  * from before the services start until the node has stopped (lib/platform/probes.ts).
  */

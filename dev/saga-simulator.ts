@@ -1,7 +1,9 @@
 /**
  * Plays the inventory and payment services of the saga against a real broker:
  * reads each `order` CREATED event and answers on `reserve`, then `payment`,
- * with configurable failure rates and delays. Used by `npm run simulate`, the
+ * with configurable failure rates and delays. With `reserve` (dev/products-over-grpc.ts)
+ * the reserve answer comes from what the real products service would decide
+ * after asking the orders service over gRPC. Used by `npm run simulate`, the
  * end-to-end tests and the benchmarks.
  */
 import { randomUUID } from "node:crypto";
@@ -24,10 +26,17 @@ export interface SimulatorOptions {
 	random?: () => number;
 	/** Read `order` from the beginning rather than only new events. */
 	fromBeginning?: boolean;
+	/** Decides each reserve instead of reserveFailRate; null skips the order, as the products service does when it cannot read it. */
+	reserve?: ReserveDecider;
 }
+
+export type ReserveStatus = "CREATED" | "FAILED";
+export type ReserveDecider = (orderId: number) => Promise<ReserveStatus | null>;
 
 export interface SimulatorStats {
 	orders: number;
+	/** Orders left unanswered because the reserve decider could not read them. */
+	skipped: number;
 	sent: Record<string, number>;
 }
 
@@ -38,9 +47,14 @@ export interface Simulator {
 
 type Answer = { topic: string; status: string };
 
-/** The messages one order gets, in the order the real services would send them. */
-export function planAnswers(opts: Required<Pick<SimulatorOptions, "reserveFailRate" | "paymentRejectRate" | "paymentFailRate">>, random: () => number, topics: SimulatorOptions["topics"]): Answer[] {
-	if (random() < opts.reserveFailRate) return [{ topic: topics.reserve, status: "FAILED" }];
+/** The messages one order gets, in the order the real services would send them; `reserve` overrides the reserve rate. */
+export function planAnswers(
+	opts: Required<Pick<SimulatorOptions, "reserveFailRate" | "paymentRejectRate" | "paymentFailRate">>,
+	random: () => number,
+	topics: SimulatorOptions["topics"],
+	reserve?: ReserveStatus,
+): Answer[] {
+	if ((reserve ?? (random() < opts.reserveFailRate ? "FAILED" : "CREATED")) === "FAILED") return [{ topic: topics.reserve, status: "FAILED" }];
 	const reserved = { topic: topics.reserve, status: "CREATED" };
 	if (random() < opts.paymentRejectRate) return [reserved, { topic: topics.payment, status: "FAILED" }];
 	const paid = random() < opts.paymentFailRate ? "FAILED" : "COMPLETED";
@@ -59,7 +73,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	};
 	const random = options.random ?? Math.random;
 	const delayMs = options.delayMs ?? 0;
-	const stats: SimulatorStats = { orders: 0, sent: {} };
+	const stats: SimulatorStats = { orders: 0, skipped: 0, sent: {} };
 	// The relay publishes at least once: a redelivered event must not start a second chain.
 	// Redeliveries come soon after the original, so the newest keys are enough (bounded memory).
 	const answered = new Set<string>();
@@ -73,8 +87,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	await consumer.connect();
 	await consumer.subscribe({ topic: options.topics.order, fromBeginning: options.fromBeginning ?? false });
 
-	const answer = async (orderId: number, plan: Answer[]) => {
-		for (const step of plan) {
+	const answer = async (orderId: number) => {
+		const reserve = options.reserve ? await options.reserve(orderId) : undefined;
+		if (reserve === null) {
+			stats.skipped += 1;
+			return;
+		}
+		for (const step of planAnswers(rates, random, options.topics, reserve)) {
 			if (delayMs > 0) await sleep(delayMs);
 			const value = encodeSagaMessage({ idempotent_key: randomUUID(), order_id: orderId, status: step.status });
 			await producer.send({ topic: step.topic, acks: -1, messages: [{ key: String(orderId), value }] });
@@ -91,7 +110,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 				if (parsed.ok && !answered.has(parsed.message.idempotent_key)) {
 					remember(parsed.message.idempotent_key);
 					stats.orders += 1;
-					chains.push(answer(parsed.message.order_id, planAnswers(rates, random, options.topics)));
+					chains.push(answer(parsed.message.order_id));
 				}
 			}
 			// Orders are answered concurrently; each order's own messages stay in sequence.

@@ -39,6 +39,8 @@ export interface ListenerSettings {
 	outOfOrderWindowMs: number;
 	/** The sweep's database. */
 	databaseUrl: string;
+	/** Where a group with no committed offset starts (CONSUMER_START). */
+	fromBeginning: boolean;
 }
 
 /** Optional in the type so the mixin fits any service schema; `started` refuses to go without it. */
@@ -230,7 +232,9 @@ async function listen(run: Running, mapping: StatusMapping): Promise<void> {
 		logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
 	});
 	await consumer.connect();
-	await consumer.subscribe({ topic, fromBeginning: true });
+	// Only a group with no committed offset reads this: CONSUMER_START=latest lets a new group
+	// skip a topic whose history an earlier system already consumed.
+	await consumer.subscribe({ topic, fromBeginning: run.settings.fromBeginning });
 	await consumer.run({
 		autoCommit: true, // commits only resolved offsets, after each batch
 		eachBatchAutoResolve: false,

@@ -2,6 +2,7 @@
 import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { brokerOptions } from "../../moleculer.config";
 import ApiGatewayService from "../../services/api-gateway.service";
+import GrpcGatewayService from "../../services/grpc-gateway.service";
 import OrdersService from "../../services/orders.service";
 import OutboxRelayService from "../../services/outbox-relay.service";
 import PaymentListener from "../../services/payment-listener.service";
@@ -12,6 +13,7 @@ import { serviceSettings } from "./service-settings";
 
 const SCHEMAS = {
 	"api-gateway": ApiGatewayService,
+	"grpc-gateway": GrpcGatewayService,
 	orders: OrdersService,
 	state: StateService,
 	"reserve-listener": ReserveListener,

@@ -13,6 +13,7 @@ export const ALL_SERVICES = [
 	"reserve-listener",
 	"payment-listener",
 	"outbox-relay",
+	"grpc-gateway",
 ] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
@@ -30,6 +31,10 @@ export interface Config {
 	kafkaLocalPort: number;
 	kafkaHomeDir: string;
 	port: number;
+	/** The Go-compatible gRPC API (grpc-gateway); 0 lets the system pick a free port (tests). */
+	grpcPort: number;
+	/** GetOrders answers every order of a user up to this many; past it RESOURCE_EXHAUSTED. */
+	grpcMaxOrders: number;
 	metricsPort: number;
 	metricsEnabled: boolean;
 	/** "event" emits spans as `$tracing.spans` events (tests observe traces with it). */
@@ -43,6 +48,8 @@ export interface Config {
 	topics: { order: string; reserve: string; payment: string };
 	/** Consumer group of each consumed topic (one group per topic, never shared between topics). */
 	groups: { reserve: string; payment: string };
+	/** Where a consumer group with no committed offset starts: the topic's first message or only new ones. */
+	consumerStart: "earliest" | "latest";
 	kafkaPartitions: number;
 	outOfOrderWindowMs: number;
 	outboxRetentionMs: number;
@@ -97,10 +104,12 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
 	return value;
 }
 
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-	const value = text(env, name, fallback);
+/** One of `allowed`; with `anyCase`, in any letter case ("DEBUG", as the Go service wrote LOG_LEVEL). */
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[], anyCase = false): T {
+	const raw = text(env, name, fallback);
+	const value = anyCase ? raw.toLowerCase() : raw;
 	if (!(allowed as readonly string[]).includes(value)) {
-		throw new ConfigError(`${name}="${value}" is invalid: expected one of ${allowed.join(", ")}`);
+		throw new ConfigError(`${name}="${raw}" is invalid: expected one of ${allowed.join(", ")}${anyCase ? " (any letter case)" : ""}`);
 	}
 	return value as T;
 }
@@ -175,13 +184,15 @@ export function loadConfig(env: Env = process.env): Config {
 		kafkaLocalPort: integer(env, "KAFKA_LOCAL_PORT", 9092, 1, 65534),
 		kafkaHomeDir: directory(env, "KAFKA_HOME_DIR", DEFAULT_KAFKA_HOME),
 		port: integer(env, "PORT", 3000, 1, 65535),
+		grpcPort: integer(env, "GRPC_PORT", 8081, 0, 65535),
+		grpcMaxOrders: integer(env, "GRPC_MAX_ORDERS", 10_000, 1, 1_000_000),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
 		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",
 		tracing: oneOf(env, "TRACING", "off", ["off", "console", "event", "zipkin", "jaeger"] as const),
 		tracingEndpoint: env.TRACING_ENDPOINT?.trim() || undefined,
 		services: services(env),
 		nodeId: env.NODE_ID?.trim() || undefined,
-		logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace"] as const),
+		logLevel: oneOf(env, "LOG_LEVEL", "info", ["fatal", "error", "warn", "info", "debug", "trace"] as const, true),
 		logFormat: oneOf(env, "LOG_FORMAT", "full", ["full", "json"] as const),
 		topics: {
 			order: topic(env, "ORDER_TOPIC", "order"),
@@ -192,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
 			reserve: kafkaName(env, "RESERVE_GROUP", "orders-reserve", "consumer group"),
 			payment: kafkaName(env, "PAYMENT_GROUP", "orders-payment", "consumer group"),
 		},
+		consumerStart: oneOf(env, "CONSUMER_START", "earliest", ["earliest", "latest"] as const),
 		kafkaPartitions: integer(env, "KAFKA_PARTITIONS", 3, 1, 1000),
 		outOfOrderWindowMs: integer(env, "OUT_OF_ORDER_WINDOW_MS", 60_000, 0, 7 * DAY_MS),
 		outboxRetentionMs: integer(env, "OUTBOX_RETENTION_MS", DAY_MS, 0, 365 * DAY_MS),

@@ -12,6 +12,8 @@ export const SAGA_METRICS = {
 	consumerLag: "orders.consumer.lag",
 	messages: "orders.messages.total",
 	httpDuration: "orders.http.request.duration.seconds",
+	grpcDuration: "orders.grpc.request.duration.seconds",
+	grpcRequests: "orders.grpc.requests.total",
 } as const;
 
 type MetricDefinition = MetricRegistry.GaugeMetricOptions | MetricRegistry.CounterMetricOptions | MetricRegistry.HistogramMetricOptions;
@@ -34,6 +36,14 @@ const DEFINITIONS: Record<keyof typeof SAGA_METRICS, MetricDefinition> = {
 		buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
 		description: "REST request latency",
 	},
+	grpcDuration: {
+		type: "histogram",
+		name: SAGA_METRICS.grpcDuration,
+		labelNames: ["method", "code"],
+		buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+		description: "gRPC call latency per OrdersApi method and status code",
+	},
+	grpcRequests: { type: "counter", name: SAGA_METRICS.grpcRequests, labelNames: ["method", "code"], description: "gRPC calls per OrdersApi method and status code" },
 };
 
 export function registerMetrics(broker: ServiceBroker, names: Array<keyof typeof SAGA_METRICS>): void {

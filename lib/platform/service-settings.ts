@@ -12,9 +12,11 @@ import type { OrdersSettings } from "../../services/orders.service";
 import type { StateSettings } from "../../services/state.service";
 import type { KafkaListenerSettings } from "../../mixins/kafka-listener.mixin";
 import type { GatewaySettings } from "../../services/api-gateway.service";
+import type { GrpcGatewaySettings } from "../../services/grpc-gateway.service";
 
 type SettingsOf = Record<ServiceName, object> & {
 	"api-gateway": Partial<ApiSettingsSchema> & GatewaySettings;
+	"grpc-gateway": GrpcGatewaySettings;
 	orders: OrdersSettings;
 	state: StateSettings;
 	"reserve-listener": KafkaListenerSettings;
@@ -32,10 +34,12 @@ export function serviceSettings(cfg: Config): SettingsOf {
 			clientIdPrefix: cfg.namespace,
 			outOfOrderWindowMs: cfg.outOfOrderWindowMs,
 			databaseUrl: cfg.databaseUrl,
+			fromBeginning: cfg.consumerStart === "earliest",
 		},
 	});
 	return {
 		"api-gateway": { port: cfg.port, health: cfg },
+		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl },
 		orders: { orderTopic: cfg.topics.order, database },
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
 		"reserve-listener": listener("reserve"),

@@ -11,6 +11,8 @@ export interface TcpProxy {
 	refused: number;
 	/** Drops every open connection and refuses new ones. */
 	cut(): void;
+	/** Drops every open connection and holds new ones unanswered: a server that hangs. restore() drops the held ones. */
+	stall(): void;
 	restore(): void;
 	close(): Promise<void>;
 }
@@ -18,7 +20,15 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
 	const open = new Set<Socket>();
 	let down = false;
+	let stalled = false;
+	const held = new Set<Socket>();
 	const server = createServer((client) => {
+		if (stalled) {
+			held.add(client);
+			client.on("error", () => undefined);
+			client.on("close", () => held.delete(client));
+			return;
+		}
 		if (down) {
 			proxy.refused++;
 			client.destroy();
@@ -45,8 +55,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
 			proxy.refused = 0;
 			for (const socket of open) socket.destroy();
 		},
+		stall() {
+			stalled = true;
+			for (const socket of open) socket.destroy();
+		},
 		restore() {
 			down = false;
+			stalled = false;
+			for (const socket of held) socket.destroy();
 		},
 		close() {
 			proxy.cut();

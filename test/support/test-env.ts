@@ -6,5 +6,6 @@ export function applyTestEnv(env: NodeJS.ProcessEnv = process.env): void {
 	env.LOG_LEVEL ??= "warn";
 	env.METRICS ??= "off";
 	env.PROBES ??= "off"; // parallel node processes would all want PROBE_PORT 3031
+	env.GRPC_PORT ??= "0"; // likewise GRPC_PORT 8081: a node runs grpc-gateway on a free port unless a test names one
 	env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
 }

@@ -22,6 +22,10 @@ describe("configuration defaults", () => {
 			topics: { order: "order", reserve: "reserve", payment: "payment" },
 			kafkaPartitions: 3,
 			outOfOrderWindowMs: 60_000,
+			grpcPort: 8081,
+			grpcMaxOrders: 10_000,
+			consumerStart: "earliest",
+			logLevel: "info",
 		});
 	});
 
@@ -47,6 +51,21 @@ describe("configuration from the environment", () => {
 
 	it("SERVICES picks the services of this node, once each", () => {
 		expect(loadConfig({ SERVICES: "outbox-relay, api-gateway,outbox-relay" }).services).toEqual(["outbox-relay", "api-gateway"]);
+	});
+
+	it("runs grpc-gateway among every service, and alone when SERVICES names it", () => {
+		expect(ALL_SERVICES).toContain("grpc-gateway");
+		expect(loadConfig({ SERVICES: "grpc-gateway" }).services).toEqual(["grpc-gateway"]);
+	});
+
+	it("GRPC_PORT, GRPC_MAX_ORDERS and CONSUMER_START are read", () => {
+		const cfg = loadConfig({ GRPC_PORT: "9081", GRPC_MAX_ORDERS: "25", CONSUMER_START: "latest" });
+		expect(cfg).toMatchObject({ grpcPort: 9081, grpcMaxOrders: 25, consumerStart: "latest" });
+		expect(loadConfig({ GRPC_PORT: "0" }).grpcPort).toBe(0); // a free port the system picks
+	});
+
+	it.each(["DEBUG", "Warn", " error "])("accepts LOG_LEVEL=%j in any letter case (the Go service wrote it upper case)", (level) => {
+		expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level.trim().toLowerCase());
 	});
 
 	it("accepts postgresql:// and rediss:// URLs", () => {
@@ -80,6 +99,11 @@ describe("a bad setting", () => {
 		["METRICS", "yes"],
 		["TRACING", "datadog"],
 		["LOG_LEVEL", "verbose"],
+		["LOG_LEVEL", "VERBOSE"],
+		["GRPC_PORT", "-1"],
+		["GRPC_PORT", "127.0.0.1:8081"],
+		["GRPC_MAX_ORDERS", "0"],
+		["CONSUMER_START", "newest"],
 		["LOG_FORMAT", "xml"],
 		["SERVICES", "api-gateway,billing"],
 		["ORDER_TOPIC", "orders topic"],

@@ -104,12 +104,13 @@ describe("docker-compose.yml", () => {
 		}
 	});
 
-	it("lets every service scale: no container_name, and only api-gateway publishes a port (3000)", () => {
+	it("lets every service scale: no container_name, and only the gateways publish a port (REST 3000, gRPC 8081)", () => {
 		for (const [name, service] of appServices) {
 			expect(service.container_name).toBeUndefined();
-			if (name !== "api-gateway") expect(service.ports).toBeUndefined();
+			if (name !== "api-gateway" && name !== "grpc-gateway") expect(service.ports).toBeUndefined();
 		}
 		expect(compose.services["api-gateway"].ports).toEqual(["3000:3000"]);
+		expect(compose.services["grpc-gateway"].ports).toEqual(["8081:8081"]);
 	});
 
 	it("migrates with a step the services wait for, running a script that exists", () => {

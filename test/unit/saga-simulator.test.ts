@@ -33,6 +33,17 @@ describe("planAnswers", () => {
 		]);
 	});
 
+	it("takes a reserve decided elsewhere (the products mode) over the reserve rate", () => {
+		expect(planAnswers(rates, sequence(0.9), topics, "FAILED")).toEqual([{ topic: "reserve", status: "FAILED" }]);
+		expect(planAnswers(rates, sequence(0.9, 0.9), topics, "CREATED").map((a) => `${a.topic}:${a.status}`)).toEqual([
+			"reserve:CREATED",
+			"payment:CREATED",
+			"payment:COMPLETED",
+		]);
+		// A reserve rate that would fail every order does not matter then.
+		expect(planAnswers({ ...rates, reserveFailRate: 1 }, sequence(0.9, 0.9), topics, "CREATED")[0]).toEqual({ topic: "reserve", status: "CREATED" });
+	});
+
 	it("follows the rates over many orders", () => {
 		let seed = 42;
 		const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;

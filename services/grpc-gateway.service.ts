@@ -1,0 +1,77 @@
+/**
+ * grpc-gateway: the Go orders service's gRPC API (proto/orders.proto) on
+ * GRPC_PORT, for its clients (the products service, the Telegram bot). Each
+ * method is a private action here (so it gets a span and the broker's timeout),
+ * which calls the `orders` actions as REST does. Private actions are not in the
+ * registry: nothing of this service, nor `state` or `outbox-relay`, is
+ * reachable over gRPC beyond the five methods (lib/gateways/grpc/).
+ */
+import { randomUUID } from "node:crypto";
+import type { ActionSchema, Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
+import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-server";
+import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
+import type { OrdersMeta } from "./orders.service";
+
+/** Filled from the node's Config (lib/platform/service-settings.ts). */
+export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchema {
+	host: string;
+	/** 0 picks a free port (the tests). */
+	port: number;
+}
+
+/** Calls under way get this long to finish when the node stops. */
+const STOP_GRACE_MS = 10_000;
+
+const servers = new WeakMap<Service<GrpcGatewaySettings>, GrpcServer>();
+
+const methodActions = Object.fromEntries(
+	(Object.keys(ORDERS_API_METHODS) as OrdersApiMethodName[]).map((name): [string, ActionSchema<Service<GrpcGatewaySettings>>] => [
+		name,
+		{
+			visibility: "private",
+			// The gRPC request is answered once: the broker retries the orders call inside, never this one.
+			retryPolicy: { enabled: false },
+			handler(this: Service<GrpcGatewaySettings>, ctx: Context<Record<string, unknown>>) {
+				return ORDERS_API_METHODS[name](ctx, this.settings);
+			},
+		},
+	]),
+);
+
+const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
+	name: "grpc-gateway",
+	actions: methodActions,
+
+	created() {
+		registerMetrics(this.broker, ["grpcDuration", "grpcRequests"]);
+	},
+
+	async started() {
+		const server = await startGrpcServer({
+			host: this.settings.host,
+			port: this.settings.port,
+			invoke: (method, request, { idempotencyKey, timeoutMs }) => {
+				// A create without a key gets one of the gateway's own, as over REST: the broker retries
+				// orders.create after a timeout or a lost node, and the retry must find the first attempt's order.
+				const meta: OrdersMeta = method === "CreateOrder" ? { idempotency_key: idempotencyKey ?? `gateway:${randomUUID()}` } : {};
+				return this.actions[method](request, { meta, timeout: timeoutMs });
+			},
+			observe: (method, code, seconds) => {
+				if (!this.broker.isMetricsEnabled()) return;
+				this.broker.metrics.increment(SAGA_METRICS.grpcRequests, { method, code });
+				this.broker.metrics.observe(SAGA_METRICS.grpcDuration, seconds, { method, code });
+			},
+			internalError: (method, err) => this.logger.error(`gRPC ${method} failed:`, err),
+		});
+		servers.set(this, server);
+		this.logger.info(`gRPC ordersapi.OrdersApi listening on port ${server.port}`);
+	},
+
+	async stopped() {
+		await servers.get(this)?.stop(STOP_GRACE_MS);
+		servers.delete(this);
+	},
+};
+
+export default GrpcGatewayService;

@@ -1,0 +1,53 @@
+/**
+ * grpc-gateway alone on its nodes (as SERVICES=grpc-gateway runs it): two
+ * gateway nodes and an orders node of one cluster, calls crossing the Redis
+ * transporter. With no orders node a call is UNAVAILABLE (retry later), never INTERNAL.
+ */
+import type { ServiceBroker } from "moleculer";
+import { createNode } from "../../lib/platform/broker";
+import { loadConfig } from "../../lib/platform/config";
+import GrpcGatewayService from "../../services/grpc-gateway.service";
+import { freePort } from "../support/cluster";
+import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../support/orders-grpc-client";
+import { randomUserId, useOwnOrderTopic } from "./rest-support";
+
+describe("grpc-gateway on nodes of its own", () => {
+	const gateways: Array<{ broker: ServiceBroker; client: OrdersApiClient }> = [];
+	let orders: ServiceBroker | undefined;
+
+	/** A node running only grpc-gateway, on a port of its own (two share this process's GRPC_PORT otherwise). */
+	async function startGateway(): Promise<OrdersApiClient> {
+		const port = await freePort();
+		const broker = createNode(loadConfig(), [], { nodeID: `grpc-gateway-${gateways.length + 1}-${process.pid}` });
+		broker.createService({ ...GrpcGatewayService, settings: { port } });
+		await broker.start();
+		const client = ordersApiClient(`127.0.0.1:${port}`);
+		gateways.push({ broker, client });
+		return client;
+	}
+
+	beforeAll(() => useOwnOrderTopic());
+
+	afterAll(async () => {
+		for (const { client, broker } of gateways) {
+			client.close();
+			await broker.stop();
+		}
+		await orders?.stop();
+	});
+
+	it("answers UNAVAILABLE while no orders node runs, then serves from two gateway nodes once one does", async () => {
+		const first = await startGateway();
+		expect(await grpcFailure(first.GetOrder({ order_id: 1 }))).toMatchObject({ code: "UNAVAILABLE" });
+
+		orders = createNode(loadConfig(), ["orders"], { nodeID: `orders-${process.pid}` });
+		await orders.start();
+		const second = await startGateway();
+		for (const { broker } of gateways) await broker.waitForServices(["orders"]);
+
+		const userId = randomUserId();
+		const created = await first.CreateOrder({ user_id: userId, order_products: [{ product_id: 5, count: 1 }] });
+		expect(await second.GetOrder({ order_id: created.order_id })).toMatchObject({ order_id: created.order_id, state: "ORDER_CREATED" });
+		expect(await second.GetOrders({ user_id: userId })).toEqual({ orders: [{ order_id: created.order_id, description: "", state: "ORDER_CREATED" }] });
+	});
+});
