@@ -58,26 +58,25 @@ export class GoSource {
 
 	/** Up to `limit` orders with an id above `afterId` (text: ids may exceed 2^53), with their rows. */
 	async readBatch(afterId: string, limit: number): Promise<GoBatch> {
+		// ORDER BY names table columns: a bare name would sort by the ::text output column of that name.
 		const { rows: orders } = await this.client.query<{ id: string; user_id: string; description: string | null }>(
-			`SELECT id::text, user_id::text, description FROM "order" WHERE id > $1::bigint ORDER BY id LIMIT $2`,
+			`SELECT o.id::text, o.user_id::text, o.description FROM "order" o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2`,
 			[afterId, limit],
 		);
 		const ids = orders.map((o) => o.id);
-		const [products, states, events] = await Promise.all([
-			this.client.query<{ order_id: string; product_id: string; count: string }>(
-				"SELECT order_id::text, product_id::text, count::text FROM product WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, id",
-				[ids],
-			),
-			this.client.query<{ order_id: string; state: string; created_at: string }>(
-				"SELECT order_id::text, state::text, created_at::text FROM state WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, created_at, id",
-				[ids],
-			),
-			this.client.query<GoEventRow & { order_id: string }>(
-				`SELECT id::text, topic, payload, created_at::text, payload->>'order_id' AS order_id
-				FROM event WHERE status = 'WAIT' AND payload->>'order_id' = ANY($1::text[]) ORDER BY id`,
-				[ids],
-			),
-		]);
+		const products = await this.client.query<{ order_id: string; product_id: string; count: string }>(
+			"SELECT p.order_id::text, p.product_id::text, p.count::text FROM product p WHERE p.order_id = ANY($1::bigint[]) ORDER BY p.order_id, p.id",
+			[ids],
+		);
+		const states = await this.client.query<{ order_id: string; state: string; created_at: string }>(
+			"SELECT s.order_id::text, s.state::text, s.created_at::text FROM state s WHERE s.order_id = ANY($1::bigint[]) ORDER BY s.order_id, s.created_at, s.id",
+			[ids],
+		);
+		const events = await this.client.query<GoEventRow & { order_id: string }>(
+			`SELECT e.id::text, e.topic, e.payload, e.created_at::text, e.payload->>'order_id' AS order_id
+			FROM event e WHERE e.status = 'WAIT' AND e.payload->>'order_id' = ANY($1::text[]) ORDER BY e.id`,
+			[ids],
+		);
 		const productsOf = groupBy(products.rows, (r) => r.order_id);
 		const statesOf = groupBy(states.rows, (r) => r.order_id);
 		return {
