@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { ensureDatabase, migrateUp } from "../lib/platform/database";
 import { createKafka } from "../lib/platform/kafka";
+import { silenceKafkajsTimeoutWarning } from "../lib/platform/kafkajs-timeout-warning";
 import { importGo, type ImportOptions } from "../lib/import-go/import-run";
 import { ImportError } from "../lib/import-go/import-error";
 import { formatReport } from "../lib/import-go/report";
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
 		});
 		await migrateUp(options.to);
 	}
+	if (kafkaGroup) silenceKafkajsTimeoutWarning();
 	const offsets = kafkaGroup
 		? {
 				kafka: createKafka(kafkaBrokers(cfg), "orders-import-go", 2),
