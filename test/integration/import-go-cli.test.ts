@@ -4,9 +4,8 @@
  * without the Go tables, a target without this service's schema, bad arguments.
  */
 import { Client } from "pg";
-import { databaseUrl, dropDatabase, goDatabase, migratedDatabase } from "../support/go-database";
+import { dropDatabase, emptyDatabase, goDatabase, migratedDatabase } from "../support/go-database";
 import { runImportGo, tableFingerprint } from "../support/import-go-cli";
-import { TEST_DATABASE_URL } from "../support/test-env";
 
 jest.setTimeout(120_000);
 
@@ -41,10 +40,7 @@ it("--dry-run reports what it would do and writes nothing", async () => {
 });
 
 it("--dry-run into a database without this service's schema says to migrate it", async () => {
-	const target = databaseUrl("import_go_bare");
-	const admin = new Client({ connectionString: TEST_DATABASE_URL });
-	await admin.connect();
-	await admin.query(`CREATE DATABASE "${target.name}"`).finally(() => admin.end());
+	const target = await emptyDatabase("import_go_bare");
 	dropped.push(target.name);
 	expectOneLine(await runImportGo(["--from", go.url, "--to", target.url, "--dry-run"]), /^import-go: the target database has no orders tables yet: run `npm run migrate` first$/);
 });
@@ -56,10 +52,7 @@ it("an unreachable URL: one line naming it without its password", async () => {
 });
 
 it("a database without the Go tables: one line naming the missing ones", async () => {
-	const empty = databaseUrl("import_go_empty");
-	const admin = new Client({ connectionString: TEST_DATABASE_URL });
-	await admin.connect();
-	await admin.query(`CREATE DATABASE "${empty.name}"`).finally(() => admin.end());
+	const empty = await emptyDatabase("import_go_empty");
 	dropped.push(empty.name);
 	const run = await runImportGo(["--from", empty.url, "--dry-run"]);
 	expectOneLine(run, /^import-go: \S+ is not a Go orders database: no table "order", "product", "state", "event"$/);

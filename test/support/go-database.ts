@@ -239,6 +239,15 @@ export async function dropDatabase(name: string): Promise<void> {
 	await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => admin.end());
 }
 
+/** A fresh database with no table at all. */
+export async function emptyDatabase(prefix: string): Promise<{ url: string; name: string }> {
+	const db = databaseUrl(prefix);
+	const admin = new Client({ connectionString: TEST_DATABASE_URL });
+	await admin.connect();
+	await admin.query(`CREATE DATABASE "${db.name}"`).finally(() => admin.end());
+	return db;
+}
+
 /** A fresh database with this service's migrations: the import's target. */
 export async function migratedDatabase(prefix: string): Promise<{ url: string; name: string }> {
 	const db = databaseUrl(prefix);
