@@ -4,21 +4,30 @@
  * a progress bar on a terminal only. Exit 0 when done, 1 on a failure (one line), 2 on bad arguments.
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { ensureDatabase, migrateUp } from "../lib/platform/database";
 import { createKafka } from "../lib/platform/kafka";
 import { silenceKafkajsTimeoutWarning } from "../lib/platform/kafkajs-timeout-warning";
 import { importGo, type ImportOptions } from "../lib/import-go/import-run";
-import { ImportError } from "../lib/import-go/import-error";
+import { ImportError, redact } from "../lib/import-go/import-error";
 import { formatReport } from "../lib/import-go/report";
 
 const USAGE = "usage: npm run import-go -- --from <Go database URL> [--to <database URL>] [--kafka-group <group>] [--dry-run] [--batch-size N] [--report-json FILE]";
 
 class UsageError extends Error {}
 
+/** parseArgs, whose complaints (an unknown flag, a missing value) are usage errors. */
+function parseArgsOrUsage<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+	try {
+		return parseArgs(config);
+	} catch (err) {
+		throw new UsageError((err as Error).message);
+	}
+}
+
 function parse(): { options: Omit<ImportOptions, "offsets" | "onProgress">; kafkaGroup?: string; reportJson?: string } {
-	const { values } = parseArgs({
+	const { values } = parseArgsOrUsage({
 		options: {
 			from: { type: "string" },
 			to: { type: "string" },
@@ -27,7 +36,7 @@ function parse(): { options: Omit<ImportOptions, "offsets" | "onProgress">; kafk
 			"batch-size": { type: "string" },
 			"report-json": { type: "string" },
 		},
-	});
+	} as const);
 	if (!values.from) throw new UsageError("--from <Go database URL> is required");
 	const batchSize = Number(values["batch-size"] ?? 1000);
 	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size must be an integer from 1 to 10000, got "${values["batch-size"]}"`);
@@ -49,16 +58,18 @@ function progressBar(): ImportOptions["onProgress"] {
 	};
 }
 
+async function prepare(url: string): Promise<void> {
+	try {
+		await ensureDatabase(url);
+		await migrateUp(url);
+	} catch (err) {
+		throw new ImportError(`cannot prepare the target database ${redact(url)}: ${(err as Error).message.split("\n")[0]}`);
+	}
+}
+
 async function main(): Promise<void> {
 	const { options, kafkaGroup, reportJson } = parse();
 	const cfg = config();
-	if (!options.dryRun) {
-		// Like `npm start`: the target gets this service's schema first (a dry run writes nothing, so it needs it already).
-		await ensureDatabase(options.to).catch((err: Error) => {
-			throw new ImportError(`cannot prepare the target database: ${err.message.split("\n")[0]}`);
-		});
-		await migrateUp(options.to);
-	}
 	if (kafkaGroup) silenceKafkajsTimeoutWarning();
 	const offsets = kafkaGroup
 		? {
@@ -70,7 +81,9 @@ async function main(): Promise<void> {
 				],
 			}
 		: undefined;
-	const report = await importGo({ ...options, offsets, onProgress: progressBar() });
+	// Like `npm start`, the target gets this service's schema first; a dry run writes nothing, so it needs it already.
+	const prepareTarget = options.dryRun ? undefined : () => prepare(options.to);
+	const report = await importGo({ ...options, offsets, prepareTarget, onProgress: progressBar() });
 	console.log(formatReport(report));
 	if (reportJson) writeFileSync(reportJson, `${JSON.stringify(report, null, 2)}\n`);
 }

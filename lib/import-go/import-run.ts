@@ -23,6 +23,8 @@ export interface ImportOptions {
 	dryRun: boolean;
 	/** With --kafka-group: the Go group, where its offsets go, and a client for it. */
 	offsets?: { kafka: Kafka; sourceGroup: string; targets: OffsetTarget[] };
+	/** Run once the Go database is known good, before the target is opened (creates and migrates it). */
+	prepareTarget?: () => Promise<void>;
 	onProgress?: (done: number, total: number) => void;
 }
 
@@ -31,6 +33,7 @@ export async function importGo(opts: ImportOptions): Promise<ImportReport> {
 	const report = emptyReport(opts.dryRun);
 	const source = await GoSource.open(opts.from);
 	try {
+		await opts.prepareTarget?.();
 		const target = await connectOrExplain(opts.to);
 		try {
 			await checkTargetSchema(target);

@@ -63,8 +63,12 @@ it("a database without the Go tables: one line naming the missing ones", async (
 	expectOneLine(await runImportGo(["--from", empty.url, "--dry-run"]), /: no table "event"$/);
 });
 
-it("no --from: the usage, exit code 2", async () => {
-	const run = await runImportGo([]);
-	expect(run.code).toBe(2);
-	expect(run.stderr).toMatch(/^import-go: --from <Go database URL> is required\nusage: npm run import-go/);
+it.each([
+	[[], "--from <Go database URL> is required"],
+	[["--from", "postgres://127.0.0.1/go", "--nope"], "Unknown option '--nope'"],
+])("bad arguments %j: the usage, exit code 2", async (args, complaint) => {
+	const run = await runImportGo(args);
+	expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" });
+	const [first, usage] = run.stderr.split("\n");
+	expect({ first, usage }).toEqual({ first: expect.stringContaining(`import-go: ${complaint}`), usage: expect.stringMatching(/^usage: npm run import-go -- --from/) });
 });
