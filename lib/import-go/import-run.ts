@@ -29,11 +29,11 @@ export interface ImportOptions {
 }
 
 export async function importGo(opts: ImportOptions): Promise<ImportReport> {
-	const started = Date.now();
 	const report = emptyReport(opts.dryRun);
 	const source = await GoSource.open(opts.from);
 	try {
 		await opts.prepareTarget?.();
+		const started = Date.now(); // the report times the import, not the creation and migration of the target
 		const target = await connectOrExplain(opts.to);
 		try {
 			await checkTargetSchema(target);
@@ -53,6 +53,7 @@ export async function importGo(opts: ImportOptions): Promise<ImportReport> {
 			}
 			report.orphanEvents = await source.orphanWaitEvents();
 			report.nextOrderId = await nextOrderId(target);
+			report.elapsedMs = Date.now() - started;
 		} finally {
 			await target.end();
 		}
@@ -60,7 +61,6 @@ export async function importGo(opts: ImportOptions): Promise<ImportReport> {
 		await source.close();
 	}
 	if (opts.offsets) report.offsets = await copyGroupOffsets(opts.offsets.kafka, opts.offsets.sourceGroup, opts.offsets.targets, opts.dryRun);
-	report.elapsedMs = Date.now() - started;
 	return report;
 }
 
