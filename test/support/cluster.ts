@@ -2,7 +2,6 @@
  * In-process nodes for integration tests. Set a test file's environment (topics,
  * ports) before the first node starts: services read their settings when loaded.
  */
-import { createServer } from "node:net";
 import type { ServiceBroker } from "moleculer";
 import { createNode } from "../../lib/platform/broker";
 import { loadConfig, type ServiceName } from "../../lib/platform/config";
@@ -12,16 +11,4 @@ export async function startNode(services: ServiceName[], env: Record<string, str
 	const broker = createNode(loadConfig(), services);
 	await broker.start();
 	return broker;
-}
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-		});
-	});
 }
