@@ -97,7 +97,8 @@ export function nodeProcesses(baseEnv: Record<string, string> = {}): NodeProcess
 
 	async function spawnNode({ name, services, env = {}, probe }: NodeSpec): Promise<NodeProcess> {
 		const nodeId = `${name}-${++sequence}`;
-		const port = await freePort();
+		// A fixed PORT in `env` keeps a restarted gateway where its clients look for it.
+		const port = env.PORT ? Number(env.PORT) : await freePort();
 		const metricsPort = await freePort();
 		let output = "";
 		const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/start.ts"], {
