@@ -33,6 +33,7 @@ function options() {
 }
 
 async function main(): Promise<void> {
+	process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
 	const cfg = loadConfig();
 	// The run creates and drops its own database: it talks to the server through the maintenance database.
 	const server = new URL(cfg.databaseUrl);

@@ -2,7 +2,8 @@
  * The run's nodes: every kind of the layout twice, each in a slot that keeps its
  * HTTP port across restarts. `kill` SIGKILLs one running node of a kind and
  * starts its replacement at once, retrying while a cut dependency stops it from
- * starting. Every node's output goes to a log file of the run.
+ * starting. A node that dies on its own is a crash: recorded (a broken
+ * invariant) and restarted too. Every node's output goes to a log file of the run.
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,6 +29,8 @@ export interface ChaosCluster {
 	kill(kind: string, random: () => number): Promise<string>;
 	/** Milliseconds each restart took from the kill to the new node running. */
 	restartTimes: number[];
+	/** Nodes that ended without being killed: "<node id> (<exit>)". */
+	crashes: string[];
 	/** Waits until every slot runs a node again; throws if one never did. */
 	settle(): Promise<void>;
 	stop(): Promise<void>;
@@ -43,6 +46,10 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 	const restartTimes: number[] = [];
 	/** Slots whose node never ran again: settle() reports them. */
 	const failures: Error[] = [];
+	const crashes: string[] = [];
+	/** Nodes this run ended on purpose; any other exit is a crash. */
+	const ended = new Set<NodeProcess>();
+	let stopping = false;
 
 	const launch = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
 		const gateway = slot.kind.services.includes("api-gateway");
@@ -62,6 +69,12 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			await node.stop("SIGKILL");
 			throw new Error(`node ${node.nodeId} did not run; see ${log}`);
 		}
+		void node.exited.then((exit) => {
+			if (stopping || ended.has(node)) return;
+			crashes.push(`${node.nodeId} (${exit.signal ?? `exit ${exit.code}`}, see ${log})`);
+			const slot = slots.find((s) => s.node === node);
+			if (slot) replace(slot, Date.now());
+		});
 		return node;
 	};
 
@@ -79,17 +92,26 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 		}
 	};
 
+	const replace = (slot: Slot, since: number) => {
+		slot.restarting = relaunch(slot, since)
+			.catch((err: Error) => void failures.push(err))
+			.finally(() => (slot.restarting = undefined));
+	};
+
 	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, name: `${kind.kind}-${"ab"[i]}` })));
-	const slots: Slot[] = await Promise.all(
+	const slots: Slot[] = [];
+	const started = await Promise.all(
 		specs.map(async (spec) => {
 			const port = await freePort();
 			return { ...spec, port, node: await launch({ ...spec, port }) };
 		}),
 	);
+	slots.push(...started);
 
 	return {
 		gatewayPorts: slots.filter((s) => s.kind.services.includes("api-gateway")).map((s) => s.port),
 		restartTimes,
+		crashes,
 		async kill(kind, random) {
 			const ofKind = slots.filter((s) => s.kind.kind === kind);
 			// Kill only when every node of the kind runs: a kind is never down because a restart is slow.
@@ -97,16 +119,18 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			const slot = pick(random, ofKind);
 			const nodeId = slot.node.nodeId;
 			const killedAt = Date.now();
+			ended.add(slot.node);
 			await slot.node.stop("SIGKILL");
-			slot.restarting = relaunch(slot, killedAt)
-				.catch((err: Error) => void failures.push(err))
-				.finally(() => (slot.restarting = undefined));
+			replace(slot, killedAt);
 			return nodeId;
 		},
 		async settle() {
 			await Promise.all(slots.map((s) => s.restarting));
 			if (failures.length > 0) throw new Error(`${failures.length} node(s) never ran again: ${failures[0].message}`);
 		},
-		stop: () => processes.stopAll("SIGKILL"),
+		async stop() {
+			stopping = true;
+			await processes.stopAll("SIGKILL");
+		},
 	};
 }

@@ -41,9 +41,10 @@ export interface Load {
 	stop(): Promise<void>;
 }
 
-const ATTEMPT_TIMEOUT_MS = 15_000;
+/** Above the gateway's own worst case (a 10 s request timeout, retried 3 times) under faults. */
+const ATTEMPT_TIMEOUT_MS = 60_000;
 /** A client gives up on a key after this long: a failure guard, far beyond any fault. */
-const GIVE_UP_MS = 120_000;
+const GIVE_UP_MS = 180_000;
 const MAX_BACKOFF_MS = 2_000;
 
 const errorCode = (err: unknown): string => {

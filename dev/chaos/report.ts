@@ -18,6 +18,7 @@ export interface Figures {
 	abandoned: number;
 	refused: number;
 	restarts: number;
+	crashes: number;
 	restartP99Ms: number | null;
 	recoveryP50Ms: number | null;
 	recoveryP99Ms: number | null;
@@ -27,7 +28,7 @@ export interface Figures {
 
 const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
 
-export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, recovered: Recovery[], restartTimes: number[]): Figures {
+export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, recovered: Recovery[], restartTimes: number[], crashes: string[]): Figures {
 	const times = recovered.flatMap((r) => (r.recoveredMs === null ? [] : [r.recoveredMs]));
 	return {
 		faults: tally(recovered.map((r) => r.name)),
@@ -44,6 +45,7 @@ export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, r
 		abandoned: load.abandoned.length,
 		refused: load.refused.length,
 		restarts: restartTimes.length,
+		crashes: crashes.length,
 		restartP99Ms: percentile(restartTimes, 99),
 		recoveryP50Ms: percentile(times, 50),
 		recoveryP99Ms: percentile(times, 99),
@@ -74,6 +76,7 @@ export function table(f: Figures, checks: Check[]): string {
 		["REST answers", list(f.answers)],
 		["client retries / refused / abandoned", `${f.clientRetries} / ${f.refused} / ${f.abandoned}`],
 		["node restarts (p99 to running)", `${f.restarts} (${ms(f.restartP99Ms)})`],
+		["node crashes", f.crashes],
 		["recovery p50 / p99 / max", `${ms(f.recoveryP50Ms)} / ${ms(f.recoveryP99Ms)} / ${ms(f.recoveryMaxMs)}`],
 		["faults without recovery", f.unrecovered],
 	];

@@ -28,7 +28,7 @@ export interface Stage {
 	proxies: Record<Dependency, TcpProxy>;
 	/** The environment of every node: dependencies through the proxies, the run's names. */
 	nodeEnv: Record<string, string>;
-	/** Where node logs and the private broker's files go. */
+	/** Where node logs (kept) and the private broker's data (removed) go. */
 	dir: string;
 	close(): Promise<void>;
 }
@@ -46,7 +46,9 @@ function throughProxy(url: string, proxy: TcpProxy): string {
 
 export async function setUpStage(run: string, databaseUrl: string, redisUrl: string): Promise<Stage> {
 	const dir = mkdtempSync(join(tmpdir(), `chaos-${run}-`));
-	const undo: Array<() => Promise<unknown>> = [async () => rmSync(dir, { recursive: true, force: true })];
+	const home = join(dir, "kafka");
+	// The node logs stay for the post-mortem; the private broker's data goes.
+	const undo: Array<() => Promise<unknown>> = [async () => rmSync(home, { recursive: true, force: true })];
 	const close = async () => {
 		for (const step of undo.reverse()) await step().catch(() => undefined);
 	};
@@ -60,7 +62,6 @@ export async function setUpStage(run: string, databaseUrl: string, redisUrl: str
 			kafka: await startTcpProxy("127.0.0.1", proxiedPort),
 		};
 		undo.push(() => Promise.all(Object.values(proxies).map((p) => p.close())));
-		const home = join(dir, "kafka");
 		mkdirSync(home);
 		const site: BrokerSite = {
 			broker: `127.0.0.1:${brokerPort}`,
