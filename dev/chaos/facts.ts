@@ -9,6 +9,7 @@ import type { Pool } from "pg";
 import { DEAD_LETTER_HEADERS } from "../../lib/listeners/dead-letter";
 import { deadLetterTopic } from "../../lib/platform/kafka";
 import type { OrderState } from "../../domain/order-state";
+import { withAdmin } from "../cluster/kafka-admin";
 import { readTopics, type ReadMessage } from "../cluster/topic-reader";
 import type { Facts } from "./invariants";
 
@@ -21,17 +22,12 @@ export interface Topics {
 /** A failure guard for reading the topics back, not a timing. */
 const READ_GUARD_MS = 120_000;
 
-async function endOffsets(kafka: Kafka, topics: string[]): Promise<number> {
-	const admin = kafka.admin();
-	await admin.connect();
-	try {
+const endOffsets = (kafka: Kafka, topics: string[]): Promise<number> =>
+	withAdmin(kafka, async (admin) => {
 		let total = 0;
 		for (const topic of topics) total += (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 		return total;
-	} finally {
-		await admin.disconnect();
-	}
-}
+	});
 
 /** Every message of `topics` written so far. */
 async function readAll(kafka: Kafka, topics: string[]): Promise<ReadMessage[]> {

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Kafka } from "kafkajs";
 import type { Pool } from "pg";
+import { withAdmin } from "../cluster/kafka-admin";
 
 export interface Lagging {
 	group: string;
@@ -17,10 +18,8 @@ const POLL_MS = 2_000;
 /** Polls in a row with the same state count: the saga has come to rest. */
 const STILL_POLLS = 3;
 
-async function lag(kafka: Kafka, groups: Lagging[]): Promise<number> {
-	const admin = kafka.admin();
-	await admin.connect();
-	try {
+const lag = (kafka: Kafka, groups: Lagging[]): Promise<number> =>
+	withAdmin(kafka, async (admin) => {
 		let behind = 0;
 		for (const { group, topic } of groups) {
 			const ends = await admin.fetchTopicOffsets(topic);
@@ -31,10 +30,7 @@ async function lag(kafka: Kafka, groups: Lagging[]): Promise<number> {
 			}
 		}
 		return behind;
-	} finally {
-		await admin.disconnect();
-	}
-}
+	});
 
 async function pending(pool: Pool): Promise<{ unsent: number; parked: number; states: number }> {
 	const { rows } = await pool.query<{ unsent: string; parked: string; states: string }>(
