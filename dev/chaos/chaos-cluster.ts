@@ -39,7 +39,7 @@ export interface ChaosCluster {
 /** Failure guards, not timings: starts compete for 2 busy cores. */
 const RESTART_ATTEMPTS = 20;
 const RESTART_PAUSE_MS = 2_000;
-const SLOT_READY_GUARD_MS = 180_000;
+const SLOT_READY_GUARD_MS = 600_000;
 
 export async function startChaosCluster(layout: NodeKind[], env: Record<string, string>, logDir: string): Promise<ChaosCluster> {
 	const processes = nodeProcesses(env);
