@@ -37,8 +37,8 @@ export interface LoadStats {
 
 export interface Load {
 	stats: LoadStats;
-	/** Stops starting creates and waits for those in flight. */
-	stop(): Promise<void>;
+	/** Stops starting creates and waits for those in flight; `now` gives them up at once (Ctrl-C). */
+	stop(now?: boolean): Promise<void>;
 }
 
 /** Above the gateway's own worst case (a 10 s request timeout, retried 3 times) under faults. */
@@ -56,11 +56,12 @@ export function startLoad({ gatewayPorts, rate, userId, maxInFlight = 200 }: Loa
 	const stats: LoadStats = { answers: {}, created: [], refused: [], abandoned: [], skippedTicks: 0 };
 	const count = (what: string | number) => (stats.answers[what] = (stats.answers[what] ?? 0) + 1);
 	const inFlight = new Set<Promise<void>>();
+	const halt = new AbortController();
 	let sequence = 0;
 
 	const call = async (port: number, path: string, init: RequestInit = {}): Promise<{ status: number; text: string } | null> => {
 		try {
-			const res = await fetch(`http://127.0.0.1:${port}/api${path}`, { ...init, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
+			const res = await fetch(`http://127.0.0.1:${port}/api${path}`, { ...init, signal: AbortSignal.any([halt.signal, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]) });
 			const text = await res.text();
 			count(res.status);
 			return { status: res.status, text };
@@ -75,7 +76,7 @@ export function startLoad({ gatewayPorts, rate, userId, maxInFlight = 200 }: Loa
 		const products = Array.from({ length: 1 + (i % 3) }, (_, p) => ({ product_id: 1 + i * 3 + p, count: 1 + ((i + p) % 5) }));
 		const body = JSON.stringify({ user_id: userId, description: `chaos order ${i}`, order_products: products });
 		const firstSent = Date.now();
-		for (let attempt = 0; Date.now() - firstSent < GIVE_UP_MS; attempt++) {
+		for (let attempt = 0; Date.now() - firstSent < GIVE_UP_MS && !halt.signal.aborted; attempt++) {
 			const port = gatewayPorts[(i + attempt) % gatewayPorts.length];
 			const sentAt = Date.now();
 			const answer = await call(port, "/orders", { method: "POST", headers: { "content-type": "application/json", "idempotency-key": key }, body });
@@ -89,7 +90,7 @@ export function startLoad({ gatewayPorts, rate, userId, maxInFlight = 200 }: Loa
 				stats.refused.push(key);
 				return;
 			}
-			await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt));
+			await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt), undefined, { signal: halt.signal }).catch(() => undefined);
 		}
 		stats.abandoned.push(key);
 	};
@@ -105,8 +106,9 @@ export function startLoad({ gatewayPorts, rate, userId, maxInFlight = 200 }: Loa
 
 	return {
 		stats,
-		async stop() {
+		async stop(now = false) {
 			clearInterval(timer);
+			if (now) halt.abort();
 			await Promise.all(inFlight);
 		},
 	};

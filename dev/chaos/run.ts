@@ -107,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 		for (const r of recovered) log(`  ${r.name}: recovered in ${r.recoveredMs ?? "-"} ms`);
 		return { ok: checks.every((c) => c.ok), seed: options.seed, checks, figures, table: table(figures, checks) };
 	} finally {
-		await load?.stop().catch(() => undefined);
+		await load?.stop(true).catch(() => undefined);
 		await simulator?.stop().catch(() => undefined);
 		await cluster?.stop();
 		await stage.close();
