@@ -22,6 +22,12 @@ export interface BrokerSite {
 	broker: string;
 	controller: string;
 	home: string;
+	/**
+	 * A second client listener on `listen` that advertises `advertised` (a TCP proxy
+	 * in front of `listen`): clients bootstrapped through the proxy are told to
+	 * reconnect to the proxy, so cutting it really cuts them (the chaos run).
+	 */
+	proxied?: { listen: string; advertised: string };
 }
 
 /** The site KAFKA_LOCAL_PORT and KAFKA_HOME_DIR describe: 127.0.0.1:9092 (controller :9093) in <repo>/.kafka by default. */
@@ -68,14 +74,16 @@ export function ensureKafkaJars(): string {
 }
 
 function serverProperties(site: BrokerSite): string {
+	const proxied = site.proxied ? [`PROXIED://${site.proxied.listen}`] : [];
+	const advertised = site.proxied ? [`PROXIED://${site.proxied.advertised}`] : [];
 	return [
 		"process.roles=broker,controller",
 		"node.id=1",
 		`controller.quorum.bootstrap.servers=${site.controller}`,
-		`listeners=PLAINTEXT://${site.broker},CONTROLLER://${site.controller}`,
-		`advertised.listeners=PLAINTEXT://${site.broker},CONTROLLER://${site.controller}`,
+		`listeners=${[`PLAINTEXT://${site.broker}`, ...proxied, `CONTROLLER://${site.controller}`].join(",")}`,
+		`advertised.listeners=${[`PLAINTEXT://${site.broker}`, ...advertised, `CONTROLLER://${site.controller}`].join(",")}`,
 		"controller.listener.names=CONTROLLER",
-		"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+		"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT",
 		"inter.broker.listener.name=PLAINTEXT",
 		`log.dirs=${dataDir(site)}`,
 		"num.partitions=3",

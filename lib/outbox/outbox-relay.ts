@@ -152,6 +152,10 @@ export class OutboxRelay {
 		const producer = await this.connectedProducer();
 		const client = await this.pool.connect();
 		let broken: Error | undefined;
+		// While the batch is on its way to Kafka the client is checked out and idle: a lost
+		// connection is an 'error' event no pool listener sees, fatal unless caught here.
+		const lost = (err: Error) => (broken ??= err);
+		client.on("error", lost);
 		try {
 			await beginClaim(client);
 			const rows = await claimBatch(client, this.options.batchSize, this.options.topics);
@@ -174,6 +178,7 @@ export class OutboxRelay {
 			throw err;
 		} finally {
 			// After a failure the connection may be dead: let the pool discard it.
+			client.off("error", lost);
 			client.release(broken);
 		}
 	}

@@ -17,9 +17,9 @@ import { contractTopics, createKafka, deadLetterTopic, ensureTopics } from "../.
 import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { privateDatabase, type PrivateDatabase } from "../integration/outbox-helpers";
 import { messageCount } from "../support/consumer-group";
-import { historiesOf, isTerminalChain } from "../support/order-histories";
-import { answersPing, nodeProcesses, type NodeProcess } from "../support/processes";
-import { readTopics } from "../support/topic-reader";
+import { historiesOf, isTerminalChain } from "../../dev/cluster/order-histories";
+import { answersPing, nodeProcesses, type NodeProcess } from "../../dev/cluster/processes";
+import { readTopics } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const ORDERS = 1_000;

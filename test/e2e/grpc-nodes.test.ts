@@ -7,7 +7,7 @@ import type { ServiceBroker } from "moleculer";
 import { createNode } from "../../lib/platform/broker";
 import { loadConfig } from "../../lib/platform/config";
 import GrpcGatewayService from "../../services/grpc-gateway.service";
-import { freePort } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../support/orders-grpc-client";
 import { randomUserId, useOwnOrderTopic } from "./rest-support";
 

@@ -12,7 +12,8 @@ import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/confi
 import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
 import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { productsOverGrpc, type ProductsOverGrpc } from "../../dev/products-over-grpc";
-import { freePort, startNode } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
 import { ordersApiClient, type OrdersApiClient } from "../support/orders-grpc-client";
 import { randomUserId } from "./rest-support";
 import { waitFor } from "../support/wait";

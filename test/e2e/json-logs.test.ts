@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
 import { testPool, unknownOrderId } from "../support/orders-fixture";
-import { nodeProcesses } from "../support/processes";
+import { nodeProcesses } from "../../dev/cluster/processes";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { waitFor } from "../support/wait";
 

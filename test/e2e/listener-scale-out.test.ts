@@ -9,9 +9,9 @@
 import type { Pool } from "pg";
 import { deadLetterTopic } from "../../lib/platform/kafka";
 import { describeGroup, groupLag, memberOf, messageCount, type GroupView } from "../support/consumer-group";
-import { historiesOf } from "../support/order-histories";
+import { historiesOf } from "../../dev/cluster/order-histories";
 import { createOrder, testPool } from "../support/orders-fixture";
-import { nodeProcesses, type NodeProcess } from "../support/processes";
+import { nodeProcesses, type NodeProcess } from "../../dev/cluster/processes";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { waitFor } from "../support/wait";
 

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
-import { freePort, startNode } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { waitFor } from "../support/wait";
 import { EXAMPLE_BODY, randomUserId, useOwnOrderTopic } from "./rest-support";

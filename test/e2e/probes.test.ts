@@ -8,9 +8,9 @@ import type { ServiceBroker } from "moleculer";
 import { createNode } from "../../lib/platform/broker";
 import { loadConfig } from "../../lib/platform/config";
 import { startProbes, type Probes } from "../../lib/platform/probes";
-import { freePort } from "../support/cluster";
-import { nodeProcesses } from "../support/processes";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
+import { freePort } from "../../dev/cluster/ports";
+import { nodeProcesses } from "../../dev/cluster/processes";
+import { startTcpProxy, type TcpProxy } from "../../dev/cluster/tcp-proxy";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { waitFor } from "../support/wait";
 

@@ -8,7 +8,8 @@ import { resolve } from "node:path";
 import type { ServiceBroker } from "moleculer";
 import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config";
 import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
-import { freePort, startNode } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
 import { sagaMessage } from "../support/saga-topics";
 import { waitFor } from "../support/wait";
 

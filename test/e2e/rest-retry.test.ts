@@ -6,7 +6,8 @@
  * consumed HTTP request answered 404.
  */
 import { Errors, type ServiceBroker } from "moleculer";
-import { freePort, startNode } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
 import { EXAMPLE_BODY, post } from "./rest-support";
 
 let broker: ServiceBroker;

@@ -10,7 +10,8 @@ import { Client } from "pg";
 import { createNode } from "../../lib/platform/broker";
 import { loadConfig } from "../../lib/platform/config";
 import { createKafka, ensureTopics } from "../../lib/platform/kafka";
-import { freePort, startNode } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 export const EXAMPLE_BODY = {

@@ -13,7 +13,7 @@
 import type { Client } from "pg";
 import { loadConfig } from "../../lib/platform/config";
 import { redisOptions } from "../../lib/platform/redis-options";
-import { freePort } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { EXAMPLE_BODY, http, post, randomUserId, rowsOf, sql, startRestNode, TcpRelay, type RestNode } from "./rest-support";
 

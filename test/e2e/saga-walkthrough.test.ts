@@ -8,8 +8,9 @@ import type { Producer } from "kafkajs";
 import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config";
 import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
 import { encodeSagaMessage } from "../../domain/saga-message";
-import { freePort, startNode } from "../support/cluster";
-import { readTopics, type ReadMessage } from "../support/topic-reader";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
+import { readTopics, type ReadMessage } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const run = randomUUID().slice(0, 8);

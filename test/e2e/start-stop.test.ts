@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "pg";
 import { aliveProcess, portAnswers } from "../../dev/kafka-local";
-import { freePort } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 const root = resolve(__dirname, "..", "..");

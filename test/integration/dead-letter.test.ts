@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
 import { decodeHeaders, encodeHeaders, sendDeadLetters, type DeadLetter } from "../../lib/listeners/dead-letter";
 import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
-import { readTopics } from "../support/topic-reader";
+import { readTopics } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const kafka = createKafka(kafkaBrokers(loadConfig()), `dead-letter-test-${randomUUID().slice(0, 8)}`);

@@ -8,7 +8,7 @@ import type { ServiceBroker } from "moleculer";
 import { deadLetterTopic } from "../../lib/platform/kafka";
 import { startNode } from "../support/cluster";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
-import { readTopics } from "../support/topic-reader";
+import { readTopics } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const topics = useSagaTopics(1);

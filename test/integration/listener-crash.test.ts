@@ -6,7 +6,7 @@
  */
 import type { Pool } from "pg";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
-import { nodeProcesses, within } from "../support/processes";
+import { nodeProcesses, within } from "../../dev/cluster/processes";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { waitFor } from "../support/wait";
 

@@ -10,7 +10,7 @@ import { startNode } from "../support/cluster";
 import { groupLag } from "../support/consumer-group";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
-import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
+import { startTcpProxy, type TcpProxy } from "../../dev/cluster/tcp-proxy";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { waitFor } from "../support/wait";
 

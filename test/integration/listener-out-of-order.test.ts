@@ -6,7 +6,7 @@ import { deadLetterTopic } from "../../lib/platform/kafka";
 import { startNode } from "../support/cluster";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
-import { readTopics } from "../support/topic-reader";
+import { readTopics } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const WINDOW_MS = 1_500;

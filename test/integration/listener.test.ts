@@ -7,7 +7,7 @@ import { deadLetterTopic } from "../../lib/platform/kafka";
 import { startNode } from "../support/cluster";
 import { createOrder, historyOf, testPool, unknownOrderId } from "../support/orders-fixture";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
-import { readTopics, type ReadMessage } from "../support/topic-reader";
+import { readTopics, type ReadMessage } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const topics = useSagaTopics();

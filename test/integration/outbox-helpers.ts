@@ -5,40 +5,18 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
-import { Client, Pool } from "pg";
+import type { Pool } from "pg";
 import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { ensureDatabase, migrateUp } from "../../lib/platform/database";
+import { privateDatabase as privateTestDatabase, type PrivateDatabase } from "../../dev/cluster/private-database";
 import { TEST_DATABASE_URL } from "../support/test-env";
+
+export type { PrivateDatabase };
 
 /** The test run's shared broker (the project's own on 9092 unless KAFKA_BROKERS says otherwise). */
 export const SHARED_KAFKA = kafkaBrokers(loadConfig()).join(",");
 
-export interface PrivateDatabase {
-	url: string;
-	pool: Pool;
-	drop(): Promise<void>;
-}
-
-export async function privateDatabase(): Promise<PrivateDatabase> {
-	const url = new URL(TEST_DATABASE_URL);
-	const name = `orders_outbox_${randomUUID().slice(0, 8)}`;
-	url.pathname = `/${name}`;
-	await ensureDatabase(url.toString());
-	await migrateUp(url.toString());
-	const pool = new Pool({ connectionString: url.toString(), max: 4 });
-	// DROP ... WITH (FORCE) may terminate a backend whose client is still closing; that is expected, not an error.
-	pool.on("error", () => undefined);
-	return {
-		url: url.toString(),
-		pool,
-		drop: async () => {
-			await pool.end();
-			const admin = new Client({ connectionString: TEST_DATABASE_URL });
-			await admin.connect();
-			await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).finally(() => admin.end());
-		},
-	};
-}
+/** A private, migrated database beside the test database. */
+export const privateDatabase = (): Promise<PrivateDatabase> => privateTestDatabase(TEST_DATABASE_URL, "orders_outbox_");
 
 export interface OutboxEvent {
 	key: string;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createKafka, ensureTopics } from "../../lib/platform/kafka";
-import { nodeProcesses, type NodeProcesses } from "../support/processes";
+import { nodeProcesses, type NodeProcesses } from "../../dev/cluster/processes";
 import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, unsentCount, type PrivateDatabase, SHARED_KAFKA } from "./outbox-helpers";
 
 jest.setTimeout(240_000);

@@ -3,7 +3,7 @@ import { createKafka, ensureTopics } from "../../lib/platform/kafka";
 import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
 import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { encodeSagaMessage } from "../../domain/saga-message";
-import { readTopics, type ReadMessage } from "../support/topic-reader";
+import { readTopics, type ReadMessage } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 
 const run = randomUUID().slice(0, 8);

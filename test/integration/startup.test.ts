@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
 
 const root = resolve(__dirname, "..", "..");
 /** Issue 2: start-up gives up within 30 s. Reaching this guard fails the test. */

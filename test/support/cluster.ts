@@ -3,7 +3,6 @@
  * ports) before a node starts: its services get their settings from the Config
  * read from the environment then.
  */
-import { createServer } from "node:net";
 import type { ServiceBroker } from "moleculer";
 import { createNode } from "../../lib/platform/broker";
 import { loadConfig, type ServiceName } from "../../lib/platform/config";
@@ -13,16 +12,4 @@ export async function startNode(services: ServiceName[], env: Record<string, str
 	const broker = createNode(loadConfig(), services);
 	await broker.start();
 	return broker;
-}
-
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const address = server.address();
-			server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-		});
-	});
 }

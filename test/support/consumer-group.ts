@@ -4,6 +4,7 @@
  * how far the group has committed compared with the end of the topic.
  */
 import { AssignerProtocol, type Kafka } from "kafkajs";
+import { withAdmin } from "../../dev/cluster/kafka-admin";
 
 export interface GroupMember {
 	memberId: string;
@@ -14,16 +15,6 @@ export interface GroupMember {
 export interface GroupView {
 	state: string;
 	members: GroupMember[];
-}
-
-async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka["admin"]>) => Promise<T>): Promise<T> {
-	const admin = kafka.admin();
-	await admin.connect();
-	try {
-		return await work(admin);
-	} finally {
-		await admin.disconnect();
-	}
 }
 
 export function describeGroup(kafka: Kafka, groupId: string, topic: string): Promise<GroupView> {

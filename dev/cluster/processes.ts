@@ -1,16 +1,15 @@
 /**
- * Nodes as separate OS processes (`npm start` with SERVICES), for tests that
- * kill a node for real. A harness per test file: `start` spawns a node and
- * waits for bin/start.ts's "node <id> runs:" line; `stopAll` in afterAll ends
- * every node it started, also when the test failed. Nodes join the test file's
- * Moleculer cluster (its NAMESPACE) and use its topics and groups unless `env`
- * says otherwise.
+ * Nodes as separate OS processes (`npm start` with SERVICES), for tests and
+ * the chaos run, which kill nodes for real. A harness per test file or run:
+ * `start` spawns a node and waits for bin/start.ts's "node <id> runs:" line;
+ * `stopAll` ends every node it started, also when the test failed. Nodes inherit this process's
+ * environment (a test file's NAMESPACE, DATABASE_URL, topics and groups) unless
+ * `baseEnv` or `env` says otherwise.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/platform/config";
-import { freePort } from "./cluster";
-import { TEST_DATABASE_URL } from "./test-env";
+import { freePort } from "./ports";
 
 const root = resolve(__dirname, "..", "..");
 /** Output kept per node for failure messages: its tail is what explains a failure. */
@@ -98,14 +97,14 @@ export function nodeProcesses(baseEnv: Record<string, string> = {}): NodeProcess
 
 	async function spawnNode({ name, services, env = {}, probe }: NodeSpec): Promise<NodeProcess> {
 		const nodeId = `${name}-${++sequence}`;
-		const port = await freePort();
+		// A fixed PORT in `env` keeps a restarted gateway where its clients look for it.
+		const port = env.PORT ? Number(env.PORT) : await freePort();
 		const metricsPort = await freePort();
 		let output = "";
 		const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/start.ts"], {
 			cwd: root,
 			env: {
 				...process.env,
-				DATABASE_URL: TEST_DATABASE_URL,
 				KAFKA_BROKERS: kafkaBrokers(loadConfig()).join(","),
 				METRICS: "off",
 				// info: the readiness line is logged at info; a node says little more once it runs.

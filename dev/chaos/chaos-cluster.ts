@@ -1,0 +1,137 @@
+/**
+ * The run's nodes: every kind of the layout twice, each in a slot that keeps its
+ * HTTP port across restarts. `kill` SIGKILLs one running node of a kind and
+ * starts its replacement at once, retrying while a cut dependency stops it from
+ * starting. A node that dies on its own is a crash: recorded (a broken
+ * invariant) and restarted too. Every node's output goes to a log file of the run.
+ */
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { answersPing, nodeProcesses, within, type NodeProcess } from "../cluster/processes";
+import { freePort } from "../cluster/ports";
+import { REPLICAS, type NodeKind } from "./layout";
+import { pick } from "./random";
+
+interface Slot {
+	kind: NodeKind;
+	name: string;
+	port: number;
+	node: NodeProcess;
+	/** Set while the slot's node is being replaced. */
+	restarting?: Promise<void>;
+}
+
+export interface ChaosCluster {
+	/** HTTP ports of the slots whose nodes run the gateway. */
+	gatewayPorts: number[];
+	/** SIGKILLs one running node of `kind` and restarts it in the background; answers its node ID. */
+	kill(kind: string, random: () => number): Promise<string>;
+	/** Milliseconds each restart took from the kill to the new node running. */
+	restartTimes: number[];
+	/** Nodes that ended without being killed: "<node id> (<exit>)". */
+	crashes: string[];
+	/** Waits until every slot runs a node again; throws if one never did. */
+	settle(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+/** Failure guards, not timings: starts compete for 2 busy cores. */
+const RESTART_ATTEMPTS = 20;
+const RESTART_PAUSE_MS = 2_000;
+const SLOT_READY_GUARD_MS = 600_000;
+
+export async function startChaosCluster(layout: NodeKind[], env: Record<string, string>, logDir: string): Promise<ChaosCluster> {
+	const processes = nodeProcesses(env);
+	const restartTimes: number[] = [];
+	/** Slots whose node never ran again: settle() reports them. */
+	const failures: Error[] = [];
+	const crashes: string[] = [];
+	/** Nodes this run ended on purpose; any other exit is a crash. */
+	const ended = new Set<NodeProcess>();
+	let stopping = false;
+
+	const launch = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
+		const gateway = slot.kind.services.includes("api-gateway");
+		const node = await processes.spawn({
+			name: slot.name,
+			services: slot.kind.services,
+			// moleculer-web logs every request at info: gateways run at warn and are ready when they answer.
+			env: { PORT: String(slot.port), ...(gateway ? { LOG_LEVEL: "warn" } : {}) },
+			probe: gateway ? answersPing : undefined,
+		});
+		const log = join(logDir, `${slot.name}.log`);
+		const write = (chunk: Buffer) => appendFileSync(log, chunk);
+		node.child.stdout?.on("data", write);
+		node.child.stderr?.on("data", write);
+		const ran = await within(node.ready.then(() => true), SLOT_READY_GUARD_MS, false);
+		if (!ran) {
+			await node.stop("SIGKILL");
+			throw new Error(`node ${node.nodeId} did not run; see ${log}`);
+		}
+		void node.exited.then((exit) => {
+			if (stopping || ended.has(node)) return;
+			crashes.push(`${node.nodeId} (${exit.signal ?? `exit ${exit.code}`}, see ${log})`);
+			const slot = slots.find((s) => s.node === node);
+			if (slot) replace(slot, Date.now());
+		});
+		return node;
+	};
+
+	const relaunch = async (slot: Slot, killedAt: number): Promise<void> => {
+		for (let attempt = 1; ; attempt++) {
+			try {
+				slot.node = await launch(slot);
+				restartTimes.push(Date.now() - killedAt);
+				return;
+			} catch (err) {
+				// A node that finds a dependency cut exits at start-up: try again once it may be back.
+				if (attempt >= RESTART_ATTEMPTS) throw err;
+				await sleep(RESTART_PAUSE_MS);
+			}
+		}
+	};
+
+	const replace = (slot: Slot, since: number) => {
+		slot.restarting = relaunch(slot, since)
+			.catch((err: Error) => void failures.push(err))
+			.finally(() => (slot.restarting = undefined));
+	};
+
+	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, name: `${kind.kind}-${"ab"[i]}` })));
+	const slots: Slot[] = [];
+	const started = await Promise.all(
+		specs.map(async (spec) => {
+			const port = await freePort();
+			return { ...spec, port, node: await launch({ ...spec, port }) };
+		}),
+	);
+	slots.push(...started);
+
+	return {
+		gatewayPorts: slots.filter((s) => s.kind.services.includes("api-gateway")).map((s) => s.port),
+		restartTimes,
+		crashes,
+		async kill(kind, random) {
+			const ofKind = slots.filter((s) => s.kind.kind === kind);
+			// A node that runs: while one restarts (minutes on a busy machine) its twin is the one to die.
+			const running = ofKind.filter((s) => !s.restarting);
+			if (running.length === 0) await Promise.race(ofKind.map((s) => s.restarting));
+			const slot = pick(random, running.length > 0 ? running : ofKind.filter((s) => !s.restarting));
+			const nodeId = slot.node.nodeId;
+			const killedAt = Date.now();
+			ended.add(slot.node);
+			await slot.node.stop("SIGKILL");
+			replace(slot, killedAt);
+			return nodeId;
+		},
+		async settle() {
+			await Promise.all(slots.map((s) => s.restarting));
+			if (failures.length > 0) throw new Error(`${failures.length} node(s) never ran again: ${failures[0].message}`);
+		},
+		async stop() {
+			stopping = true;
+			await processes.stopAll("SIGKILL");
+		},
+	};
+}
