@@ -61,7 +61,7 @@ function rows(r: BenchResults): Row[] {
 	for (const rate of SAGA_RATES) {
 		const s = r.saga?.[`r${rate}`] as SagaRate | undefined;
 		if (!s) continue;
-		const unfinished = s.incomplete ? `, ${s.incomplete} unfinished` : "";
+		const unfinished = `${s.incomplete ? `, ${s.incomplete} unfinished` : ""}${s.create_errors ? `, ${s.create_errors} creates failed` : ""}`;
 		out.push([
 			`saga at ${rate} orders/s (achieved ${s.achieved_per_s}/s)`,
 			`p50 ${ms(s.p50_ms)}, p99 ${ms(s.p99_ms)}${unfinished}`,
