@@ -9,7 +9,7 @@ import { sagaChart } from "./chart";
 import type { CreateFigure } from "./figures/create";
 import type { ListenerFigure } from "./figures/listener";
 import type { OutboxFigure } from "./figures/outbox";
-import type { ReadFigure } from "./figures/reads";
+import type { ReadFigures } from "./figures/reads";
 import { SAGA_RATES, type SagaRate } from "./figures/saga";
 import { LIMITS } from "./limits";
 
@@ -25,7 +25,7 @@ export interface BenchResults {
 		seconds?: number;
 	};
 	create?: Record<string, CreateFigure>;
-	read?: { clients: number; cached: ReadFigure; uncached: ReadFigure; cache_speedup: number };
+	read?: ReadFigures;
 	outbox?: OutboxFigure;
 	listener?: ListenerFigure;
 	saga?: Record<string, SagaRate | number | null>;
@@ -69,6 +69,16 @@ function rows(r: BenchResults): Row[] {
 			s.ratio_vs_raw === null ? "–" : `p99 ${s.ratio_vs_raw}x raw`,
 			rate === 200 ? "p99 <= 250 ms" : "",
 		]);
+	}
+	for (const rate of SAGA_RATES) {
+		const s = r.saga?.[`r${rate}`] as SagaRate | undefined;
+		if (!s) continue;
+		const hops = (h: SagaRate["hops"]) =>
+			Object.entries(h)
+				.filter(([, v]) => v !== null)
+				.map(([name, v]) => `${name.replace(/_/g, " ")} p50 ${v?.p50_ms} / p99 ${v?.p99_ms} ms`)
+				.join("; ");
+		out.push([`saga hops at ${rate} orders/s`, hops(s.hops), hops(s.raw.hops), "", ""]);
 	}
 	if (r.saga) out.push(["saga: highest rate with p99 under 1 s", `${r.saga.max_rate_p99_under_1s ?? "none"} orders/s`, "", "", ""]);
 	for (const [kind, mb] of Object.entries(r.memory ?? {})) {

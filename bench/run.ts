@@ -13,13 +13,13 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "pg";
-import { kafkaBrokers, loadConfig } from "../lib/platform/config";
+import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
 import { prepareInfrastructure } from "../lib/platform/infrastructure";
 import { nodeEnv, type BenchContext } from "./context";
 import { createFigures } from "./figures/create";
 import { listenerFigure } from "./figures/listener";
 import { outboxFigure } from "./figures/outbox";
-import { readFigure, seedOrders } from "./figures/reads";
+import { readFigures, seedOrders } from "./figures/reads";
 import { sagaFigure } from "./figures/saga";
 import { startNode } from "./nodes";
 import { printTable, writeReport, type BenchResults } from "./report";
@@ -31,22 +31,17 @@ const resultsFile = resolve(__dirname, "results", "latest.json");
 async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<string>): Promise<void> {
 	await withPrivateDatabase(ctx.databaseUrl, "orders_bench_api", async (url) => {
 		const env = nodeEnv(ctx, url, "api");
-		const seconds = ctx.quick ? 3 : 10;
-		const cached = await startNode({ kind: "api", services: ["api-gateway", "orders"], env, nodeFlags: ctx.nodeFlags });
+		const spec = { kind: "api", services: ["api-gateway", "orders"] as ServiceName[], env, nodeFlags: ctx.nodeFlags };
+		const cached = await startNode(spec);
 		try {
 			if (want.has("create")) results.create = (await createFigures(ctx, cached, url)).rest;
-			if (want.has("reads")) {
-				const pool = new Pool({ connectionString: url, max: 1 });
-				const ids = await seedOrders(pool, 1_000).finally(() => pool.end());
-				const withCache = await readFigure(cached, ids, seconds);
-				ctx.memory.api_mb = cached.rssMb();
-				await cached.stop();
-				const uncached = await startNode({ kind: "api-no-cache", services: ["api-gateway", "orders"], env: { ...env, BENCH_CACHE: "off" }, nodeFlags: ctx.nodeFlags });
-				const withoutCache = await readFigure(uncached, ids, seconds).finally(() => uncached.stop());
-				results.read = { clients: 64, cached: withCache, uncached: withoutCache, cache_speedup: Number((withCache.reads_per_s / withoutCache.reads_per_s).toFixed(2)) };
-				ctx.log(`GET: cached ${withCache.reads_per_s}/s, uncached ${withoutCache.reads_per_s}/s`);
-			}
-			ctx.memory.api_mb ??= cached.rssMb();
+			ctx.memory.api_mb = cached.rssMb();
+			if (!want.has("reads")) return;
+			const pool = new Pool({ connectionString: url, max: 1 });
+			const ids = await seedOrders(pool, 1_000).finally(() => pool.end());
+			const uncached = await startNode({ ...spec, kind: "api-no-cache", env: { ...env, BENCH_CACHE: "off" } });
+			results.read = await readFigures(ctx, cached, uncached, ids).finally(() => uncached.stop());
+			ctx.log(`GET: cached ${results.read.cached.reads_per_s}/s, uncached ${results.read.uncached.reads_per_s}/s`);
 		} finally {
 			await cached.stop();
 		}

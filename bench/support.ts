@@ -50,25 +50,50 @@ export async function until(what: string, done: () => Promise<boolean>, guardMs:
 	}
 }
 
+export interface LoadSlice {
+	samples: number[];
+	seconds: number;
+}
+
 /**
  * `clients` loops calling `call` until `seconds` have passed; every call's latency
  * is kept. A failed call stops the run: a figure built on errors would lie.
  */
-export async function closedLoop(clients: number, seconds: number, call: (client: number) => Promise<void>): Promise<{ count: number; per_s: number } & Latency> {
+export async function closedLoop(clients: number, seconds: number, call: () => Promise<void>): Promise<LoadSlice> {
 	const samples: number[] = [];
 	const start = now();
 	const end = start + seconds * 1000;
 	await Promise.all(
-		Array.from({ length: clients }, async (_, client) => {
+		Array.from({ length: clients }, async () => {
 			while (now() < end) {
 				const t = now();
-				await call(client);
+				await call();
 				samples.push(now() - t);
 			}
 		}),
 	);
-	const elapsed = (now() - start) / 1000;
-	return { count: samples.length, per_s: Math.round(samples.length / elapsed), ...latency(samples) };
+	return { samples, seconds: (now() - start) / 1000 };
+}
+
+/** Calls per second and latency over several slices of one load. */
+export function summarize(slices: LoadSlice[]): { per_s: number } & Latency {
+	const samples = slices.flatMap((s) => s.samples);
+	const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
+	return { per_s: Math.round(samples.length / seconds), ...latency(samples) };
+}
+
+/**
+ * Two loads in alternating slices (first, second, first, ...), so both see the same
+ * machine: on a shared machine the neighbours' load changes from one second to the next.
+ */
+export async function alternate(slices: number, secondsEach: number, clients: number, first: () => Promise<void>, second: () => Promise<void>) {
+	const a: LoadSlice[] = [];
+	const b: LoadSlice[] = [];
+	for (let i = 0; i < slices; i++) {
+		a.push(await closedLoop(clients, secondsEach, first));
+		b.push(await closedLoop(clients, secondsEach, second));
+	}
+	return [summarize(a), summarize(b)] as const;
 }
 
 /** Runs a stand-alone benchmark's main and exits (kafkajs and pg keep sockets open otherwise). */

@@ -6,9 +6,10 @@
  */
 import { Pool } from "pg";
 import type { BenchContext } from "../context";
+import { httpCall } from "../http-client";
 import type { BenchNode } from "../nodes";
 import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
-import { closedLoop, round, type Latency } from "../support";
+import { alternate, closedLoop, round, type Latency } from "../support";
 
 export interface CreateFigure extends Latency {
 	orders_per_s: number;
@@ -29,9 +30,8 @@ const body = JSON.stringify(SAMPLE_ORDER);
 export const REST: CreateTransport = {
 	name: "rest",
 	async create(node) {
-		const res = await fetch(`http://127.0.0.1:${node.port}/api/orders`, { method: "POST", headers: { "content-type": "application/json" }, body });
-		await res.arrayBuffer();
-		if (res.status !== 201) throw new Error(`POST /api/orders answered ${res.status}`);
+		const { status } = await httpCall(node.port, "POST", "/api/orders", body);
+		if (status !== 201) throw new Error(`POST /api/orders answered ${status}`);
 	},
 };
 
@@ -39,7 +39,8 @@ export const CLIENTS = [1, 16, 64] as const;
 
 /** Figures per transport: `{ rest: { c1, c16, c64 } }`. */
 export async function createFigures(ctx: BenchContext, node: BenchNode, databaseUrl: string, transports: CreateTransport[] = [REST]): Promise<Record<string, Record<string, CreateFigure>>> {
-	const seconds = ctx.quick ? 3 : 10;
+	const slices = ctx.quick ? 3 : 6;
+	const secondsEach = ctx.quick ? 1 : 2;
 	const pool = new Pool({ connectionString: databaseUrl, max: ctx.dbPoolMax });
 	const figures: Record<string, Record<string, CreateFigure>> = {};
 	try {
@@ -47,8 +48,7 @@ export async function createFigures(ctx: BenchContext, node: BenchNode, database
 			figures[transport.name] = {};
 			for (const clients of CLIENTS) {
 				await closedLoop(clients, 1, () => transport.create(node)); // warm-up: JIT, pools, connections
-				const service = await closedLoop(clients, seconds, () => transport.create(node));
-				const raw = await closedLoop(clients, seconds, async () => void (await rawCreateOrder(pool, "bench-raw")));
+				const [service, raw] = await alternate(slices, secondsEach, clients, () => transport.create(node), async () => void (await rawCreateOrder(pool, "bench-raw")));
 				figures[transport.name][`c${clients}`] = {
 					orders_per_s: service.per_s,
 					p50_ms: service.p50_ms,

@@ -13,10 +13,11 @@ import { ALL_SERVICES } from "../../lib/platform/config";
 import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
 import { startSimulator } from "../../dev/saga-simulator";
 import { nodeEnv, sagaTopics, type BenchContext } from "../context";
+import { httpCall } from "../http-client";
 import { startNode } from "../nodes";
 import { SAMPLE_ORDER } from "../raw-orders";
 import { startRawSaga } from "../raw-saga";
-import { now, quantile, round, sleep } from "../support";
+import { latency, now, quantile, round, sleep } from "../support";
 
 export const SAGA_RATES = [100, 200, 400] as const;
 /** Creates in flight at most: bounds the load generator when the service falls behind. */
@@ -34,6 +35,8 @@ export interface SagaRound {
 	incomplete: number;
 	p50_ms: number | null;
 	p99_ms: number | null;
+	/** Where the time goes, per hop (finished orders only): p50/p99 of each. */
+	hops: Record<string, { p50_ms: number; p99_ms: number } | null>;
 }
 
 export interface SagaRate extends SagaRound {
@@ -80,6 +83,36 @@ async function chainLatencies(pool: Pool, ids: number[], guardMs: number): Promi
 	}
 }
 
+/**
+ * The chain cut into hops by the database's timestamps: outbox row written -> claimed
+ * by the relay (its transaction start; raw has no outbox), ORDER_CREATED -> reserve
+ * answer recorded, reserve answer -> terminal payment state.
+ */
+async function hopLatencies(pool: Pool, ids: number[]): Promise<SagaRound["hops"]> {
+	const { rows } = await pool.query<{ to_reserve: number; reserve_to_terminal: number | null }>(
+		`SELECT (extract(epoch FROM r.recorded_at - c.recorded_at) * 1000)::float8 AS to_reserve,
+			(extract(epoch FROM t.recorded_at - r.recorded_at) * 1000)::float8 AS reserve_to_terminal
+		FROM order_states c
+		JOIN order_states r ON r.order_id = c.order_id AND r.state IN ('RESERVE_CREATED', 'RESERVE_FAILED')
+		LEFT JOIN order_states t ON t.order_id = c.order_id AND t.state IN ('PAYMENT_FAILED', 'PAYMENT_COMPLETED')
+		WHERE c.state = 'ORDER_CREATED' AND c.order_id = ANY($1)`,
+		[ids],
+	);
+	const claims = await pool.query<{ ms: number }>(
+		"SELECT (extract(epoch FROM sent_at - created_at) * 1000)::float8 AS ms FROM outbox WHERE sent_at IS NOT NULL AND message_key = ANY($1::text[])",
+		[ids.map(String)],
+	);
+	const hop = (values: Array<number | null>) => {
+		const known = values.filter((v): v is number => v !== null);
+		return known.length === 0 ? null : { p50_ms: latency(known).p50_ms, p99_ms: latency(known).p99_ms };
+	};
+	return {
+		outbox_to_relay: hop(claims.rows.map((r) => r.ms)),
+		created_to_reserve: hop(rows.map((r) => r.to_reserve)),
+		reserve_to_terminal: hop(rows.map((r) => r.reserve_to_terminal)),
+	};
+}
+
 async function round_(pool: Pool, rate: number, seconds: number, guardMs: number, create: () => Promise<number>): Promise<SagaRound> {
 	const { ids, errors, achieved } = await offer(rate, seconds, create);
 	const times = await chainLatencies(pool, ids, guardMs);
@@ -91,6 +124,7 @@ async function round_(pool: Pool, rate: number, seconds: number, guardMs: number
 		incomplete: times.filter((t) => !Number.isFinite(t)).length,
 		p50_ms: finite(quantile(times, 0.5)),
 		p99_ms: finite(quantile(times, 0.99)),
+		hops: await hopLatencies(pool, ids),
 	};
 }
 
@@ -129,15 +163,9 @@ export async function sagaFigure(ctx: BenchContext, serviceDb: string, rawDb: st
 		const node = await startNode({ kind: "all-in-one", services: [...ALL_SERVICES], env, nodeFlags: ctx.nodeFlags });
 		return {
 			async create() {
-				const res = await fetch(`http://127.0.0.1:${node.port}/api/orders`, {
-					method: "POST",
-					headers: { "content-type": "application/json" },
-					body,
-					signal: AbortSignal.timeout(CREATE_GUARD_MS),
-				});
-				const order = (await res.json()) as { order_id?: number };
-				if (res.status !== 201 || order.order_id === undefined) throw new Error(`POST /api/orders answered ${res.status}`);
-				return order.order_id;
+				const { status, body: answer } = await httpCall(node.port, "POST", "/api/orders", body, CREATE_GUARD_MS);
+				if (status !== 201) throw new Error(`POST /api/orders answered ${status}`);
+				return (JSON.parse(answer) as { order_id: number }).order_id;
 			},
 			async stop() {
 				ctx.memory.all_in_one_mb = node.rssMb();
