@@ -28,6 +28,8 @@ export interface NodeOptions {
 	env: Record<string, string>;
 	/** Extra node flags, e.g. --cpu-prof. */
 	nodeFlags?: string[];
+	/** The entry point; a service node by default. */
+	script?: string;
 }
 
 const living = new Set<ChildProcess>();
@@ -38,9 +40,9 @@ function rssOf(pid: number): number {
 	return line ? Math.round(Number(line.replace(/\D+/g, "")) / 1024) : Number.NaN;
 }
 
-export async function startNode({ kind, services, env, nodeFlags = [] }: NodeOptions): Promise<BenchNode> {
+export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
 	const port = await freePort();
-	const child = spawn(process.execPath, [...nodeFlags, "-r", "ts-node/register/transpile-only", "bench/node.ts"], {
+	const child = spawn(process.execPath, [...nodeFlags, "-r", "ts-node/register/transpile-only", script], {
 		cwd: root,
 		env: { ...process.env, ...env, SERVICES: services.join(","), PORT: String(port), METRICS: "off", PROBES: "off", NODE_ID: `bench-${kind}-${port}` },
 		stdio: ["ignore", "pipe", "pipe"],

@@ -8,7 +8,6 @@ import { randomUUID } from "node:crypto";
 import type { Consumer } from "kafkajs";
 import { Pool } from "pg";
 import { createKafka } from "../lib/platform/kafka";
-import type { BenchContext } from "./context";
 import { rawApplyStates, rawCreateOrder } from "./raw-orders";
 
 const STATE_OF: Record<string, Record<string, string>> = {
@@ -16,13 +15,21 @@ const STATE_OF: Record<string, Record<string, string>> = {
 	payment: { CREATED: "PAYMENT_CREATED", FAILED: "PAYMENT_FAILED", COMPLETED: "PAYMENT_COMPLETED" },
 };
 
-export async function startRawSaga(ctx: BenchContext, databaseUrl: string, env: Record<string, string>) {
-	const kafka = createKafka(ctx.brokers, "bench-raw-saga");
-	const pool = new Pool({ connectionString: databaseUrl, max: ctx.dbPoolMax });
+export interface RawSagaOptions {
+	brokers: string[];
+	databaseUrl: string;
+	poolMax: number;
+	/** ORDER_TOPIC, RESERVE_TOPIC, PAYMENT_TOPIC and NAMESPACE (prefix of the consumer groups). */
+	env: Record<string, string | undefined>;
+}
+
+export async function startRawSaga({ brokers, databaseUrl, poolMax, env }: RawSagaOptions) {
+	const kafka = createKafka(brokers, "bench-raw-saga");
+	const pool = new Pool({ connectionString: databaseUrl, max: poolMax });
 	const producer = kafka.producer({ allowAutoTopicCreation: false });
 	await producer.connect();
 	const consumers: Consumer[] = [];
-	for (const [kind, topic] of [["reserve", env.RESERVE_TOPIC], ["payment", env.PAYMENT_TOPIC]]) {
+	for (const [kind, topic] of [["reserve", env.RESERVE_TOPIC as string], ["payment", env.PAYMENT_TOPIC as string]]) {
 		const consumer = kafka.consumer({ groupId: `${env.NAMESPACE}-${kind}` });
 		await consumer.connect();
 		await consumer.subscribe({ topic, fromBeginning: true });
@@ -42,7 +49,7 @@ export async function startRawSaga(ctx: BenchContext, databaseUrl: string, env: 
 		async create(): Promise<number> {
 			const orderId = await rawCreateOrder(pool, null);
 			const value = JSON.stringify({ idempotent_key: randomUUID(), order_id: orderId, status: "CREATED" });
-			await producer.send({ topic: env.ORDER_TOPIC, acks: -1, messages: [{ key: String(orderId), value }] });
+			await producer.send({ topic: env.ORDER_TOPIC as string, acks: -1, messages: [{ key: String(orderId), value }] });
 			return orderId;
 		},
 		async stop() {

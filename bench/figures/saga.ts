@@ -16,7 +16,6 @@ import { nodeEnv, sagaTopics, type BenchContext } from "../context";
 import { httpCall } from "../http-client";
 import { startNode } from "../nodes";
 import { SAMPLE_ORDER } from "../raw-orders";
-import { startRawSaga } from "../raw-saga";
 import { latency, now, quantile, round, sleep } from "../support";
 
 export const SAGA_RATES = [100, 200, 400] as const;
@@ -157,10 +156,11 @@ async function runRates(ctx: BenchContext, databaseUrl: string, prefix: string, 
 	}
 }
 
-export async function sagaFigure(ctx: BenchContext, serviceDb: string, rawDb: string): Promise<Record<string, SagaRate | number | null>> {
+/** A chain behind an HTTP create: the service's all-in-one node, or the raw baseline's process. */
+function httpChain(ctx: BenchContext, kind: string, script?: string) {
 	const body = JSON.stringify(SAMPLE_ORDER);
-	const service = await runRates(ctx, serviceDb, "saga", async (env) => {
-		const node = await startNode({ kind: "all-in-one", services: [...ALL_SERVICES], env, nodeFlags: ctx.nodeFlags });
+	return async (env: Record<string, string>): Promise<Chain> => {
+		const node = await startNode({ kind, services: [...ALL_SERVICES], env, nodeFlags: ctx.nodeFlags, script });
 		return {
 			async create() {
 				const { status, body: answer } = await httpCall(node.port, "POST", "/api/orders", body, CREATE_GUARD_MS);
@@ -168,12 +168,16 @@ export async function sagaFigure(ctx: BenchContext, serviceDb: string, rawDb: st
 				return (JSON.parse(answer) as { order_id: number }).order_id;
 			},
 			async stop() {
-				ctx.memory.all_in_one_mb = node.rssMb();
+				if (!script) ctx.memory[`${kind.replace(/-/g, "_")}_mb`] = node.rssMb(); // service nodes only
 				await node.stop();
 			},
 		};
-	});
-	const raw = await runRates(ctx, rawDb, "raw-saga", (env) => startRawSaga(ctx, rawDb, env));
+	};
+}
+
+export async function sagaFigure(ctx: BenchContext, serviceDb: string, rawDb: string): Promise<Record<string, SagaRate | number | null>> {
+	const service = await runRates(ctx, serviceDb, "saga", httpChain(ctx, "all-in-one"));
+	const raw = await runRates(ctx, rawDb, "raw-saga", httpChain(ctx, "raw-saga", "bench/raw-saga-node.ts"));
 	const figure: Record<string, SagaRate | number | null> = {};
 	let best: number | null = null;
 	SAGA_RATES.forEach((rate, i) => {
