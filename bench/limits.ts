@@ -31,8 +31,8 @@ two cores. A figure whose raw baseline is also far below its quiet-machine value
   time: it waits on PostgreSQL (lock, applied-key and parked lookups before the writes: three more
   round trips per 1,000 messages than raw) and on Redis (3 commands per changed order to invalidate
   the read cache).
-- **Saga** — orders offered at a steady rate (open loop, at most 512 in flight, creates unanswered in
-  15 s count as failed) to an all-in-one node, the simulator answering; latency from ORDER_CREATED to
+- **Saga** — orders offered at a steady rate (open loop, at most 256 in flight, creates unanswered in
+  10 s count as failed) to an all-in-one node, the simulator answering; latency from ORDER_CREATED to
   the terminal state, both database timestamps. Raw: a process of its own with a bare node:http
   server, \`pg\` and kafkajs (create then send the event, no outbox; a bare consumer per answer topic
   writing the states), on twin topics with the same partitions and the same simulator. The hops rows

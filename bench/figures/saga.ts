@@ -20,9 +20,9 @@ import { latency, now, quantile, round, sleep } from "../support";
 
 export const SAGA_RATES = [100, 200, 400] as const;
 /** Creates in flight at most: bounds the load generator when the service falls behind. */
-const MAX_IN_FLIGHT = 512;
+const MAX_IN_FLIGHT = 256;
 /** A create not answered by then counts as a create error (the broker's own request timeout is 10 s). */
-const CREATE_GUARD_MS = 15_000;
+const CREATE_GUARD_MS = 10_000;
 const TERMINAL = "('RESERVE_FAILED', 'PAYMENT_FAILED', 'PAYMENT_COMPLETED')";
 
 export interface SagaRound {
@@ -133,8 +133,8 @@ interface Chain {
 }
 
 async function runRates(ctx: BenchContext, databaseUrl: string, prefix: string, chain: (env: Record<string, string>) => Promise<Chain>): Promise<SagaRound[]> {
-	const seconds = ctx.quick ? 5 : 20;
-	const guardMs = ctx.quick ? 15_000 : 60_000;
+	const seconds = ctx.quick ? 4 : 20;
+	const guardMs = ctx.quick ? 10_000 : 60_000;
 	const env = nodeEnv(ctx, databaseUrl, prefix);
 	const kafka = createKafka(ctx.brokers, `bench-${prefix}`);
 	await ensureTopics(kafka, contractTopics({ topics: sagaTopics(env) }), ctx.partitions);
