@@ -1,9 +1,9 @@
-/** What every benchmark here shares: a throw-away database, the report, the exit. */
+/** What every figure here shares: a throw-away database, latency statistics, bounded waits. */
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { ensureDatabase, migrateUp } from "../lib/platform/database";
 
-/** A migrated database for one benchmark run, dropped afterwards. */
+/** A migrated database for one figure, dropped afterwards. */
 export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, run: (url: string) => Promise<T>): Promise<T> {
 	const url = new URL(baseUrl);
 	const name = `${prefix}_${randomUUID().slice(0, 8)}`;
@@ -20,12 +20,83 @@ export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, ru
 	}
 }
 
-/** Prints the rows with their rate, the way every benchmark here reports. */
-export function printRates(rows: Array<{ measure: string; count: number; seconds: number }>, unit: string): void {
-	console.table(rows.map((r) => ({ measure: r.measure, [unit]: r.count, seconds: r.seconds.toFixed(2), [`${unit}/s`]: Math.round(r.count / r.seconds) })));
+export const now = (): number => performance.now();
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+/** The q-quantile (0..1) of sorted samples; NaN when there are none. */
+export function quantile(sorted: number[], q: number): number {
+	if (sorted.length === 0) return Number.NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/** Runs a benchmark's main and exits (kafkajs and pg keep sockets open otherwise). */
+export interface Latency {
+	p50_ms: number;
+	p99_ms: number;
+	max_ms: number;
+}
+
+export function latency(samples: number[]): Latency {
+	const sorted = [...samples].sort((a, b) => a - b);
+	return { p50_ms: round(quantile(sorted, 0.5)), p99_ms: round(quantile(sorted, 0.99)), max_ms: round(sorted.at(-1) ?? Number.NaN) };
+}
+
+/** Polls `done` every `everyMs` until it answers true; throws after `guardMs` (a guard, not a timing). */
+export async function until(what: string, done: () => Promise<boolean>, guardMs: number, everyMs = 20): Promise<void> {
+	const deadline = now() + guardMs;
+	while (!(await done())) {
+		if (now() > deadline) throw new Error(`benchmark: ${what} did not happen within ${guardMs} ms`);
+		await sleep(everyMs);
+	}
+}
+
+export interface LoadSlice {
+	samples: number[];
+	seconds: number;
+}
+
+/**
+ * `clients` loops calling `call` until `seconds` have passed; every call's latency
+ * is kept. A failed call stops the run: a figure built on errors would lie.
+ */
+export async function closedLoop(clients: number, seconds: number, call: () => Promise<void>): Promise<LoadSlice> {
+	const samples: number[] = [];
+	const start = now();
+	const end = start + seconds * 1000;
+	await Promise.all(
+		Array.from({ length: clients }, async () => {
+			while (now() < end) {
+				const t = now();
+				await call();
+				samples.push(now() - t);
+			}
+		}),
+	);
+	return { samples, seconds: (now() - start) / 1000 };
+}
+
+/** Calls per second and latency over several slices of one load. */
+export function summarize(slices: LoadSlice[]): { per_s: number } & Latency {
+	const samples = slices.flatMap((s) => s.samples);
+	const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
+	return { per_s: Math.round(samples.length / seconds), ...latency(samples) };
+}
+
+/**
+ * Two loads in alternating slices (first, second, first, ...), so both see the same
+ * machine: on a shared machine the neighbours' load changes from one second to the next.
+ */
+export async function alternate(slices: number, secondsEach: number, clients: number, first: () => Promise<void>, second: () => Promise<void>) {
+	const a: LoadSlice[] = [];
+	const b: LoadSlice[] = [];
+	for (let i = 0; i < slices; i++) {
+		a.push(await closedLoop(clients, secondsEach, first));
+		b.push(await closedLoop(clients, secondsEach, second));
+	}
+	return [summarize(a), summarize(b)] as const;
+}
+
+/** Runs a stand-alone benchmark's main and exits (kafkajs and pg keep sockets open otherwise). */
 export function runBenchmark(main: () => Promise<void>): void {
 	main().then(
 		() => process.exit(0),

@@ -1,0 +1,69 @@
+/**
+ * Create over REST at 1, 16 and 64 clients against a plain `pg` pool of the
+ * service's size running the same transaction at the same concurrency.
+ * Transports are a list: gRPC joins it (a `grpc-gateway` node and a client
+ * calling CreateOrder) once that gateway is on main.
+ */
+import { Pool } from "pg";
+import type { BenchContext } from "../context";
+import { httpCall } from "../http-client";
+import type { BenchNode } from "../nodes";
+import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
+import { alternate, closedLoop, round, type Latency } from "../support";
+
+export interface CreateFigure extends Latency {
+	orders_per_s: number;
+	raw_orders_per_s: number;
+	raw_p50_ms: number;
+	raw_p99_ms: number;
+	ratio_vs_raw: number;
+}
+
+export interface CreateTransport {
+	name: string;
+	/** One create; throws unless the order was created. */
+	create(node: BenchNode): Promise<void>;
+}
+
+const body = JSON.stringify(SAMPLE_ORDER);
+
+export const REST: CreateTransport = {
+	name: "rest",
+	async create(node) {
+		const { status } = await httpCall(node.port, "POST", "/api/orders", body);
+		if (status !== 201) throw new Error(`POST /api/orders answered ${status}`);
+	},
+};
+
+export const CLIENTS = [1, 16, 64] as const;
+
+/** Figures per transport: `{ rest: { c1, c16, c64 } }`. */
+export async function createFigures(ctx: BenchContext, node: BenchNode, databaseUrl: string, transports: CreateTransport[] = [REST]): Promise<Record<string, Record<string, CreateFigure>>> {
+	const slices = ctx.quick ? 3 : 6;
+	const secondsEach = ctx.quick ? 1 : 2;
+	const pool = new Pool({ connectionString: databaseUrl, max: ctx.dbPoolMax });
+	const figures: Record<string, Record<string, CreateFigure>> = {};
+	try {
+		for (const transport of transports) {
+			figures[transport.name] = {};
+			for (const clients of CLIENTS) {
+				await closedLoop(clients, 1, () => transport.create(node)); // warm-up: JIT, pools, connections
+				const [service, raw] = await alternate(slices, secondsEach, clients, () => transport.create(node), async () => void (await rawCreateOrder(pool, "bench-raw")));
+				figures[transport.name][`c${clients}`] = {
+					orders_per_s: service.per_s,
+					p50_ms: service.p50_ms,
+					p99_ms: service.p99_ms,
+					max_ms: service.max_ms,
+					raw_orders_per_s: raw.per_s,
+					raw_p50_ms: raw.p50_ms,
+					raw_p99_ms: raw.p99_ms,
+					ratio_vs_raw: round(service.per_s / raw.per_s, 2),
+				};
+				ctx.log(`create ${transport.name} c${clients}: ${service.per_s}/s (p99 ${service.p99_ms} ms), raw ${raw.per_s}/s`);
+			}
+		}
+	} finally {
+		await pool.end();
+	}
+	return figures;
+}

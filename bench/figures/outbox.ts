@@ -1,0 +1,163 @@
+/**
+ * Outbox relay, on a private database and fresh topics:
+ *   - raw kafkajs: the same events sent straight from kafkajs, one sendBatch of
+ *     the relay's batch size at a time, acks -1 (the publish ceiling);
+ *   - 1 and 2 relays draining a backlog (rows marked sent = acked by Kafka);
+ *   - idle latency: one event at a time, commit -> arrival on a Kafka consumer.
+ * The relays run in this process (the relay is a plain class with its own pool
+ * and producer); each has its own connections, as in its own node.
+ */
+import { randomUUID } from "node:crypto";
+import type { Kafka } from "kafkajs";
+import { Pool } from "pg";
+import { loadConfig } from "../../lib/platform/config";
+import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { OutboxRelay } from "../../lib/outbox/outbox-relay";
+import type { BenchContext } from "../context";
+import { latency, now, round, sleep, until } from "../support";
+
+export interface OutboxFigure {
+	events: number;
+	batch_size: number;
+	raw_events_per_s: number;
+	events_per_s: number;
+	ratio_vs_raw: number;
+	two_relays_events_per_s: number;
+	two_relays_ratio_vs_raw: number;
+	idle_samples: number;
+	idle_p50_ms: number;
+	idle_p99_ms: number;
+	idle_max_ms: number;
+}
+
+const INSERT_CHUNK = 1_000;
+const quiet = { info: () => undefined, warn: (...a: unknown[]) => console.warn(...a), debug: () => undefined };
+
+function payloads(count: number, base: number): { keys: string[]; values: string[] } {
+	const keys = Array.from({ length: count }, (_, i) => String(base + i));
+	const values = keys.map((key) => JSON.stringify({ idempotent_key: randomUUID(), order_id: Number(key), status: "CREATED" }));
+	return { keys, values };
+}
+
+async function insertEvents(pool: Pool, topic: string, count: number, base = 1_000_000): Promise<void> {
+	for (let done = 0; done < count; done += INSERT_CHUNK) {
+		const { keys, values } = payloads(Math.min(INSERT_CHUNK, count - done), base + done);
+		await pool.query("INSERT INTO outbox (topic, message_key, payload) SELECT $1, k, p::jsonb FROM unnest($2::text[], $3::text[]) AS e(k, p)", [topic, keys, values]);
+	}
+}
+
+const unsent = async (pool: Pool, topic: string) =>
+	Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE topic = $1 AND sent_at IS NULL", [topic])).rows[0].n);
+
+export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Promise<OutboxFigure> {
+	const cfg = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });
+	const events = ctx.quick ? 20_000 : 50_000;
+	const idleSamples = ctx.quick ? 500 : 1_000;
+	const kafka = createKafka(ctx.brokers, "bench-outbox");
+	let topicSeq = 0;
+	const newTopic = async () => {
+		const topic = `bench-${ctx.run}-outbox-${++topicSeq}`;
+		await ensureTopics(kafka, [topic], ctx.partitions);
+		return topic;
+	};
+	const startRelays = (topic: string, count: number) =>
+		Promise.all(
+			Array.from({ length: count }, async () => {
+				const relay = new OutboxRelay({
+					databaseUrl,
+					kafka: createKafka(ctx.brokers, "bench-outbox-relay", 2),
+					topics: [topic],
+					batchSize: cfg.outboxBatchSize,
+					pollMs: cfg.outboxPollMs,
+					maxBackoffMs: cfg.outboxMaxBackoffMs,
+					retentionMs: cfg.outboxRetentionMs,
+					cleanupMs: cfg.outboxCleanupMs,
+					logger: quiet,
+				});
+				await relay.start();
+				return relay;
+			}),
+		);
+	const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+	try {
+		const raw = await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
+		const drain = async (relays: number) => {
+			const topic = await newTopic();
+			await insertEvents(pool, topic, events);
+			const start = now();
+			const running = await startRelays(topic, relays);
+			await until(`${relays} relay(s) draining ${events} events`, async () => (await unsent(pool, topic)) === 0, 300_000);
+			const perS = Math.round(events / ((now() - start) / 1000));
+			await Promise.all(running.map((r) => r.stop()));
+			return perS;
+		};
+		const one = await drain(1);
+		const two = await drain(2);
+		ctx.log(`outbox: raw ${raw}/s, 1 relay ${one}/s, 2 relays ${two}/s`);
+		const idle = await idleLatency(ctx, kafka, pool, await newTopic(), idleSamples, startRelays);
+		ctx.log(`outbox idle commit -> consumer: p50 ${idle.p50_ms} ms, p99 ${idle.p99_ms} ms`);
+		return {
+			events,
+			batch_size: cfg.outboxBatchSize,
+			raw_events_per_s: raw,
+			events_per_s: one,
+			ratio_vs_raw: round(one / raw, 2),
+			two_relays_events_per_s: two,
+			two_relays_ratio_vs_raw: round(two / raw, 2),
+			idle_samples: idleSamples,
+			idle_p50_ms: idle.p50_ms,
+			idle_p99_ms: idle.p99_ms,
+			idle_max_ms: idle.max_ms,
+		};
+	} finally {
+		await pool.end();
+	}
+}
+
+async function rawKafka(kafka: Kafka, topic: string, count: number, batchSize: number): Promise<number> {
+	const producer = kafka.producer({ allowAutoTopicCreation: false });
+	await producer.connect();
+	const start = now();
+	for (let done = 0; done < count; done += batchSize) {
+		const { keys, values } = payloads(Math.min(batchSize, count - done), done);
+		await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: keys.map((key, i) => ({ key, value: values[i] })) }] });
+	}
+	const perS = Math.round(count / ((now() - start) / 1000));
+	await producer.disconnect();
+	return perS;
+}
+
+/** Commit of one event -> its arrival on a consumer, one event at a time on an idle relay. */
+async function idleLatency(
+	ctx: BenchContext,
+	kafka: Kafka,
+	pool: Pool,
+	topic: string,
+	samples: number,
+	startRelays: (topic: string, count: number) => Promise<OutboxRelay[]>,
+) {
+	const [relay] = await startRelays(topic, 1);
+	const consumer = kafka.consumer({ groupId: `bench-${ctx.run}-outbox-idle`, maxWaitTimeInMs: 100 });
+	await consumer.connect();
+	await consumer.subscribe({ topic, fromBeginning: true });
+	let arrived: (() => void) | null = null;
+	let joined = false;
+	consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+	await consumer.run({ eachMessage: async () => arrived?.() });
+	await until("the idle-latency consumer joining its group", async () => joined, 60_000, 100);
+	const times: number[] = [];
+	try {
+		for (let i = 0; i < samples; i++) {
+			const got = new Promise<void>((resolve) => (arrived = resolve));
+			await insertEvents(pool, topic, 1, 5_000_000 + i);
+			const committed = now();
+			await Promise.race([got, sleep(10_000)]); // a lost event shows as a 10 s sample, not a hang
+			times.push(now() - committed);
+			await sleep(5);
+		}
+	} finally {
+		await consumer.disconnect();
+		await relay.stop();
+	}
+	return latency(times);
+}

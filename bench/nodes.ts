@@ -1,0 +1,81 @@
+/**
+ * Service nodes as separate processes (bench/node.ts), so a figure measures a
+ * deployed node and not a load generator sharing its event loop. `rssMb` reads
+ * the node's resident memory from /proc (Linux).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { ServiceName } from "../lib/platform/config";
+import { freePort } from "../dev/cluster/ports";
+import { now, sleep } from "./support";
+
+const root = resolve(__dirname, "..");
+/** Guards, not timings: a cold ts-node start on a busy machine is slow. */
+const READY_GUARD_MS = 120_000;
+const STOP_GUARD_MS = 20_000;
+
+export interface BenchNode {
+	kind: string;
+	port: number;
+	rssMb(): number;
+	stop(): Promise<void>;
+}
+
+export interface NodeOptions {
+	kind: string;
+	services: ServiceName[];
+	env: Record<string, string>;
+	/** Extra node flags, e.g. --cpu-prof. */
+	nodeFlags?: string[];
+	/** The entry point; a service node by default. */
+	script?: string;
+}
+
+const living = new Set<ChildProcess>();
+process.once("exit", () => living.forEach((child) => child.kill("SIGKILL")));
+
+function rssOf(pid: number): number {
+	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+	return line ? Math.round(Number(line.replace(/\D+/g, "")) / 1024) : Number.NaN;
+}
+
+export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
+	const port = await freePort();
+	const child = spawn(process.execPath, [...nodeFlags, "-r", "ts-node/register/transpile-only", script], {
+		cwd: root,
+		env: { ...process.env, ...env, SERVICES: services.join(","), PORT: String(port), METRICS: "off", PROBES: "off", NODE_ID: `bench-${kind}-${port}` },
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	living.add(child);
+	let output = "";
+	const exited = new Promise<void>((done) => child.once("exit", () => (living.delete(child), done())));
+	const ready = new Promise<void>((done, fail) => {
+		const collect = (chunk: Buffer) => {
+			output = (output + chunk.toString()).slice(-8_000);
+			if (output.includes("bench node ready")) done();
+		};
+		child.stdout.on("data", collect);
+		child.stderr.on("data", collect);
+		void exited.then(() => fail(new Error(`bench node ${kind} ended before it ran:\n${output}`)));
+	});
+	ready.catch(() => undefined); // a node that dies after it ran is not an unhandled rejection
+	const deadline = now() + READY_GUARD_MS;
+	await Promise.race([ready, (async () => { while (now() < deadline && child.exitCode === null) await sleep(250); })()]);
+	if (!output.includes("bench node ready")) {
+		child.kill("SIGKILL");
+		throw new Error(`bench node ${kind} did not run within ${READY_GUARD_MS} ms:\n${output}`);
+	}
+	return {
+		kind,
+		port,
+		rssMb: () => rssOf(child.pid as number),
+		async stop() {
+			if (child.exitCode !== null) return;
+			child.kill("SIGTERM");
+			const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GUARD_MS);
+			await exited;
+			clearTimeout(timer);
+		},
+	};
+}

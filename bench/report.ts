@@ -1,0 +1,149 @@
+/**
+ * The benchmark's outputs from one results object: the console table, and
+ * docs/benchmarks.md with its chart (docs/benchmarks-saga.svg). The docs are
+ * generated only from bench/results/latest.json, so they always match a run.
+ */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { sagaChart } from "./chart";
+import type { CreateFigure } from "./figures/create";
+import type { ListenerFigure } from "./figures/listener";
+import type { OutboxFigure } from "./figures/outbox";
+import type { ReadFigures } from "./figures/reads";
+import { SAGA_RATES, type SagaRate } from "./figures/saga";
+import { LIMITS } from "./limits";
+
+export interface BenchResults {
+	meta: {
+		date: string;
+		mode: "quick" | "full";
+		command: string;
+		machine: { cpus: number; cpu_model: string; memory_gb: number; load_average_at_start: number[] };
+		node: string;
+		kafka_partitions: number;
+		db_pool_max: number;
+		seconds?: number;
+	};
+	create?: Record<string, CreateFigure>;
+	read?: ReadFigures;
+	outbox?: OutboxFigure;
+	listener?: ListenerFigure;
+	saga?: Record<string, SagaRate | number | null>;
+	memory?: Record<string, number | null>;
+}
+
+type Row = [figure: string, service: string, raw: string, ratio: string, target: string];
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? "unfinished" : `${v} ms`);
+const x = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${v}x`);
+
+function rows(r: BenchResults): Row[] {
+	const out: Row[] = [];
+	for (const [key, c] of Object.entries(r.create ?? {})) {
+		out.push([`create REST, ${key.slice(1)} clients`, `${c.orders_per_s}/s, p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms`, `${c.raw_orders_per_s}/s, p99 ${c.raw_p99_ms} ms`, x(c.ratio_vs_raw), key === "c64" ? ">= 0.6x" : ""]);
+	}
+	if (r.read) {
+		for (const which of ["cached", "uncached"] as const) {
+			const g = r.read[which];
+			out.push([`GET one order, ${r.read.clients} clients, ${which}`, `${g.reads_per_s}/s, p50 ${g.p50_ms} ms, p99 ${g.p99_ms} ms`, "", which === "cached" ? `${r.read.cache_speedup}x uncached` : "", ""]);
+		}
+	}
+	if (r.outbox) {
+		const o = r.outbox;
+		out.push([`outbox drain, ${o.events} events, 1 relay`, `${o.events_per_s}/s`, `${o.raw_events_per_s}/s kafkajs`, x(o.ratio_vs_raw), ">= 0.8x"]);
+		out.push([`outbox drain, ${o.events} events, 2 relays`, `${o.two_relays_events_per_s}/s`, `${o.raw_events_per_s}/s kafkajs`, x(o.two_relays_ratio_vs_raw), ""]);
+		out.push([`outbox idle commit -> consumer, ${o.idle_samples} events`, `p50 ${o.idle_p50_ms} ms, p99 ${o.idle_p99_ms} ms, max ${o.idle_max_ms} ms`, "", "", "p99 <= 15 ms"]);
+	}
+	if (r.listener) {
+		const l = r.listener;
+		out.push([`listener apply, ${l.messages} messages`, `${l.msgs_per_s}/s (exactly once: ${l.exactly_once ? "yes" : "NO"})`, `${l.raw_msgs_per_s}/s raw effect`, x(l.ratio_vs_raw), ">= 0.7x"]);
+	}
+	for (const rate of SAGA_RATES) {
+		const s = r.saga?.[`r${rate}`] as SagaRate | undefined;
+		if (!s) continue;
+		const unfinished = `${s.incomplete ? `, ${s.incomplete} unfinished` : ""}${s.create_errors ? `, ${s.create_errors} creates failed` : ""}`;
+		out.push([
+			`saga at ${rate} orders/s (achieved ${s.achieved_per_s}/s)`,
+			`p50 ${ms(s.p50_ms)}, p99 ${ms(s.p99_ms)}${unfinished}`,
+			`p50 ${ms(s.raw.p50_ms)}, p99 ${ms(s.raw.p99_ms)}`,
+			s.ratio_vs_raw === null ? "–" : `p99 ${s.ratio_vs_raw}x raw`,
+			rate === 200 ? "p99 <= 250 ms" : "",
+		]);
+	}
+	for (const rate of SAGA_RATES) {
+		const s = r.saga?.[`r${rate}`] as SagaRate | undefined;
+		if (!s) continue;
+		const hops = (h: SagaRate["hops"]) =>
+			Object.entries(h)
+				.filter(([, v]) => v !== null)
+				.map(([name, v]) => `${name.replace(/_/g, " ")} p50 ${v?.p50_ms} / p99 ${v?.p99_ms} ms`)
+				.join("; ");
+		out.push([`saga hops at ${rate} orders/s`, hops(s.hops), hops(s.raw.hops), "", ""]);
+	}
+	if (r.saga) out.push(["saga: highest rate with p99 under 1 s", `${r.saga.max_rate_p99_under_1s ?? "none"} orders/s`, "", "", ""]);
+	for (const [kind, mb] of Object.entries(r.memory ?? {})) {
+		if (kind !== "max_rss_mb") out.push([`resident memory, ${kind.replace(/_mb$/, "").replace(/_/g, "-")} node`, `${mb} MiB`, "", "", kind === "all_in_one_mb" ? "<= 150 MiB" : ""]);
+	}
+	return out;
+}
+
+export function printTable(r: BenchResults): void {
+	console.table(rows(r).map(([figure, service, raw, ratio, target]) => ({ figure, service, raw, ratio, target })));
+}
+
+function markdownTable(r: BenchResults): string {
+	const lines = ["| figure | service | raw baseline | ratio | target |", "| --- | --- | --- | --- | --- |"];
+	for (const row of rows(r)) lines.push(`| ${row.join(" | ")} |`);
+	return lines.join("\n");
+}
+
+export function writeReport(r: BenchResults, docsDir = resolve(__dirname, "..", "docs")): void {
+	const rates = SAGA_RATES.map((rate) => [rate, r.saga?.[`r${rate}`]] as [number, SagaRate | undefined]).filter((p): p is [number, SagaRate] => p[1] !== undefined);
+	if (rates.length > 0) writeFileSync(resolve(docsDir, "benchmarks-saga.svg"), sagaChart(rates));
+	const m = r.meta;
+	const doc = `# Benchmarks
+
+<!-- Generated by \`npm run bench\` from bench/results/latest.json; edit bench/report.ts and bench/limits.ts, not this file. -->
+
+What the service costs, as a ratio against the raw limit measured **in the same run** on the same
+machine: a plain \`pg\` client, a bare kafkajs producer or consumer doing the same work without the
+service's checks and plumbing. Absolute figures move with the machine and its neighbours; the ratios
+are the point.
+
+## The run
+
+- Command: \`${m.command}\` (${m.mode} mode, ${m.seconds ?? "?"} s), ${m.date}
+- Machine: ${m.machine.cpus} cores (${m.machine.cpu_model}), ${m.machine.memory_gb} GB, load average at start ${m.machine.load_average_at_start.join(" / ")}
+- Everything on that machine: PostgreSQL, Redis, one Kafka broker, the service nodes, the load generator and the simulator.
+- Node ${m.node}; ${m.kafka_partitions} partitions per topic; DB_POOL_MAX ${m.db_pool_max} (the raw \`pg\` pools get the same size).
+
+## Figures
+
+${markdownTable(r)}
+
+Ratios are service / raw for throughput (1.0x = as fast as raw) and service p99 / raw p99 for the
+saga (1.0x = as fast as raw, higher is slower).
+
+![Saga latency (p50, p99) against offered rate](benchmarks-saga.svg)
+
+## What each figure measures and what limits it
+
+${LIMITS}
+
+## Running it
+
+\`\`\`sh
+npm run bench -- --quick           # every figure, small counts, a few minutes
+npm run bench                      # every figure, full counts
+npm run bench -- --only saga       # some figures (written to bench/results/only-*.json)
+npm run bench -- --cpu-prof        # the service nodes write .cpuprofile files to bench/results/profiles/
+npm run bench -- --report          # regenerate this page and its chart from bench/results/latest.json
+\`\`\`
+
+With KAFKA_BROKERS set the run uses that broker; without it, it starts the project's own, as
+\`npm test\` does. DATABASE_URL names the PostgreSQL server (each figure creates and drops its own
+\`orders_bench_*\` database); REDIS_URL the Redis the nodes use. Topics, consumer groups and the
+Moleculer namespace are unique to each run.
+`;
+	writeFileSync(resolve(docsDir, "benchmarks.md"), doc);
+}

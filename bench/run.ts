@@ -1,0 +1,118 @@
+/**
+ * `npm run bench [-- --quick] [-- --only create,reads,outbox,listener,saga] [-- --cpu-prof] [-- --report]`
+ *
+ * Runs every figure with its raw baseline in the same run, prints one table,
+ * writes bench/results/latest.json and regenerates docs/benchmarks.md and its
+ * chart from it. `--report` only regenerates the docs from latest.json.
+ * Kafka: KAFKA_BROKERS, or the project's own broker started as `npm test` does.
+ * Every figure works on its own database (orders_bench_*) and topics of this run.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Pool } from "pg";
+import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
+import { prepareInfrastructure } from "../lib/platform/infrastructure";
+import { nodeEnv, type BenchContext } from "./context";
+import { createFigures } from "./figures/create";
+import { listenerFigure } from "./figures/listener";
+import { outboxFigure } from "./figures/outbox";
+import { readFigures, seedOrders } from "./figures/reads";
+import { sagaFigure } from "./figures/saga";
+import { startNode } from "./nodes";
+import { printTable, writeReport, type BenchResults } from "./report";
+import { withPrivateDatabase } from "./support";
+
+const FIGURES = ["create", "reads", "outbox", "listener", "saga"] as const;
+const resultsFile = resolve(__dirname, "results", "latest.json");
+
+async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<string>): Promise<void> {
+	await withPrivateDatabase(ctx.databaseUrl, "orders_bench_api", async (url) => {
+		const env = nodeEnv(ctx, url, "api");
+		const spec = { kind: "api", services: ["api-gateway", "orders"] as ServiceName[], env, nodeFlags: ctx.nodeFlags };
+		const cached = await startNode(spec);
+		try {
+			if (want.has("create")) results.create = (await createFigures(ctx, cached, url)).rest;
+			ctx.memory.api_mb = cached.rssMb();
+			if (!want.has("reads")) return;
+			const pool = new Pool({ connectionString: url, max: 1 });
+			const ids = await seedOrders(pool, 1_000).finally(() => pool.end());
+			const uncached = await startNode({ ...spec, kind: "api-no-cache", env: { ...env, BENCH_CACHE: "off" } });
+			results.read = await readFigures(ctx, cached, uncached, ids).finally(() => uncached.stop());
+			ctx.log(`GET: cached ${results.read.cached.reads_per_s}/s, uncached ${results.read.uncached.reads_per_s}/s`);
+		} finally {
+			await cached.stop();
+		}
+	});
+}
+
+async function main(): Promise<void> {
+	const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" }, "cpu-prof": { type: "boolean" }, report: { type: "boolean" } } });
+	if (values.report) {
+		writeReport(JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults);
+		return;
+	}
+	const want = new Set(values.only ? values.only.split(",") : FIGURES);
+	for (const name of want) if (!(FIGURES as readonly string[]).includes(name)) throw new Error(`--only: unknown figure "${name}" (known: ${FIGURES.join(", ")})`);
+	const run = randomUUID().slice(0, 8);
+	Object.assign(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS: "off", KAFKAJS_NO_PARTITIONER_WARNING: "1", NAMESPACE: `bench-${run}` });
+	const cfg = loadConfig();
+	const infrastructure = await prepareInfrastructure(cfg);
+	const started = Date.now();
+	const profDir = resolve(__dirname, "results", "profiles");
+	const ctx: BenchContext = {
+		quick: values.quick ?? false,
+		run,
+		databaseUrl: cfg.databaseUrl,
+		brokers: kafkaBrokers(cfg),
+		partitions: cfg.kafkaPartitions,
+		dbPoolMax: cfg.dbPoolMax,
+		nodeFlags: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
+		memory: {},
+		log: (line) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`),
+	};
+	const results: BenchResults = {
+		meta: {
+			date: new Date().toISOString(),
+			mode: ctx.quick ? "quick" : "full",
+			command: `npm run bench${ctx.quick ? " -- --quick" : ""}`,
+			machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), load_average_at_start: loadavg().map((l) => Number(l.toFixed(2))) },
+			node: process.version,
+			kafka_partitions: ctx.partitions,
+			db_pool_max: ctx.dbPoolMax,
+		},
+	};
+	try {
+		if (want.has("create") || want.has("reads")) await apiFigures(ctx, results, want);
+		if (want.has("outbox")) results.outbox = await withPrivateDatabase(ctx.databaseUrl, "orders_bench_outbox", (url) => outboxFigure(ctx, url));
+		if (want.has("listener")) results.listener = await withPrivateDatabase(ctx.databaseUrl, "orders_bench_listener", (url) => listenerFigure(ctx, url));
+		if (want.has("saga")) {
+			results.saga = await withPrivateDatabase(ctx.databaseUrl, "orders_bench_saga", (serviceDb) =>
+				withPrivateDatabase(ctx.databaseUrl, "orders_bench_raw_saga", (rawDb) => sagaFigure(ctx, serviceDb, rawDb)),
+			);
+		}
+	} finally {
+		await infrastructure.stop();
+	}
+	const sizes = Object.values(ctx.memory);
+	results.memory = { ...ctx.memory, max_rss_mb: sizes.length ? Math.max(...sizes) : null };
+	results.meta.seconds = Math.round((Date.now() - started) / 1000);
+	printTable(results);
+	// Only a run of every figure replaces latest.json, the source of the docs.
+	const complete = want.size === FIGURES.length;
+	const file = complete ? resultsFile : resolve(__dirname, "results", `only-${[...want].join("-")}.json`);
+	mkdirSync(resolve(__dirname, "results"), { recursive: true });
+	writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+	if (complete) writeReport(results);
+	console.log(`wrote ${file}${complete ? ", docs/benchmarks.md and docs/benchmarks-saga.svg" : ""}`);
+}
+
+main().then(
+	() => process.exit(0),
+	(err: unknown) => {
+		console.error(err);
+		process.exit(1);
+	},
+);
