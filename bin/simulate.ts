@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 	if (!Number.isInteger(delayMs) || delayMs < 0) throw new Error(`--delay must be a whole number of milliseconds, got "${values.delay}"`);
 	const cfg = config();
 	const simulator = await startSimulator({
-		kafka: createKafka(kafkaBrokers(cfg), "saga-simulator"),
+		kafka: createKafka(kafkaBrokers(cfg), "saga-simulator", undefined, cfg.kafkaSecurity),
 		topics: cfg.topics,
 		reserveFailRate: rate("reserve-fail", values["reserve-fail"], 0.1),
 		paymentRejectRate: rate("payment-reject", values["payment-reject"], 0.05),

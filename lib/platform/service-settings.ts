@@ -32,6 +32,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 			clientIdPrefix: cfg.namespace,
 			outOfOrderWindowMs: cfg.outOfOrderWindowMs,
 			databaseUrl: cfg.databaseUrl,
+			kafkaSecurity: cfg.kafkaSecurity,
 		},
 	});
 	return {
