@@ -36,7 +36,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		},
 	});
 	return {
-		"api-gateway": { port: cfg.port, health: cfg },
+		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
 		orders: { orderTopic: cfg.topics.order, database },
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
 		"reserve-listener": listener("reserve"),
