@@ -115,8 +115,9 @@ export async function checkRedis(redisUrl: string, windows: RetryWindows = DEFAU
 				await redis.connect();
 				await redis.ping();
 			} catch (err) {
-				// A reply (NOAUTH, WRONGPASS) is Redis's final answer.
-				throw (err as Error).name === "ReplyError" ? new Refusal(reason(err)) : (socketError ?? err);
+				// A reply (NOAUTH, WRONGPASS) is Redis's final answer; a refused AUTH at connect arrives as the socket's error.
+				const reply = [err, socketError].find((e) => (e as Error | undefined)?.name === "ReplyError");
+				throw reply ? new Refusal(reason(reply)) : (socketError ?? err);
 			} finally {
 				redis.disconnect();
 			}
