@@ -146,15 +146,20 @@ export async function checkKafka(brokers: string[], windows: RetryWindows = DEFA
 			try {
 				await admin.connect();
 				await admin.describeCluster();
+			} catch (err) {
+				// The broker said no to our credentials: final, like a wrong database password.
+				throw (err as Error).name === "KafkaJSSASLAuthenticationError" ? new Refusal(reason(err)) : err;
 			} finally {
 				void admin.disconnect().catch(() => undefined);
 			}
 		}, windows);
 	} catch (err) {
-		throw new DependencyError(
-			`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); ${
-				ownBroker ? "see .kafka/broker.log, or stop it with `npm run kafka -- stop` and start again" : "start it or unset KAFKA_BROKERS to run the project's own broker"
-			}`,
-		);
+		const advice =
+			err instanceof Refusal
+				? "check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+				: ownBroker
+					? "see .kafka/broker.log, or stop it with `npm run kafka -- stop` and start again"
+					: "start it or unset KAFKA_BROKERS to run the project's own broker";
+		throw new DependencyError(`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); ${advice}`);
 	}
 }
