@@ -9,6 +9,7 @@ import type { IncomingMessage } from "node:http";
 import Redis from "ioredis";
 import { decodeJwt } from "jose";
 import { Errors } from "moleculer";
+import type { RateLimitSettings, RateLimitStore } from "moleculer-web";
 
 export interface CreateRateLimitOptions {
 	limit: number;
@@ -50,25 +51,25 @@ function tokenSubject(req: IncomingMessage): string | undefined {
  * of the TCP connection (X-Forwarded-For is not trusted: any client can write it).
  * Only creates are counted; every other request gets no key and passes.
  */
-export function createRateLimitKey(byUser: boolean): (req: GatewayRequest) => string | null {
+export function createRateLimitKey(byUser: boolean): (req: GatewayRequest) => string {
 	return (req) => {
-		if (req.method !== "POST" || req.$alias?.action !== "orders.create") return null;
+		if (req.method !== "POST" || req.$alias?.action !== "orders.create") return ""; // no key: not counted
 		const user = byUser ? tokenSubject(req) : undefined;
 		return user ? `user:${user}` : `ip:${req.socket.remoteAddress ?? "unknown"}`;
 	};
 }
 
-/** moleculer-web's rate limiter store contract: `new StoreFactory(window, options, broker)`, `inc(key)`, `resetTime`. */
-export class RedisRateLimitStore {
+/** moleculer-web's rate limiter store: `inc(key)` answers the count so far, `resetTime` the window's end. */
+export class RedisRateLimitStore implements RateLimitStore {
 	private readonly redis: Redis;
-	private readonly windowMs: number;
-	private readonly prefix: string;
 
-	constructor(windowMs: number, options: CreateRateLimitOptions) {
-		this.windowMs = windowMs;
-		this.prefix = options.prefix;
+	constructor(
+		private readonly windowMs: number,
+		redisUrl: string,
+		private readonly prefix: string,
+	) {
 		// A failed count must fail the request now, not queue it until Redis returns.
-		this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+		this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
 		this.redis.on("error", () => undefined); // a count that fails answers 503 through the gateway; no log storm per reconnect
 	}
 
@@ -94,12 +95,17 @@ export class RedisRateLimitStore {
 }
 
 /** The route's `rateLimit` option for POST /api/orders. */
-export function createRateLimit(options: CreateRateLimitOptions) {
+export function createRateLimit({ limit, windowMs, redisUrl, prefix, byUser }: CreateRateLimitOptions): RateLimitSettings {
 	return {
-		...options,
-		window: options.windowMs,
+		limit,
+		window: windowMs,
 		headers: true,
-		key: createRateLimitKey(options.byUser),
-		StoreFactory: RedisRateLimitStore,
+		key: createRateLimitKey(byUser),
+		// moleculer-web makes the store with `new StoreFactory(window, options, broker)`.
+		StoreFactory: class extends RedisRateLimitStore {
+			constructor(window: number) {
+				super(window, redisUrl, prefix);
+			}
+		},
 	};
 }

@@ -9,6 +9,13 @@
 import { createHash } from "node:crypto";
 import { Middlewares, type Middleware } from "moleculer";
 
+declare module "moleculer" {
+	/** Exported by moleculer 0.15 at run time (index.js) but absent from its typings. */
+	export const Middlewares: {
+		Transmit: { Encryption(key: Buffer, algorithm: string, iv: Buffer): Middleware };
+	};
+}
+
 const derive = (label: string, secret: string): Buffer => createHash("sha256").update(`${label}:${secret}`).digest();
 
 export function transitEncryption(sharedKey: string): Middleware {
