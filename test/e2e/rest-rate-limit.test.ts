@@ -4,10 +4,9 @@
  * the request over it is a 429 with Retry-After that creates nothing, and
  * reads are never limited.
  */
-import { ServiceBroker } from "moleculer";
+import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
-import { brokerOptions } from "../../moleculer.config";
-import { createNode, serviceFile } from "../../lib/platform/broker";
+import { createNode } from "../../lib/platform/broker";
 import { loadConfig } from "../../lib/platform/config";
 import { freePort } from "../support/cluster";
 import { AUTH_SECRET, bearer, token } from "../support/tokens";
@@ -23,13 +22,10 @@ const bases: string[] = [];
 let topic: string;
 let db: Client;
 
-/** A gateway node of its own on its own port: the service's settings are read once per process, so the port is set per node here. */
+/** A gateway node of its own on its own port. */
 async function startGateway(n: number): Promise<void> {
 	const port = await freePort();
-	const broker = new ServiceBroker({ ...brokerOptions(loadConfig()), nodeID: `rate-gateway-${n}-${process.pid}` });
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const schema = require(serviceFile("api-gateway")).default;
-	broker.createService({ name: "api-gateway", mixins: [schema], settings: { port } });
+	const broker = createNode(loadConfig({ ...process.env, PORT: String(port) }), ["api-gateway"], { nodeID: `rate-gateway-${n}-${process.pid}` });
 	await broker.start();
 	await broker.waitForServices(["orders"]);
 	gateways.push(broker);
