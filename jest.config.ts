@@ -6,7 +6,12 @@ const project = (name: string): NonNullable<Config["projects"]>[number] => ({
 	testEnvironment: "node",
 	testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
 	setupFiles: ["<rootDir>/test/support/env.ts"],
-	transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+	transform: {
+		"^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+		// jose ships ES modules only: compiled to CommonJS for jest's module system.
+		"/node_modules/jose/.+\\.js$": ["ts-jest", { diagnostics: false, tsconfig: { allowJs: true } }],
+	},
+	transformIgnorePatterns: ["/node_modules/(?!jose/)"],
 });
 
 const config: Config = {

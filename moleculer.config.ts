@@ -4,6 +4,7 @@
 import type { BrokerOptions, Errors, Tracer } from "moleculer";
 import { config, type Config } from "./lib/platform/config";
 import { redisOptions } from "./lib/platform/redis-options";
+import { transitEncryption } from "./lib/platform/transit-encryption";
 
 function tracingExporter(cfg: Config): Tracer.TracingExporter {
 	switch (cfg.tracing) {
@@ -26,6 +27,8 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 		transporter: { type: "Redis", options: redisOptions(cfg.redisUrl) },
 		cacher: { type: "Redis", options: { redis: redisOptions(cfg.redisUrl), prefix: `${cfg.namespace}-cache`, ttl: 300 } },
 		serializer: "JSON",
+		// Anyone who reaches Redis otherwise reads every call and can call any action (docs/security.md).
+		middlewares: cfg.transitKey ? [transitEncryption(cfg.transitKey)] : [],
 		// "jsonext" lifts a leading object argument into the JSON line, so
 		// `logger.info({ order_id, idempotent_key }, "applied")` gives searchable fields.
 		logger: {

@@ -11,7 +11,7 @@ async function main(command: string | undefined): Promise<void> {
 		case "start": {
 			const kafka = await startLocalKafka();
 			const cfg = config();
-			await ensureTopics(createKafka(kafkaBrokers(cfg)), contractTopics(cfg), cfg.kafkaPartitions);
+			await ensureTopics(createKafka(kafkaBrokers(cfg), undefined, undefined, cfg.kafkaSecurity), contractTopics(cfg), cfg.kafkaPartitions);
 			console.log(`Kafka runs on ${kafka.brokers.join(",")} (pid ${localKafkaPid()}, log ${brokerLog()})`);
 			return;
 		}

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
 	const broker = createNode(cfg, [], {
 		nodeID: cfg.nodeId ?? `repl-${process.pid}`,
 		metrics: { enabled: false },
-		replOptions: { customCommands: replCommands(cfg, () => (kafka ??= createKafka(kafkaBrokers(cfg), "orders-repl"))) },
+		replOptions: { customCommands: replCommands(cfg, () => (kafka ??= createKafka(kafkaBrokers(cfg), "orders-repl", undefined, cfg.kafkaSecurity))) },
 	});
 	await broker.start();
 	broker.repl();

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 	const cfg = config();
 	const products = productsMode(values, cfg.grpcPort);
 	const simulator = await startSimulator({
-		kafka: createKafka(kafkaBrokers(cfg), "saga-simulator"),
+		kafka: createKafka(kafkaBrokers(cfg), "saga-simulator", undefined, cfg.kafkaSecurity),
 		topics: cfg.topics,
 		reserveFailRate: rate("reserve-fail", values["reserve-fail"], 0.1),
 		paymentRejectRate: rate("payment-reject", values["payment-reject"], 0.05),

@@ -28,6 +28,8 @@ export interface BrokerSite {
 	 * reconnect to the proxy, so cutting it really cuts them (the chaos run).
 	 */
 	proxied?: { listen: string; advertised: string };
+	/** More server.properties lines (a later line wins): a test's broker that wants SASL, for instance. */
+	properties?: string[];
 }
 
 /** The site KAFKA_LOCAL_PORT and KAFKA_HOME_DIR describe: 127.0.0.1:9092 (controller :9093) in <repo>/.kafka by default. */
@@ -96,6 +98,7 @@ function serverProperties(site: BrokerSite): string {
 		"group.initial.rebalance.delay.ms=0",
 		// Topics are created by the project (lib/kafka-topics.ts) with the configured partition count.
 		"auto.create.topics.enable=false",
+		...(site.properties ?? []),
 		"",
 	].join("\n");
 }

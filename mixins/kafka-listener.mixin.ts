@@ -23,6 +23,7 @@ import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../domain/saga-message";
 import { createSequelize } from "../lib/platform/database";
 import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/listeners/dead-letter";
+import type { KafkaSecurity } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
 import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listeners/listener-telemetry";
 import { sweepParked } from "../lib/listeners/parked-sweep";
@@ -41,6 +42,8 @@ export interface ListenerSettings {
 	databaseUrl: string;
 	/** Where a group with no committed offset starts (CONSUMER_START). */
 	fromBeginning: boolean;
+	/** SASL and TLS of the Kafka clients (KAFKA_SASL_*, KAFKA_SSL*). */
+	kafkaSecurity: KafkaSecurity;
 }
 
 /** Optional in the type so the mixin fits any service schema; `started` refuses to go without it. */
@@ -205,7 +208,7 @@ function startSweeper(run: Running): void {
 /** The clients of one listener, not connected yet. */
 function listenerClients(service: Service, settings: ListenerSettings, telemetry: ListenerTelemetry): Running {
 	// The node ID in the client ID tells, in the group's description, which node holds which partitions.
-	const kafka = createKafka(settings.kafkaBrokers, `${settings.clientIdPrefix}-${settings.group}-${service.broker.nodeID}`);
+	const kafka = createKafka(settings.kafkaBrokers, `${settings.clientIdPrefix}-${settings.group}-${service.broker.nodeID}`, undefined, settings.kafkaSecurity);
 	return {
 		service,
 		settings,
@@ -254,6 +257,8 @@ async function listen(run: Running, mapping: StatusMapping): Promise<void> {
 
 export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<KafkaListenerSettings, object, ListenerVars>> {
 	return {
+		// The database URL and Kafka password stay on this node (other nodes get every service's settings otherwise).
+		settings: { $secureSettings: ["listener"] },
 		dependencies: ["state"],
 		created() {
 			const { listener } = this.settings;

@@ -7,11 +7,14 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
-import ApiGateway, { type Alias, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
+import ApiGateway, { type Alias, type ApiRouteSchema, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
 import type { Config } from "../lib/platform/config";
 import { checkHealth } from "../lib/platform/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
-import { BODY_LIMIT_BYTES, publicError } from "../lib/gateways/orders-http-errors";
+import type { Caller } from "../domain/order-access";
+import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
+import { createRateLimit, retryAfterSeconds } from "../lib/gateways/create-rate-limit";
+import { BODY_LIMIT_BYTES, publicError, type PublicError } from "../lib/gateways/orders-http-errors";
 import type { OrdersMeta } from "./orders.service";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };
@@ -32,20 +35,45 @@ function observeLatency(broker: ServiceBroker, req: GatewayRequest, res: ServerR
 export interface GatewaySettings {
 	/** Where GET /api/health looks for PostgreSQL, Redis and Kafka (given by the node; optional for the schema's own settings). */
 	health?: Config;
+	/** Authentication and the create rate limit (given by the node; absent: both off). */
+	security?: Pick<Config, "auth" | "createRateLimit" | "redisUrl" | "namespace">;
 }
 
-const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings> = {
+interface GatewayVars {
+	/** null: authentication is off and every caller is trusted. */
+	verifyBearer: Authenticate | null;
+	/** moleculer-web's: its routes as built, and how to (re)build one. */
+	routes: { rateLimit?: { store?: { close?: () => Promise<void> } } }[];
+	addRoute(opts: ApiRouteSchema): unknown;
+}
+
+/** Routes anyone may call, with authentication on too: an orchestrator's checks carry no token. */
+const OPEN_ACTIONS = new Set(["api-gateway.ping", "api-gateway.health"]);
+
+/** Headers of the security errors: RFC 6750's challenge on a 401, RFC 9110's Retry-After on a 429. */
+function securityHeaders(res: ServerResponse, body: PublicError, createWindowMs: number | undefined): void {
+	if (body.code === 401) res.setHeader("WWW-Authenticate", bearerChallenge(body.type));
+	if (body.code === 429 && createWindowMs !== undefined) {
+		const seconds = retryAfterSeconds(createWindowMs);
+		res.setHeader("Retry-After", String(seconds));
+		body.data = { retry_after: seconds };
+	}
+}
+
+const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Record<string, unknown>, GatewayVars> = {
 	name: "api-gateway",
 	mixins: [ApiGateway],
 	settings: {
 		// `port` comes with the node's settings (lib/platform/service-settings.ts); `health` holds URLs with credentials.
-		$secureSettings: ["health"],
+		$secureSettings: ["health", "security"],
 		ip: "0.0.0.0",
 		routes: [
 			{
 				path: "/api",
 				mappingPolicy: "restrict",
 				autoAliases: false,
+				// The hook below decides: with authentication off it lets every request through.
+				authentication: true,
 				// Every request body is read as JSON (curl -d sends form content type by default).
 				bodyParsers: { json: { limit: BODY_LIMIT_BYTES, strict: true, type: () => true }, urlencoded: false },
 				aliases: {
@@ -74,9 +102,10 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings> = {
 			},
 		],
 		/** Every error response: the contract's shape, nothing internal. */
-		onError(_req: IncomingMessage, res: ServerResponse, err: unknown) {
+		onError(this: Service<GatewaySettings>, _req: IncomingMessage, res: ServerResponse, err: unknown) {
 			const body = publicError(err);
 			if (res.headersSent) return void res.end(); // a reply was under way: finish it rather than leave the socket open
+			securityHeaders(res, body, this.settings.security?.createRateLimit?.windowMs);
 			res.setHeader("Content-Type", "application/json; charset=utf-8");
 			res.writeHead(body.code);
 			res.end(JSON.stringify(body));
@@ -84,6 +113,32 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings> = {
 	},
 	created() {
 		registerMetrics(this.broker, ["httpDuration"]);
+		const { security, routes } = this.settings;
+		this.verifyBearer = security?.auth ? createAuthenticator(security.auth) : null;
+		const limit = security?.createRateLimit;
+		if (limit && routes?.[0]) {
+			// moleculer-web built the routes from the schema before this hook: the /api route is built again with the node's limit.
+			const rateLimit = createRateLimit({ ...limit, redisUrl: security.redisUrl, prefix: `${security.namespace}-rate:create`, byUser: security.auth !== null });
+			this.addRoute({ ...routes[0], rateLimit });
+		}
+	},
+	async stopped() {
+		// moleculer-web made the rate limiter's store; its Redis connection ends with the gateway.
+		await Promise.all(this.routes.map((route) => route.rateLimit?.store?.close?.()));
+	},
+	methods: {
+		/**
+		 * moleculer-web's authentication hook: the caller becomes ctx.meta.user
+		 * (null with authentication off). A create without a user_id is for the token's user.
+		 */
+		async authenticate(_ctx: Context, _route: unknown, req: GatewayRequest & { $params?: Record<string, unknown> }): Promise<Caller | null> {
+			if (!this.verifyBearer || OPEN_ACTIONS.has(req.$alias?.action ?? "")) return null;
+			const caller = await this.verifyBearer(req.headers.authorization);
+			if (req.$alias?.action === "orders.create" && req.$params && req.$params.user_id === undefined && caller.userId !== null) {
+				req.$params.user_id = caller.userId;
+			}
+			return caller;
+		},
 	},
 	actions: {
 		// moleculer-web's request handler. The broker's retry policy must not replay

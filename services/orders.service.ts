@@ -4,6 +4,7 @@
  * input rules in domain/order-input.ts.
  */
 import { Errors, type Context, type ServiceSchema } from "moleculer";
+import { listedUser, mayAccess, type Caller } from "../domain/order-access";
 import { decodeCursor, encodeCursor } from "../domain/order-cursor";
 import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
 import {
@@ -21,9 +22,11 @@ import { toServiceError } from "../lib/orders/orders-db-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 
-/** What the gateway passes along: the Idempotency-Key header, when sent. */
+/** What the gateway passes along: the Idempotency-Key header, when sent, and the authenticated caller. */
 export interface OrdersMeta {
 	idempotency_key?: string;
+	/** Set by a gateway with authentication on; absent means every caller is trusted. */
+	user?: Caller | null;
 }
 
 export interface OrdersSettings extends DbSettings {
@@ -36,11 +39,19 @@ interface OrdersMethods {
 	db<T>(step: () => Promise<T>): Promise<T>;
 	/** The GET shape of an order; 404 when it does not exist (unless `required` is false). */
 	loadOrder(orderId: number, required?: boolean): Promise<Order | null>;
+	/** The order as GET shows it; 404 when it does not exist or belongs to another user (its existence is not revealed). */
+	readableOrder(ctx: Context<unknown, OrdersMeta>, orderId: number): Promise<Order>;
 }
 
 function notFound(orderId: number): Errors.MoleculerClientError {
 	const err = new Errors.MoleculerClientError(`Order ${orderId} not found`, 404, "ORDER_NOT_FOUND", { order_id: orderId });
 	err.name = "NotFoundError";
+	return err;
+}
+
+function forbidden(message: string): Errors.MoleculerClientError {
+	const err = new Errors.MoleculerClientError(message, 403, "FORBIDDEN", null);
+	err.name = "ForbiddenError";
 	return err;
 }
 
@@ -63,6 +74,9 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 		create: {
 			params: createOrderParams,
 			async handler(ctx: Context<CreateOrderInput, OrdersMeta>) {
+				if (!mayAccess(ctx.meta.user, toPositiveInt(ctx.params.user_id) as number)) {
+					throw forbidden("An order can only be created for the user of the token");
+				}
 				const claim = idempotencyClaim(ctx.meta.idempotency_key, ctx.params);
 				const result = await this.db(() => createOrder(this.sequelize, ctx.params, this.settings.orderTopic, claim));
 				if (result.kind === "created") return result.order;
@@ -82,18 +96,16 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 
 		get: {
 			params: orderIdParams,
-			async handler(ctx: Context<{ order_id: number | string }>) {
-				const orderId = toPositiveInt(ctx.params.order_id) as number;
-				const order = await cachedOrderRead(this.broker, "orders.get", orderId, () => this.loadOrder(orderId, false));
-				if (!order) throw notFound(orderId);
-				return order;
+			handler(ctx: Context<{ order_id: number | string }, OrdersMeta>) {
+				return this.readableOrder(ctx, toPositiveInt(ctx.params.order_id) as number);
 			},
 		},
 
 		states: {
 			params: orderIdParams,
-			async handler(ctx: Context<{ order_id: number | string }>) {
+			async handler(ctx: Context<{ order_id: number | string }, OrdersMeta>) {
 				const orderId = toPositiveInt(ctx.params.order_id) as number;
+				if (ctx.meta.user) await this.readableOrder(ctx, orderId);
 				const states = await cachedOrderRead(this.broker, "orders.states", orderId, () => this.db(() => findStates(this.sequelize, orderId)));
 				if (!states) throw notFound(orderId);
 				return { order_states: states };
@@ -102,12 +114,13 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 
 		list: {
 			params: listOrdersParams,
-			async handler(ctx: Context<ListOrdersInput>) {
+			async handler(ctx: Context<ListOrdersInput, OrdersMeta>) {
 				const { user_id, limit, cursor } = ctx.params;
 				const beforeOrderId = cursor === undefined ? undefined : decodeCursor(cursor);
 				if (beforeOrderId === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 				const pageSize = limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(limit) as number);
-				const userId = user_id === undefined ? undefined : (toPositiveInt(user_id) as number);
+				const userId = listedUser(ctx.meta.user, user_id === undefined ? undefined : (toPositiveInt(user_id) as number));
+				if (userId === "forbidden") throw forbidden("Only the orders of the token's user can be listed");
 				const page = await this.db(() => listOrders(this.model, { userId, beforeOrderId, limit: pageSize }));
 				const last = page.orders.at(-1);
 				return { orders: page.orders, next_cursor: page.more && last ? encodeCursor(last.order_id) : null };
@@ -122,6 +135,11 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 			} catch (err) {
 				return toServiceError(err, (...args) => this.logger.error(...args));
 			}
+		},
+		async readableOrder(ctx: Context<unknown, OrdersMeta>, orderId: number) {
+			const order = await cachedOrderRead(this.broker, "orders.get", orderId, () => this.loadOrder(orderId, false));
+			if (!order || !mayAccess(ctx.meta.user, order.user_id)) throw notFound(orderId);
+			return order;
 		},
 		async loadOrder(orderId: number, required = true) {
 			const order = await this.db(() => findOrder(this.model, orderId));

@@ -36,7 +36,10 @@ const UNAVAILABLE_TYPES = new Set([
 ]);
 
 /** Our own errors whose message and data are written for clients. */
-const OWN_TYPES = new Set(["ORDER_NOT_FOUND", "IDEMPOTENCY_KEY_REUSED", "DATABASE_UNAVAILABLE", "DEPENDENCY_DOWN", "NOT_FOUND"]);
+const OWN_TYPES = new Set(["ORDER_NOT_FOUND", "IDEMPOTENCY_KEY_REUSED", "DATABASE_UNAVAILABLE", "DEPENDENCY_DOWN", "NOT_FOUND", "UNAUTHORIZED", "INVALID_TOKEN", "FORBIDDEN"]);
+
+/** moleculer-web's RateLimitExceeded has no type: named here. Retry-After is added by the gateway. */
+const RATE_LIMITED: PublicError = { name: "TooManyRequestsError", message: "Too many orders created, try again later", code: 429, type: "RATE_LIMITED", data: null };
 
 const INTERNAL: PublicError = { name: "InternalServerError", message: "Internal server error", code: 500, type: "INTERNAL_ERROR", data: null };
 
@@ -79,6 +82,7 @@ export function publicError(raw: unknown): PublicError {
 	// `code` (moleculer-web wraps them) or as `status` (raw).
 	const status = typeof err.status === "number" ? err.status : code;
 	if (/^[a-z]+\.[a-z.]+$/.test(type) && status >= 400 && status < 500) return bodyParserError(err);
+	if (code === 429) return { ...RATE_LIMITED };
 	if (code === 422 || err.name === "ValidationError") {
 		const data = fieldErrors(err.data);
 		const message = data.length > 0 ? data.map((e) => e.message).join(" ") : "The request breaks the input rules.";

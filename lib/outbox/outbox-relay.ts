@@ -244,7 +244,7 @@ export class OutboxRelay {
 /** A relay wired from the configuration. */
 export function createOutboxRelay(cfg: Config, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
 	// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
-	const kafka = createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2);
+	const kafka = createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2, cfg.kafkaSecurity);
 	// kafkajs logs every failed connection attempt; the relay reports an outage once itself.
 	kafka.logger().setLogLevel(logLevel.NOTHING);
 	return new OutboxRelay({

@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { redactUrl } from "./redact";
 
 export const ALL_SERVICES = [
 	"api-gateway",
@@ -67,6 +68,31 @@ export interface Config {
 	/** Liveness and readiness (GET /live, GET /ready) for an orchestrator, on their own port (bin/start.ts). */
 	probesEnabled: boolean;
 	probePort: number;
+	/** Bearer-token authentication of REST and gRPC; null: off (every caller is trusted). */
+	auth: AuthConfig | null;
+	/** Creates per client per window on POST /api/orders; null: no limit. */
+	createRateLimit: { limit: number; windowMs: number } | null;
+	kafkaSecurity: KafkaSecurity;
+	/** Shared key of the transporter's encryption; undefined: packets travel in clear. */
+	transitKey: string | undefined;
+}
+
+export interface AuthConfig {
+	/** HS256 shared secret (AUTH_JWT_SECRET), or the JWKS of an identity provider (AUTH_JWKS_URL). */
+	secret?: string;
+	jwksUrl?: string;
+	issuer?: string;
+	audience?: string;
+	/** The claim holding the user id (a positive integer). */
+	userClaim: string;
+}
+
+export type KafkaSaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
+
+export interface KafkaSecurity {
+	sasl?: { mechanism: KafkaSaslMechanism; username: string; password: string };
+	/** TLS to the brokers; `caFile` replaces the system CAs. */
+	ssl?: { caFile?: string };
 }
 
 export class ConfigError extends Error {
@@ -90,16 +116,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 	return value;
 }
 
+/** The URL's password never reaches the message: the error line is printed and logged. */
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
 	const value = text(env, name, fallback);
 	let parsed: URL;
 	try {
 		parsed = new URL(value);
 	} catch {
-		throw new ConfigError(`${name}="${value}" is invalid: not a URL`);
+		throw new ConfigError(`${name}="${redactUrl(value)}" is invalid: not a URL`);
 	}
 	if (!protocols.includes(parsed.protocol)) {
-		throw new ConfigError(`${name}="${value}" is invalid: expected a ${protocols.join(" or ")}// URL`);
+		throw new ConfigError(`${name}="${redactUrl(value)}" is invalid: expected a ${protocols.join(" or ")}// URL`);
 	}
 	return value;
 }
@@ -160,6 +187,84 @@ function directory(env: Env, name: string, fallback: string): string {
 	return value;
 }
 
+/** A setting that is a secret: never echoed in an error. */
+function secret(env: Env, name: string, minLength: number): string | undefined {
+	const value = env[name]?.trim();
+	if (!value) return undefined;
+	if (value.length < minLength) throw new ConfigError(`${name} is invalid: expected at least ${minLength} characters`);
+	return value;
+}
+
+/** A file that must exist (a CA certificate, ...). */
+function existingFile(env: Env, name: string): string | undefined {
+	const raw = env[name]?.trim();
+	if (!raw) return undefined;
+	const value = resolve(raw);
+	if (!existsSync(value) || !statSync(value).isFile()) throw new ConfigError(`${name}="${raw}" is invalid: no such file`);
+	return value;
+}
+
+/** HS256 wants a key at least as long as its hash (RFC 7518 3.2): 32 bytes. */
+const MIN_JWT_SECRET = 32;
+/** The transporter key is stretched to AES-256's 32 bytes; a short one is guessable. */
+const MIN_TRANSIT_KEY = 16;
+
+function auth(env: Env): AuthConfig | null {
+	const secretKey = secret(env, "AUTH_JWT_SECRET", MIN_JWT_SECRET);
+	const jwksUrl = env.AUTH_JWKS_URL?.trim() ? url(env, "AUTH_JWKS_URL", "", ["http:", "https:"]) : undefined;
+	if (secretKey && jwksUrl) throw new ConfigError("AUTH_JWT_SECRET and AUTH_JWKS_URL are invalid together: set one of them");
+	if (!secretKey && !jwksUrl) {
+		const orphan = ["AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_USER_CLAIM"].find((name) => env[name]?.trim());
+		if (orphan) throw new ConfigError(`${orphan} is invalid without AUTH_JWT_SECRET or AUTH_JWKS_URL: authentication is off`);
+		return null;
+	}
+	return {
+		secret: secretKey,
+		jwksUrl,
+		issuer: env.AUTH_ISSUER?.trim() || undefined,
+		audience: env.AUTH_AUDIENCE?.trim() || undefined,
+		userClaim: text(env, "AUTH_USER_CLAIM", "sub"),
+	};
+}
+
+function createRateLimit(env: Env): Config["createRateLimit"] {
+	const limit = integer(env, "RATE_LIMIT_CREATE", 0, 0, 1_000_000);
+	const windowMs = integer(env, "RATE_LIMIT_WINDOW_MS", 60_000, 1_000, DAY_MS);
+	return limit > 0 ? { limit, windowMs } : null;
+}
+
+function kafkaSecurity(env: Env): KafkaSecurity {
+	const security: KafkaSecurity = {};
+	const mechanism = env.KAFKA_SASL_MECHANISM?.trim();
+	if (mechanism) {
+		const checked = oneOf(env, "KAFKA_SASL_MECHANISM", "plain", ["plain", "scram-sha-256", "scram-sha-512"] as const);
+		const username = env.KAFKA_SASL_USERNAME?.trim();
+		const password = env.KAFKA_SASL_PASSWORD;
+		if (!username) throw new ConfigError(`KAFKA_SASL_USERNAME is missing: KAFKA_SASL_MECHANISM="${mechanism}" needs a user`);
+		if (!password) throw new ConfigError(`KAFKA_SASL_PASSWORD is missing: KAFKA_SASL_MECHANISM="${mechanism}" needs a password`);
+		security.sasl = { mechanism: checked, username, password };
+	} else if (env.KAFKA_SASL_USERNAME?.trim() || env.KAFKA_SASL_PASSWORD) {
+		throw new ConfigError("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are invalid without KAFKA_SASL_MECHANISM");
+	}
+	const caFile = existingFile(env, "KAFKA_SSL_CA_FILE");
+	const ssl = oneOf(env, "KAFKA_SSL", "off", ["on", "off"] as const) === "on";
+	if (caFile && !ssl) throw new ConfigError(`KAFKA_SSL_CA_FILE is invalid with KAFKA_SSL="off": set KAFKA_SSL=on`);
+	if (ssl) security.ssl = { caFile };
+	return security;
+}
+
+/** pg's sslmode values; any other is a typo that would silently mean "no TLS". */
+const SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full", "no-verify"];
+
+function databaseUrl(env: Env): string {
+	const value = url(env, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]);
+	const mode = new URL(value).searchParams.get("sslmode");
+	if (mode !== null && !SSL_MODES.includes(mode)) {
+		throw new ConfigError(`DATABASE_URL is invalid: sslmode="${mode}", expected one of ${SSL_MODES.join(", ")}`);
+	}
+	return value;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Settings that are each valid but break the service together. */
@@ -178,7 +283,7 @@ function checkCombination(cfg: Config): Config {
 export function loadConfig(env: Env = process.env): Config {
 	return checkCombination({
 		namespace: text(env, "NAMESPACE", "orders"),
-		databaseUrl: url(env, "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]),
+		databaseUrl: databaseUrl(env),
 		redisUrl: url(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
 		kafkaBrokers: brokers(env),
 		kafkaLocalPort: integer(env, "KAFKA_LOCAL_PORT", 9092, 1, 65534),
@@ -215,6 +320,10 @@ export function loadConfig(env: Env = process.env): Config {
 		outboxMaxBackoffMs: integer(env, "OUTBOX_MAX_BACKOFF_MS", 5_000, 10, 600_000),
 		probesEnabled: oneOf(env, "PROBES", "on", ["on", "off"] as const) === "on",
 		probePort: integer(env, "PROBE_PORT", 3031, 1, 65535),
+		auth: auth(env),
+		createRateLimit: createRateLimit(env),
+		kafkaSecurity: kafkaSecurity(env),
+		transitKey: secret(env, "TRANSIT_KEY", MIN_TRANSIT_KEY),
 	});
 }
 

@@ -12,7 +12,7 @@ export type HealthReport = Record<Dependency, "up" | "down">;
 const CHECKS: Record<Dependency, (cfg: Config) => Promise<void>> = {
 	postgresql: (cfg) => checkPostgres(cfg.databaseUrl, SINGLE_ATTEMPT, "own"),
 	redis: (cfg) => checkRedis(cfg.redisUrl, SINGLE_ATTEMPT),
-	kafka: (cfg) => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT),
+	kafka: (cfg) => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT, false, cfg.kafkaSecurity),
 };
 
 export async function checkHealth(cfg: Config): Promise<HealthReport> {

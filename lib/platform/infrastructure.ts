@@ -24,10 +24,10 @@ export async function prepareInfrastructure(cfg: Config, extraTopics: string[] =
 	};
 	try {
 		const brokers = kafkaBrokers(cfg);
-		await checkKafka(brokers, undefined, local !== null);
+		await checkKafka(brokers, undefined, local !== null, cfg.kafkaSecurity);
 		await ensureDatabase(cfg.databaseUrl);
 		const migrationsApplied = await migrateUp(cfg.databaseUrl);
-		await ensureTopics(createKafka(brokers), [...contractTopics(cfg), ...extraTopics], cfg.kafkaPartitions);
+		await ensureTopics(createKafka(brokers, undefined, undefined, cfg.kafkaSecurity), [...contractTopics(cfg), ...extraTopics], cfg.kafkaPartitions);
 		return { brokers, migrationsApplied, stop };
 	} catch (err) {
 		await stop();

@@ -1,15 +1,26 @@
 /** kafkajs client and the topics of CONTRACT.md. */
-import { Kafka, logLevel, type ITopicConfig } from "kafkajs";
-import type { Config } from "./config";
+import { readFileSync } from "node:fs";
+import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type SASLOptions } from "kafkajs";
+import type { Config, KafkaSecurity } from "./config";
+
+/** kafkajs's SASL and TLS options from KAFKA_SASL_* and KAFKA_SSL*: every client is made with them. */
+export function kafkaAccess(security: KafkaSecurity): Pick<KafkaConfig, "sasl" | "ssl"> {
+	const access: Pick<KafkaConfig, "sasl" | "ssl"> = {};
+	// One object type for the three mechanisms: kafkajs spells it as a union of the same shape.
+	if (security.sasl) access.sasl = { ...security.sasl } as SASLOptions;
+	if (security.ssl) access.ssl = security.ssl.caFile ? { ca: [readFileSync(security.ssl.caFile, "utf8")] } : true;
+	return access;
+}
 
 /** `retries` bounds how long a call keeps trying an unreachable broker (preflight uses 0). */
-export function createKafka(brokers: string[], clientId = "orders", retries = 8): Kafka {
+export function createKafka(brokers: string[], clientId = "orders", retries = 8, security: KafkaSecurity = {}): Kafka {
 	return new Kafka({
 		clientId,
 		brokers,
 		logLevel: logLevel.WARN,
 		connectionTimeout: 3_000,
 		retry: { initialRetryTime: 200, retries, maxRetryTime: 5_000 },
+		...kafkaAccess(security),
 	});
 }
 

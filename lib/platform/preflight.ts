@@ -13,7 +13,10 @@
  */
 import Redis from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
+import type { KafkaSecurity } from "./config";
+import { kafkaAccess } from "./kafka";
 import { Client } from "pg";
+import { redactUrl } from "./redact";
 import { withTimeout } from "./timeout";
 
 export class DependencyError extends Error {
@@ -64,8 +67,6 @@ function reason(err: unknown): string {
 	return ((e?.message || e?.code) ?? String(err)).split("\n")[0];
 }
 
-const redact = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-
 /** SQLSTATE 57P03: the server is starting up, worth waiting for; any other SQLSTATE is its final answer. */
 const postgresRefusal = (err: unknown): boolean => {
 	const code = (err as { code?: string }).code;
@@ -93,9 +94,8 @@ export async function checkPostgres(databaseUrl: string, windows: RetryWindows =
 			}
 		}, windows);
 	} catch (err) {
-		throw new DependencyError(
-			`PostgreSQL at ${redact(databaseUrl)} is not usable (${reason(err)}); start it (pg_ctlcluster 15 main start) or fix DATABASE_URL`,
-		);
+		const advice = err instanceof Refusal ? "check the user, password and database in DATABASE_URL" : "start it (pg_ctlcluster 15 main start) or fix DATABASE_URL";
+		throw new DependencyError(`PostgreSQL at ${redactUrl(databaseUrl)} is not usable (${reason(err)}); ${advice}`);
 	}
 }
 
@@ -115,19 +115,21 @@ export async function checkRedis(redisUrl: string, windows: RetryWindows = DEFAU
 				await redis.connect();
 				await redis.ping();
 			} catch (err) {
-				// A reply (NOAUTH, WRONGPASS) is Redis's final answer.
-				throw (err as Error).name === "ReplyError" ? new Refusal(reason(err)) : (socketError ?? err);
+				// A reply (NOAUTH, WRONGPASS) is Redis's final answer; a refused AUTH at connect arrives as the socket's error.
+				const reply = [err, socketError].find((e) => (e as Error | undefined)?.name === "ReplyError");
+				throw reply ? new Refusal(reason(reply)) : (socketError ?? err);
 			} finally {
 				redis.disconnect();
 			}
 		}, windows);
 	} catch (err) {
-		throw new DependencyError(`Redis at ${redact(redisUrl)} is not usable (${reason(err)}); start it (redis-server --daemonize yes) or fix REDIS_URL`);
+		const advice = err instanceof Refusal ? "check the user and password in REDIS_URL" : "start it (redis-server --daemonize yes) or fix REDIS_URL";
+		throw new DependencyError(`Redis at ${redactUrl(redisUrl)} is not usable (${reason(err)}); ${advice}`);
 	}
 }
 
 /** `ownBroker`: the broker is the project's own (KAFKA_BROKERS unset), which changes the advice. */
-export async function checkKafka(brokers: string[], windows: RetryWindows = DEFAULT_WINDOWS, ownBroker = false): Promise<void> {
+export async function checkKafka(brokers: string[], windows: RetryWindows = DEFAULT_WINDOWS, ownBroker = false, security: KafkaSecurity = {}): Promise<void> {
 	try {
 		await retryUntil(async () => {
 			// Silent and single-shot: the retry loop above is the only one, and its last error the only line.
@@ -138,20 +140,26 @@ export async function checkKafka(brokers: string[], windows: RetryWindows = DEFA
 				connectionTimeout: windows.attemptMs,
 				requestTimeout: windows.attemptMs,
 				retry: { retries: 0 },
+				...kafkaAccess(security),
 			});
 			const admin = kafka.admin();
 			try {
 				await admin.connect();
 				await admin.describeCluster();
+			} catch (err) {
+				// The broker said no to our credentials: final, like a wrong database password.
+				throw (err as Error).name === "KafkaJSSASLAuthenticationError" ? new Refusal(reason(err)) : err;
 			} finally {
 				void admin.disconnect().catch(() => undefined);
 			}
 		}, windows);
 	} catch (err) {
-		throw new DependencyError(
-			`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); ${
-				ownBroker ? "see .kafka/broker.log, or stop it with `npm run kafka -- stop` and start again" : "start it or unset KAFKA_BROKERS to run the project's own broker"
-			}`,
-		);
+		const advice =
+			err instanceof Refusal
+				? "check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+				: ownBroker
+					? "see .kafka/broker.log, or stop it with `npm run kafka -- stop` and start again"
+					: "start it or unset KAFKA_BROKERS to run the project's own broker";
+		throw new DependencyError(`Kafka at ${brokers.join(",")} is not usable (${reason(err)}); ${advice}`);
 	}
 }

@@ -35,10 +35,11 @@ export function serviceSettings(cfg: Config): SettingsOf {
 			outOfOrderWindowMs: cfg.outOfOrderWindowMs,
 			databaseUrl: cfg.databaseUrl,
 			fromBeginning: cfg.consumerStart === "earliest",
+			kafkaSecurity: cfg.kafkaSecurity,
 		},
 	});
 	return {
-		"api-gateway": { port: cfg.port, health: cfg },
+		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
 		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl },
 		orders: { orderTopic: cfg.topics.order, database },
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { kafkaAccess } from "../../lib/platform/kafka";
 import { localSite } from "../../dev/kafka-local";
 
 describe("configuration defaults", () => {
@@ -144,5 +145,76 @@ describe("a bad setting", () => {
 
 	it("is named even when good settings surround it", () => {
 		expect(() => loadConfig({ PORT: "3001", METRICS_PORT: "99999" })).toThrow(/^METRICS_PORT=/);
+	});
+});
+
+describe("security settings", () => {
+	const SECRET = "s3cret-that-must-never-be-printed-anywhere";
+
+	it("are off by default: no authentication, no create limit, no SASL or TLS to Kafka, clear transit", () => {
+		expect(loadConfig({})).toMatchObject({ auth: null, createRateLimit: null, kafkaSecurity: {}, transitKey: undefined });
+	});
+
+	it("AUTH_JWT_SECRET or AUTH_JWKS_URL turns authentication on, with issuer, audience and the user claim", () => {
+		expect(loadConfig({ AUTH_JWT_SECRET: SECRET }).auth).toEqual({ secret: SECRET, userClaim: "sub" });
+		const jwks = loadConfig({ AUTH_JWKS_URL: "https://id.example/jwks.json", AUTH_ISSUER: "https://id.example", AUTH_AUDIENCE: "orders", AUTH_USER_CLAIM: "uid" });
+		expect(jwks.auth).toEqual({ jwksUrl: "https://id.example/jwks.json", issuer: "https://id.example", audience: "orders", userClaim: "uid" });
+	});
+
+	it("RATE_LIMIT_CREATE turns the create limit on, per RATE_LIMIT_WINDOW_MS", () => {
+		expect(loadConfig({ RATE_LIMIT_CREATE: "20" }).createRateLimit).toEqual({ limit: 20, windowMs: 60_000 });
+		expect(loadConfig({ RATE_LIMIT_CREATE: "5", RATE_LIMIT_WINDOW_MS: "1000" }).createRateLimit).toEqual({ limit: 5, windowMs: 1000 });
+	});
+
+	it("KAFKA_SASL_* and KAFKA_SSL* give every Kafka client its credentials and TLS", () => {
+		const dir = mkdtempSync(join(tmpdir(), "kafka-ca-"));
+		const ca = join(dir, "ca.pem");
+		writeFileSync(ca, "-----BEGIN CERTIFICATE-----\n");
+		try {
+			const cfg = loadConfig({ KAFKA_SASL_MECHANISM: "scram-sha-512", KAFKA_SASL_USERNAME: "orders", KAFKA_SASL_PASSWORD: SECRET, KAFKA_SSL: "on", KAFKA_SSL_CA_FILE: ca });
+			expect(cfg.kafkaSecurity).toEqual({ sasl: { mechanism: "scram-sha-512", username: "orders", password: SECRET }, ssl: { caFile: ca } });
+			expect(kafkaAccess(cfg.kafkaSecurity)).toEqual({ sasl: { mechanism: "scram-sha-512", username: "orders", password: SECRET }, ssl: { ca: ["-----BEGIN CERTIFICATE-----\n"] } });
+			expect(kafkaAccess(loadConfig({ KAFKA_SSL: "on" }).kafkaSecurity)).toEqual({ ssl: true });
+		} finally {
+			rmSync(dir, { recursive: true });
+		}
+	});
+
+	it("accept a DATABASE_URL with sslmode and a rediss:// REDIS_URL with an ACL user", () => {
+		const cfg = loadConfig({ DATABASE_URL: `postgres://orders:${SECRET}@db:5432/orders?sslmode=verify-full`, REDIS_URL: `rediss://orders:${SECRET}@cache:6380` });
+		expect(cfg.databaseUrl).toContain("sslmode=verify-full");
+		expect(cfg.redisUrl.startsWith("rediss://")).toBe(true);
+	});
+
+	const refused: [Record<string, string>, RegExp][] = [
+		[{ AUTH_JWT_SECRET: "short" }, /^AUTH_JWT_SECRET is invalid: expected at least 32 characters$/],
+		[{ AUTH_JWT_SECRET: SECRET, AUTH_JWKS_URL: "https://id.example/jwks" }, /^AUTH_JWT_SECRET and AUTH_JWKS_URL are invalid together/],
+		[{ AUTH_JWKS_URL: "ftp://id.example/jwks" }, /^AUTH_JWKS_URL=.* expected a http: or https:\/\/ URL/],
+		[{ AUTH_AUDIENCE: "orders" }, /^AUTH_AUDIENCE is invalid without AUTH_JWT_SECRET or AUTH_JWKS_URL/],
+		[{ RATE_LIMIT_CREATE: "-1" }, /^RATE_LIMIT_CREATE="-1" is invalid/],
+		[{ RATE_LIMIT_WINDOW_MS: "10" }, /^RATE_LIMIT_WINDOW_MS="10" is invalid/],
+		[{ KAFKA_SASL_MECHANISM: "gssapi" }, /^KAFKA_SASL_MECHANISM="gssapi" is invalid/],
+		[{ KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_PASSWORD: SECRET }, /^KAFKA_SASL_USERNAME is missing/],
+		[{ KAFKA_SASL_MECHANISM: "plain", KAFKA_SASL_USERNAME: "orders" }, /^KAFKA_SASL_PASSWORD is missing/],
+		[{ KAFKA_SASL_PASSWORD: SECRET }, /^KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are invalid without KAFKA_SASL_MECHANISM/],
+		[{ KAFKA_SSL: "yes" }, /^KAFKA_SSL="yes" is invalid/],
+		[{ KAFKA_SSL: "on", KAFKA_SSL_CA_FILE: "/no/such/ca.pem" }, /^KAFKA_SSL_CA_FILE="\/no\/such\/ca.pem" is invalid: no such file/],
+		[{ TRANSIT_KEY: "short" }, /^TRANSIT_KEY is invalid: expected at least 16 characters$/],
+		[{ DATABASE_URL: `postgres://orders:${SECRET}@db/orders?sslmode=requir` }, /^DATABASE_URL is invalid: sslmode="requir"/],
+		[{ DATABASE_URL: `mysql://orders:${SECRET}@db/orders` }, /^DATABASE_URL="mysql:\/\/orders:\*\*\*\*@db\/orders" is invalid/],
+		[{ REDIS_URL: `http://:${SECRET}@cache` }, /^REDIS_URL="http:\/\/:\*\*\*\*@cache" is invalid/],
+	];
+
+	it.each(refused)("%j stops start-up with one line that names the setting and shows no secret", (env, message) => {
+		let error: unknown;
+		try {
+			loadConfig(env);
+		} catch (err) {
+			error = err;
+		}
+		expect(error).toBeInstanceOf(ConfigError);
+		expect((error as Error).message).toMatch(message);
+		expect((error as Error).message).not.toContain(SECRET);
+		expect((error as Error).message).not.toContain("\n");
 	});
 });
