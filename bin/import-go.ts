@@ -8,7 +8,6 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { ensureDatabase, migrateUp } from "../lib/platform/database";
 import { createKafka } from "../lib/platform/kafka";
-import { silenceKafkajsTimeoutWarning } from "../lib/platform/kafkajs-timeout-warning";
 import { importGo, type ImportOptions } from "../lib/import-go/import-run";
 import { ImportError, redact } from "../lib/import-go/import-error";
 import { formatReport } from "../lib/import-go/report";
@@ -70,7 +69,6 @@ async function prepare(url: string): Promise<void> {
 async function main(): Promise<void> {
 	const { options, kafkaGroup, reportJson } = parse();
 	const cfg = config();
-	if (kafkaGroup) silenceKafkajsTimeoutWarning();
 	const offsets = kafkaGroup
 		? {
 				kafka: createKafka(kafkaBrokers(cfg), "orders-import-go", 2),

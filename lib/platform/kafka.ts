@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type SASLOptions } from "kafkajs";
 import type { Config, KafkaSecurity } from "./config";
+import { silenceKafkajsTimeoutWarning } from "./kafkajs-timeout-warning";
 
 /** kafkajs's SASL and TLS options from KAFKA_SASL_* and KAFKA_SSL*: every client is made with them. */
 export function kafkaAccess(security: KafkaSecurity): Pick<KafkaConfig, "sasl" | "ssl"> {
@@ -14,6 +15,7 @@ export function kafkaAccess(security: KafkaSecurity): Pick<KafkaConfig, "sasl" |
 
 /** `retries` bounds how long a call keeps trying an unreachable broker (preflight uses 0). */
 export function createKafka(brokers: string[], clientId = "orders", retries = 8, security: KafkaSecurity = {}): Kafka {
+	silenceKafkajsTimeoutWarning();
 	return new Kafka({
 		clientId,
 		brokers,
