@@ -41,6 +41,8 @@ const methodActions = Object.fromEntries(
 
 const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 	name: "grpc-gateway",
+	// The node fills in the rest; databaseUrl (GetPing's database) holds credentials: other nodes never see it.
+	settings: { $secureSettings: ["databaseUrl"] } as GrpcGatewaySettings,
 	actions: methodActions,
 
 	created() {

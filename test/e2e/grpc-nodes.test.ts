@@ -6,7 +6,6 @@
 import type { ServiceBroker } from "moleculer";
 import { createNode } from "../../lib/platform/broker";
 import { loadConfig } from "../../lib/platform/config";
-import GrpcGatewayService from "../../services/grpc-gateway.service";
 import { freePort } from "../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../support/orders-grpc-client";
 import { randomUserId, useOwnOrderTopic } from "./rest-support";
@@ -15,11 +14,10 @@ describe("grpc-gateway on nodes of its own", () => {
 	const gateways: Array<{ broker: ServiceBroker; client: OrdersApiClient }> = [];
 	let orders: ServiceBroker | undefined;
 
-	/** A node running only grpc-gateway, on a port of its own (two share this process's GRPC_PORT otherwise). */
+	/** A node running only grpc-gateway (SERVICES=grpc-gateway), on a port of its own. */
 	async function startGateway(): Promise<OrdersApiClient> {
 		const port = await freePort();
-		const broker = createNode(loadConfig(), [], { nodeID: `grpc-gateway-${gateways.length + 1}-${process.pid}` });
-		broker.createService({ ...GrpcGatewayService, settings: { port } });
+		const broker = createNode(loadConfig({ ...process.env, GRPC_PORT: String(port) }), ["grpc-gateway"], { nodeID: `grpc-gateway-${gateways.length + 1}-${process.pid}` });
 		await broker.start();
 		const client = ordersApiClient(`127.0.0.1:${port}`);
 		gateways.push({ broker, client });
@@ -49,5 +47,10 @@ describe("grpc-gateway on nodes of its own", () => {
 		const created = await first.CreateOrder({ user_id: userId, order_products: [{ product_id: 5, count: 1 }] });
 		expect(await second.GetOrder({ order_id: created.order_id })).toMatchObject({ order_id: created.order_id, state: "ORDER_CREATED" });
 		expect(await second.GetOrders({ user_id: userId })).toEqual({ orders: [{ order_id: created.order_id, description: "", state: "ORDER_CREATED" }] });
+
+		// The gateway's database URL (for GetPing) holds credentials: the other nodes never see it.
+		const seen = orders.registry.getServiceList({ onlyLocal: false }).filter((s) => s.name === "grpc-gateway");
+		expect(seen.length).toBeGreaterThan(0);
+		for (const service of seen) expect(service.settings).not.toHaveProperty("databaseUrl");
 	});
 });
