@@ -3,7 +3,7 @@
  * negative delay when it was never throttled; Node >= 24 then prints a
  * TimeoutNegativeWarning (kafkajs issue 1751). The timer still fires at once,
  * as kafkajs meant, so this one warning is noise: silenced, every other kept.
- * Called by createKafka, the one place kafkajs clients are made; once per process.
+ * Called by createKafka, and the preflight, the two places kafkajs clients are made; once per process.
  */
 let silenced = false;
 

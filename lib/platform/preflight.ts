@@ -14,6 +14,7 @@
 import Redis from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import type { KafkaSecurity } from "./config";
+import { silenceKafkajsTimeoutWarning } from "./kafkajs-timeout-warning";
 import { kafkaAccess } from "./kafka";
 import { Client } from "pg";
 import { redactUrl } from "./redact";
@@ -133,6 +134,7 @@ export async function checkKafka(brokers: string[], windows: RetryWindows = DEFA
 	try {
 		await retryUntil(async () => {
 			// Silent and single-shot: the retry loop above is the only one, and its last error the only line.
+			silenceKafkajsTimeoutWarning();
 			const kafka = new Kafka({
 				clientId: "orders-preflight",
 				brokers,
