@@ -31,6 +31,8 @@ export function nodeEnv(ctx: BenchContext, databaseUrl: string, prefix: string):
 		RESERVE_GROUP: `${base}-reserve`,
 		PAYMENT_GROUP: `${base}-payment`,
 		LOG_LEVEL: "warn",
+		// The figures measure the service's cost, not a limit an operator may set on callers.
+		RATE_LIMIT_CREATE: "0",
 		KAFKAJS_NO_PARTITIONER_WARNING: "1",
 	};
 }

@@ -39,7 +39,9 @@ two cores. A figure whose raw baseline is also far below its quiet-machine value
   split the chain: outbox row -> relay claim, ORDER_CREATED -> reserve answer recorded, reserve answer
   -> terminal state. When the offered rate is above what create sustains on the machine (see the
   create figure at 64 clients), creates queue, and every later hop waits behind them: the saga's
-  p99 then measures the backlog, not the hops.
+  p99 then measures the backlog, not the hops. Failed creates have no latency: when many fail,
+  the service's percentiles cover the orders that got in, so a ratio below 1.0x there flatters the
+  service (the raw process accepts every create); read it with the failed-create count beside it.
 - **Memory** — resident set (VmRSS) of each node process at the end of its figure. The nodes run as
   \`npm start\` and the Docker image run them, through ts-node: measured apart, a bare Node 24 holds
   42 MiB, Node with ts-node's TypeScript compiler loaded 107 MiB; the service's libraries (moleculer,

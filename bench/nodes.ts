@@ -18,6 +18,8 @@ const STOP_GUARD_MS = 20_000;
 export interface BenchNode {
 	kind: string;
 	port: number;
+	/** Its gRPC port (GRPC_PORT), meaningful when it runs the grpc-gateway. */
+	grpcPort: number;
 	rssMb(): number;
 	stop(): Promise<void>;
 }
@@ -42,9 +44,10 @@ function rssOf(pid: number): number {
 
 export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
 	const port = await freePort();
+	const grpcPort = await freePort();
 	const child = spawn(process.execPath, [...nodeFlags, "-r", "ts-node/register/transpile-only", script], {
 		cwd: root,
-		env: { ...process.env, ...env, SERVICES: services.join(","), PORT: String(port), METRICS: "off", PROBES: "off", NODE_ID: `bench-${kind}-${port}` },
+		env: { ...process.env, ...env, SERVICES: services.join(","), PORT: String(port), GRPC_PORT: String(grpcPort), METRICS: "off", PROBES: "off", NODE_ID: `bench-${kind}-${port}` },
 		stdio: ["ignore", "pipe", "pipe"],
 	});
 	living.add(child);
@@ -69,6 +72,7 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 	return {
 		kind,
 		port,
+		grpcPort,
 		rssMb: () => rssOf(child.pid as number),
 		async stop() {
 			if (child.exitCode !== null) return;

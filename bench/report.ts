@@ -25,6 +25,7 @@ export interface BenchResults {
 		seconds?: number;
 	};
 	create?: Record<string, CreateFigure>;
+	create_grpc?: Record<string, CreateFigure>;
 	read?: ReadFigures;
 	outbox?: OutboxFigure;
 	listener?: ListenerFigure;
@@ -39,8 +40,9 @@ const x = (v: number | null | undefined) => (v === null || v === undefined ? "â€
 
 function rows(r: BenchResults): Row[] {
 	const out: Row[] = [];
-	for (const [key, c] of Object.entries(r.create ?? {})) {
-		out.push([`create REST, ${key.slice(1)} clients`, `${c.orders_per_s}/s, p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms`, `${c.raw_orders_per_s}/s, p99 ${c.raw_p99_ms} ms`, x(c.ratio_vs_raw), key === "c64" ? ">= 0.6x" : ""]);
+	const creates = [...Object.entries(r.create ?? {}).map(([k, c]) => ["REST", k, c] as const), ...Object.entries(r.create_grpc ?? {}).map(([k, c]) => ["gRPC", k, c] as const)];
+	for (const [transport, key, c] of creates) {
+		out.push([`create ${transport}, ${key.slice(1)} clients`, `${c.orders_per_s}/s, p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms`, `${c.raw_orders_per_s}/s, p99 ${c.raw_p99_ms} ms`, x(c.ratio_vs_raw), key === "c64" && transport === "REST" ? ">= 0.6x" : ""]);
 	}
 	if (r.read) {
 		for (const which of ["cached", "uncached"] as const) {

@@ -16,7 +16,7 @@ import { Pool } from "pg";
 import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
 import { prepareInfrastructure } from "../lib/platform/infrastructure";
 import { nodeEnv, type BenchContext } from "./context";
-import { createFigures } from "./figures/create";
+import { createFigures, GRPC, REST } from "./figures/create";
 import { listenerFigure } from "./figures/listener";
 import { outboxFigure } from "./figures/outbox";
 import { readFigures, seedOrders } from "./figures/reads";
@@ -31,10 +31,13 @@ const resultsFile = resolve(__dirname, "results", "latest.json");
 async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<string>): Promise<void> {
 	await withPrivateDatabase(ctx.databaseUrl, "orders_bench_api", async (url) => {
 		const env = nodeEnv(ctx, url, "api");
-		const spec = { kind: "api", services: ["api-gateway", "orders"] as ServiceName[], env, nodeFlags: ctx.nodeFlags };
+		const spec = { kind: "api", services: ["api-gateway", "grpc-gateway", "orders"] as ServiceName[], env, nodeFlags: ctx.nodeFlags };
 		const cached = await startNode(spec);
 		try {
-			if (want.has("create")) results.create = (await createFigures(ctx, cached, url)).rest;
+			if (want.has("create")) {
+				const { rest, grpc } = await createFigures(ctx, cached, url, [REST, GRPC]);
+				Object.assign(results, { create: rest, create_grpc: grpc });
+			}
 			ctx.memory.api_mb = cached.rssMb();
 			if (!want.has("reads")) return;
 			const pool = new Pool({ connectionString: url, max: 1 });

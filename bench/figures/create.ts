@@ -1,11 +1,12 @@
 /**
  * Create over REST at 1, 16 and 64 clients against a plain `pg` pool of the
  * service's size running the same transaction at the same concurrency.
- * Transports are a list: gRPC joins it (a `grpc-gateway` node and a client
- * calling CreateOrder) once that gateway is on main.
+ * Transports are a list: REST (api-gateway) and gRPC (grpc-gateway, the seed's
+ * CreateOrder), both on the same node.
  */
 import { Pool } from "pg";
 import type { BenchContext } from "../context";
+import { ordersApiClient, type OrdersApiClient } from "../../test/support/orders-grpc-client";
 import { httpCall } from "../http-client";
 import type { BenchNode } from "../nodes";
 import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
@@ -32,6 +33,18 @@ export const REST: CreateTransport = {
 	async create(node) {
 		const { status } = await httpCall(node.port, "POST", "/api/orders", body);
 		if (status !== 201) throw new Error(`POST /api/orders answered ${status}`);
+	},
+};
+
+const grpcClients = new WeakMap<BenchNode, OrdersApiClient>();
+
+/** The seed's ordersapi.OrdersApi/CreateOrder on the node's grpc-gateway (one HTTP/2 connection per node). */
+export const GRPC: CreateTransport = {
+	name: "grpc",
+	async create(node) {
+		let client = grpcClients.get(node);
+		if (!client) grpcClients.set(node, (client = ordersApiClient(`127.0.0.1:${node.grpcPort}`)));
+		await client.CreateOrder(SAMPLE_ORDER);
 	},
 };
 
