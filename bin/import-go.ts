@@ -71,7 +71,7 @@ async function main(): Promise<void> {
 	const cfg = config();
 	const offsets = kafkaGroup
 		? {
-				kafka: createKafka(kafkaBrokers(cfg), "orders-import-go", 2),
+				kafka: createKafka(kafkaBrokers(cfg), "orders-import-go", 2, cfg.kafkaSecurity),
 				sourceGroup: kafkaGroup,
 				targets: [
 					{ topic: cfg.topics.reserve, group: cfg.groups.reserve },
