@@ -3,10 +3,16 @@
  * SERVICES (every service by default) on one node. SIGINT/SIGTERM stop the node,
  * then the Kafka broker it started. /live and /ready answer on PROBE_PORT
  * from before the services start until the node has stopped (lib/platform/probes.ts).
+ *
+ * A signal may come at any point. During start-up the steps under way finish
+ * (a Kafka broker coming up, a consumer joining its group: cutting those short
+ * leaves them behind or crashes them), no further step begins, and then the node
+ * stops as it would once running.
  */
+import type { ServiceBroker } from "moleculer";
 import { config, ConfigError } from "../lib/platform/config";
-import { createNode } from "../lib/platform/broker";
-import { prepareInfrastructure } from "../lib/platform/infrastructure";
+import { createNode, requestStop } from "../lib/platform/broker";
+import { prepareInfrastructure, type Infrastructure } from "../lib/platform/infrastructure";
 import { startProbes, type Probes } from "../lib/platform/probes";
 
 function fail(err: unknown): never {
@@ -15,35 +21,58 @@ function fail(err: unknown): never {
 	process.exit(1);
 }
 
+/** What is up so far; stopped in reverse order. */
+interface Running {
+	infrastructure?: Infrastructure;
+	broker?: ServiceBroker;
+	probes?: Probes;
+}
+
+const say = (running: Running, line: string) => (running.broker ? running.broker.logger.info(line) : process.stdout.write(`orders: ${line}\n`));
+
+async function stopAll(running: Running): Promise<void> {
+	await running.broker?.stop().catch((err) => running.broker?.logger.error("stop failed", err));
+	await running.probes?.close();
+	await running.infrastructure?.stop();
+	if (running.infrastructure?.adoptedKafka) say(running, `left running: ${running.infrastructure.adoptedKafka}`);
+}
+
 async function main(): Promise<void> {
 	const cfg = config();
-	const infrastructure = await prepareInfrastructure(cfg);
-	const broker = createNode(cfg);
-	let probes: Probes | undefined;
-	let stopping = false;
-	const shutdown = async (signal: string) => {
-		if (stopping) return;
-		stopping = true;
-		broker.logger.info(`${signal}: stopping the node`);
-		await broker.stop().catch((err) => broker.logger.error("stop failed", err));
-		await probes?.close();
-		await infrastructure.stop();
+	const running: Running = {};
+	let phase: "starting" | "running" = "starting";
+	let requested: NodeJS.Signals | undefined;
+	const shutdown = async (signal: NodeJS.Signals) => {
+		say(running, `${signal}: stopping the node`);
+		await stopAll(running);
 		process.exit(0);
 	};
-	process.on("SIGINT", () => void shutdown("SIGINT"));
-	process.on("SIGTERM", () => void shutdown("SIGTERM"));
+	const onSignal = (signal: NodeJS.Signals) => {
+		if (requested) return;
+		requested = signal;
+		if (phase === "running") return void shutdown(signal);
+		say(running, `${signal} during start-up: stopping once the steps under way have finished`);
+		if (running.broker) requestStop(running.broker);
+	};
+	process.on("SIGINT", onSignal);
+	process.on("SIGTERM", onSignal);
+
 	try {
-		if (cfg.probesEnabled) probes = await startProbes(broker, cfg);
-		await broker.start();
+		running.infrastructure = await prepareInfrastructure(cfg);
+		if (running.infrastructure.adoptedKafka) say(running, running.infrastructure.adoptedKafka);
+		if (requested) return await shutdown(requested);
+		running.broker = createNode(cfg);
+		if (cfg.probesEnabled) running.probes = await startProbes(running.broker, cfg);
+		if (requested) return await shutdown(requested);
+		await running.broker.start();
 	} catch (err) {
-		await broker.stop().catch(() => undefined);
-		await probes?.close();
-		await infrastructure.stop();
+		await stopAll(running);
 		throw err;
 	}
-	if (infrastructure.migrationsApplied.length > 0) {
-		broker.logger.info(`migrations applied: ${infrastructure.migrationsApplied.join(", ")}`);
-	}
+	if (requested) return await shutdown(requested);
+	phase = "running";
+	const { broker, infrastructure } = running as Required<Running>;
+	if (infrastructure.migrationsApplied.length > 0) broker.logger.info(`migrations applied: ${infrastructure.migrationsApplied.join(", ")}`);
 	broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")} (Kafka ${infrastructure.brokers.join(",")})`);
 }
 

@@ -49,8 +49,14 @@ export interface LocalKafka {
 	brokers: string[];
 	/** True when this process started the broker and so must stop it. */
 	owned: boolean;
+	/** The one line to say when the broker is another process's: it outlives this one. */
+	adopted?: string;
 	stop(): Promise<void>;
 }
+
+/** Said at start and at stop of a node that uses a broker it did not start. */
+export const adoptionNotice = (pid: number): string =>
+	`reusing a Kafka broker started by another process (pid ${pid}); stop it with \`npm run kafka -- stop\``;
 
 function libDir(): string {
 	const pomHash = createHash("sha256").update(readFileSync(pom)).digest("hex").slice(0, 12);
@@ -176,15 +182,16 @@ async function stopPid(pid: number): Promise<void> {
 }
 
 /**
- * Starts the local broker, or adopts the one a previous `npm run kafka` left
- * running. Resolves once the broker accepts connections.
+ * Starts the local broker, or adopts the one another process started (`npm run
+ * kafka`, or a node that died without stopping it) and says so. Resolves once
+ * the broker accepts connections.
  */
 export async function startLocalKafka(site: BrokerSite = localSite()): Promise<LocalKafka> {
 	const brokers = [site.broker];
 	const existing = runningPid(site);
 	if (existing) {
 		await waitUntil(() => portAnswers(site.broker), 60_000, `the local Kafka broker (pid ${existing}) answering on ${site.broker}`);
-		return { brokers, owned: false, stop: async () => undefined };
+		return { brokers, owned: false, adopted: adoptionNotice(existing), stop: async () => undefined };
 	}
 	if (await portAnswers(site.broker)) {
 		throw new Error(`${site.broker} is taken by a process this project did not start; to use that broker set KAFKA_BROKERS=${site.broker}`);

@@ -48,6 +48,8 @@ export interface ParkedRow {
 	order_id: string;
 	idempotent_key: string;
 	state: OrderState;
+	/** Being dead-lettered by the parked-message sweep: known, not applied. */
+	claimed?: boolean;
 }
 
 /** What the database holds for the orders of a batch, read under their row locks. */
@@ -90,7 +92,8 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 	const applied = new Map(inputs.applied);
 	const parked = new Map<string, KeyRecord>(inputs.parked.map((p) => [keyOf(p.order_id, p.idempotent_key), { state: p.state }]));
 	const waiting = new Map<number, Waiting[]>();
-	for (const p of inputs.parked) waiting.set(Number(p.order_id), [...(waiting.get(Number(p.order_id)) ?? []), p]);
+	// A row the parked-message sweep claimed is being dead-lettered: still known (a redelivery is a duplicate), never applied.
+	for (const p of inputs.parked.filter((row) => !row.claimed)) waiting.set(Number(p.order_id), [...(waiting.get(Number(p.order_id)) ?? []), p]);
 
 	const writes: BatchWrites = { states: [], applied: [], unparked: [], parked: [], latest: new Map() };
 	const outcomes: ApplyOutcome[] = [];

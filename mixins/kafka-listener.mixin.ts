@@ -9,7 +9,11 @@
  * anywhere before that commit redelivers the batch, and the applied-key record
  * turns the redelivery into duplicates. While applyBatch fails (PostgreSQL down,
  * no state service) the partition waits and retries with backoff, heartbeating,
- * and dead-letters nothing. A periodic sweep dead-letters parked messages of the
+ * and dead-letters nothing. A failure that is not an outage (lib/platform/failure-kind.ts:
+ * a value the database refuses, a bug) is tried POISON_TRIES times; then the
+ * batch is halved until the messages that fail on their own are found
+ * (lib/listeners/isolate-failures.ts), those are dead-lettered as
+ * `processing_error` and the rest applied. A periodic sweep dead-letters parked messages of the
  * topic whose predecessor never came (lib/listeners/parked-sweep.ts): the one
  * thing it does with the database itself, on a small Sequelize pool of its own,
  * because the sweep's transaction spans the dead-letter produce.
@@ -26,7 +30,10 @@ import { encodeHeaders, sendDeadLetters, type DeadLetter } from "../lib/listener
 import type { KafkaSecurity } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
 import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listeners/listener-telemetry";
+import { isolateFailures, type Isolated } from "../lib/listeners/isolate-failures";
 import { sweepParked } from "../lib/listeners/parked-sweep";
+import { onStopRequested } from "../lib/platform/broker";
+import { failureKind } from "../lib/platform/failure-kind";
 import type { ApplyOutcome, ApplyRequest } from "../domain/state-batch";
 
 export interface ListenerSettings {
@@ -55,6 +62,8 @@ export interface KafkaListenerSettings extends ServiceSettingSchema {
 const CHUNK = 1_000;
 /** Partitions of the topic this node works on at once (their batches lock orders in order_id order, so they never deadlock). */
 const PARTITIONS_CONCURRENTLY = 3;
+/** Tries of a batch that fails for a reason other than an outage, before its culprits are looked for. */
+const POISON_TRIES = 3;
 const RETRY_FIRST_MS = 200;
 const RETRY_MAX_MS = 5_000;
 /** Well inside kafkajs' default 30 s session timeout. */
@@ -83,6 +92,10 @@ interface Running {
 	db: Sequelize;
 	telemetry: ListenerTelemetry;
 	sweeping: { stop: boolean; timer?: NodeJS.Timeout; running?: Promise<void> };
+	/** Set by a stop that comes during start-up: no further start-up step begins. */
+	stopRequested: boolean;
+	/** The start-up steps under way, which a stop waits for. */
+	starting?: Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,7 +134,9 @@ function requireStored(answer: { outcomes: ApplyOutcome[] }): { outcomes: ApplyO
 	return answer;
 }
 
-function rejection(outcome: ApplyOutcome, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
+function rejection(isolated: Isolated<ApplyOutcome>, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
+	if (!isolated.ok) return { reason: "processing_error", error: isolated.error.message };
+	const outcome = isolated.value;
 	if (outcome.result !== "rejected") return null;
 	const { order_id: id, state, idempotent_key: key } = request;
 	const error = {
@@ -130,6 +145,27 @@ function rejection(outcome: ApplyOutcome, request: ApplyRequest): Pick<DeadLette
 		idempotency_conflict: `idempotent_key ${key} of order ${id} was already used with another status`,
 	}[outcome.reason];
 	return { reason: outcome.reason, error };
+}
+
+const callApplyBatch = async (run: Running, messages: ApplyRequest[]): Promise<ApplyOutcome[]> =>
+	requireStored(await run.service.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages })).outcomes;
+
+/**
+ * One try of a chunk's requests. An outage is thrown (untilDone waits and tries
+ * again); so is any other failure, until the chunk has failed POISON_TRIES times
+ * in a row: then its culprits are isolated and come back as failures.
+ */
+function applier(): (run: Running, requests: ApplyRequest[]) => Promise<Array<Isolated<ApplyOutcome>>> {
+	let failures = 0;
+	return async (run, requests) => {
+		try {
+			return (await callApplyBatch(run, requests)).map((value) => ({ ok: true, value }));
+		} catch (err) {
+			if (failureKind(err) === "unavailable" || ++failures < POISON_TRIES) throw err;
+			run.service.logger.warn(`state.applyBatch failed ${failures} times with the database up: looking for the messages that fail on their own`);
+			return isolateFailures(requests, (some) => callApplyBatch(run, some), (e) => failureKind(e) === "unavailable");
+		}
+	};
 }
 
 /** One chunk of a fetched batch, start to end; false when the consumer stopped meanwhile. */
@@ -142,6 +178,7 @@ async function handleChunk(run: Running, mapping: StatusMapping, payload: EachBa
 	});
 	const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
 	const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
+	const applyBatch = applier();
 	for (const message of messages) {
 		const parsed = parseSagaMessage(message.value, mapping.statuses);
 		if (!parsed.ok) {
@@ -158,17 +195,15 @@ async function handleChunk(run: Running, mapping: StatusMapping, payload: EachBa
 		});
 	}
 	if (requests.length > 0) {
-		const answer = await untilDone(run, "state.applyBatch", payload, async () =>
-			requireStored(
-				await run.service.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages: requests.map((r) => r.request) }),
-			),
-		);
+		const answer = await untilDone(run, "state.applyBatch", payload, () => applyBatch(run, requests.map((r) => r.request)));
 		if (answer === STOPPED) return false;
-		answer.outcomes.forEach((outcome, i) => {
+		answer.forEach((isolated, i) => {
 			const { message, request } = requests[i];
-			const why = rejection(outcome, request);
+			const why = rejection(isolated, request);
 			if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
-			else if (outcome.result !== "rejected" && outcome.result !== "early") kept.push({ outcome: OUTCOMES[outcome.result], request, offset: message.offset });
+			else if (isolated.ok && isolated.value.result !== "rejected" && isolated.value.result !== "early") {
+				kept.push({ outcome: OUTCOMES[isolated.value.result], request, offset: message.offset });
+			}
 		});
 	}
 	// Dead letters in offset order, so the .dlq topic reads like the source.
@@ -217,13 +252,24 @@ function listenerClients(service: Service, settings: ListenerSettings, telemetry
 		producer: kafka.producer({ allowAutoTopicCreation: false }),
 		consumer: kafka.consumer({ groupId: settings.group, allowAutoTopicCreation: false }),
 		sweeping: { stop: false },
+		stopRequested: false,
 	};
 }
 
-/** Connects the producer and the consumer and starts consuming and sweeping. */
-async function listen(run: Running, mapping: StatusMapping): Promise<void> {
+/** Runs start-up steps in order until one fails or a stop is requested: nothing begins after that. */
+async function runSteps(run: Running, steps: Array<() => Promise<unknown>>): Promise<void> {
+	for (const step of steps) {
+		if (run.stopRequested) {
+			run.service.logger.info("stop requested during start-up: the listener does not go on");
+			return;
+		}
+		await step();
+	}
+}
+
+/** Connects the producer and the consumer and starts consuming and sweeping, unless a stop comes first. */
+function listen(run: Running, mapping: StatusMapping): Promise<void> {
 	const { consumer, settings: { topic, group }, service: { logger } } = run;
-	await run.producer.connect();
 	consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
 		const partitions = payload.memberAssignment[topic] ?? [];
 		logger.info(`joined group ${group}: partitions ${JSON.stringify(partitions)} of ${topic}`);
@@ -234,25 +280,33 @@ async function listen(run: Running, mapping: StatusMapping): Promise<void> {
 		const what = payload.restart ? "restarting" : "NOT restarting: this node no longer consumes; restart it";
 		logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
 	});
-	await consumer.connect();
-	// Only a group with no committed offset reads this: CONSUMER_START=latest lets a new group
-	// skip a topic whose history an earlier system already consumed.
-	await consumer.subscribe({ topic, fromBeginning: run.settings.fromBeginning });
-	await consumer.run({
-		autoCommit: true, // commits only resolved offsets, after each batch
-		eachBatchAutoResolve: false,
-		partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
-		eachBatch: async (payload) => {
-			const all = payload.batch.messages;
-			// Until this batch is done, all of it is behind.
-			run.telemetry.lag(payload.batch.partition, Number(payload.batch.offsetLagLow()) + 1);
-			for (let i = 0; i < all.length; i += CHUNK) {
-				if (!(await handleChunk(run, mapping, payload, all.slice(i, i + CHUNK)))) return;
-			}
+	return runSteps(run, [
+		() => run.producer.connect(),
+		() => consumer.connect(),
+		// Only a group with no committed offset reads this: CONSUMER_START=latest lets a new group
+		// skip a topic whose history an earlier system already consumed.
+		() => consumer.subscribe({ topic, fromBeginning: run.settings.fromBeginning }),
+		() => {
+			logger.info(`joining group ${group} for ${topic}`);
+			return consumer.run({
+				autoCommit: true, // commits only resolved offsets, after each batch
+				eachBatchAutoResolve: false,
+				partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
+				eachBatch: async (payload) => {
+					const all = payload.batch.messages;
+					// Until this batch is done, all of it is behind.
+					run.telemetry.lag(payload.batch.partition, Number(payload.batch.offsetLagLow()) + 1);
+					for (let i = 0; i < all.length; i += CHUNK) {
+						if (!(await handleChunk(run, mapping, payload, all.slice(i, i + CHUNK)))) return;
+					}
+				},
+			});
 		},
-	});
-	startSweeper(run);
-	logger.info(`listening to ${topic} as group ${group}`);
+		async () => {
+			startSweeper(run);
+			logger.info(`listening to ${topic} as group ${group}`);
+		},
+	]);
 }
 
 export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<KafkaListenerSettings, object, ListenerVars>> {
@@ -269,13 +323,21 @@ export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<Kaf
 			const { listener } = this.settings;
 			if (!listener || !this.telemetry) return; // created() refused such a service
 			// Kept before connecting: if a connect fails, stopped() still closes what was opened.
-			this.running = listenerClients(this, listener, this.telemetry);
-			await listen(this.running, mapping);
+			const run = listenerClients(this, listener, this.telemetry);
+			this.running = run;
+			// The node may be told to stop before broker.stop() (bin/start.ts on a signal during start-up).
+			onStopRequested(this.broker, () => (run.stopRequested = true));
+			run.starting = listen(run, mapping);
+			await run.starting;
 		},
 		async stopped() {
 			// A node stopped while it still waited for `state` never ran started(): nothing to close.
 			const run = this.running;
 			if (!run) return;
+			// A stop during start-up: the step under way finishes (a group join is not cut
+			// short, which would crash the consumer), no further one begins, then all closes.
+			run.stopRequested = true;
+			await run.starting?.catch(() => undefined);
 			run.sweeping.stop = true;
 			clearTimeout(run.sweeping.timer);
 			await run.sweeping.running;

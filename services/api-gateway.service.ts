@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway, { type Alias, type ApiRouteSchema, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
 import type { Config } from "../lib/platform/config";
-import { checkHealth } from "../lib/platform/health";
+import { healthChecker, upOrDown, type HealthChecker } from "../lib/platform/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
 import type { Caller } from "../domain/order-access";
 import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
@@ -38,6 +38,9 @@ export interface GatewaySettings {
 	/** Authentication and the create rate limit (given by the node; absent: both off). */
 	security?: Pick<Config, "auth" | "createRateLimit" | "redisUrl" | "namespace">;
 }
+
+/** Each gateway instance's health checker, from started() to stopped(). */
+const checkers = new WeakMap<Service, HealthChecker>();
 
 interface GatewayVars {
 	/** null: authentication is off and every caller is trusted. */
@@ -122,9 +125,17 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 			this.addRoute({ ...routes[0], rateLimit });
 		}
 	},
+	started() {
+		const { health } = this.settings;
+		if (!health) throw new Error("settings.health is missing");
+		// The node's shared checker: its connections are kept, so a health request opens none.
+		checkers.set(this, healthChecker(this.broker, health));
+	},
 	async stopped() {
 		// moleculer-web made the rate limiter's store; its Redis connection ends with the gateway.
 		await Promise.all(this.routes.map((route) => route.rateLimit?.store?.close?.()));
+		await checkers.get(this)?.release();
+		checkers.delete(this);
 	},
 	methods: {
 		/**
@@ -149,16 +160,17 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 		ping: { handler: () => ({ pong: true }) },
 		health: {
 			async handler() {
-				const { health } = this.settings;
-				if (!health) throw new Error("settings.health is missing");
-				const report = await checkHealth(health);
+				const checker = checkers.get(this);
+				if (!checker) throw new Errors.MoleculerError("The gateway is not started", 503, "NOT_STARTED");
+				const { answers, checked_at } = await checker.check();
+				const report = upOrDown(answers);
 				const down = Object.entries(report).filter(([, status]) => status === "down").map(([name]) => name);
 				if (down.length > 0) {
-					const err = new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", report);
+					const err = new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", { ...report, checked_at });
 					err.name = "ServiceUnavailableError";
 					throw err;
 				}
-				return { status: "ok", ...report };
+				return { status: "ok", ...report, checked_at };
 			},
 		},
 	},

@@ -5,6 +5,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { ORDER_STATES } from "../domain/order-state";
 import type { ApplyRequest } from "../domain/state-batch";
+import { rethrowClassified } from "../lib/platform/failure-kind";
 import { invalidateOrders } from "../lib/orders/order-cache";
 import { APPLIED_MESSAGE_MODEL, applyBatch, pruneAppliedKeys, type BatchResult } from "../lib/state/state-store";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
@@ -54,7 +55,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			visibility: "public",
 			params: requestProps,
 			async handler(ctx: Context<ApplyRequest>) {
-				const { outcomes } = await this.applyAndInvalidate([ctx.params]);
+				const { outcomes } = await this.applyAndInvalidate([ctx.params]).catch(rethrowClassified);
 				return outcomes[0];
 			},
 		},
@@ -62,7 +63,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			visibility: "public",
 			params: { messages: { type: "array", min: 1, max: 10_000, items: { type: "object", props: requestProps } } },
 			async handler(ctx: Context<{ messages: ApplyRequest[] }>) {
-				const { outcomes } = await this.applyAndInvalidate(ctx.params.messages);
+				const { outcomes } = await this.applyAndInvalidate(ctx.params.messages).catch(rethrowClassified);
 				return { outcomes };
 			},
 		},

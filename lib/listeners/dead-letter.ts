@@ -5,9 +5,8 @@
  * source offset (or deletes the parked row) only after this resolves.
  */
 import type { IHeaders, Message, Producer } from "kafkajs";
+import type { DeadLetterReason } from "../../domain/dead-letter-reason";
 import { deadLetterTopic } from "../platform/kafka";
-
-export type DeadLetterReason = "malformed" | "idempotency_conflict" | "unknown_order" | "invalid_transition" | "out_of_order";
 
 /** The headers every dead letter carries (original headers of the same name are overridden). */
 export const DEAD_LETTER_HEADERS = {

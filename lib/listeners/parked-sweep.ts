@@ -4,11 +4,20 @@
  * window, `invalid_transition` when the order took another branch meanwhile
  * (say RESERVE_FAILED after a parked PAYMENT_CREATED).
  *
- * Due rows are claimed with FOR UPDATE SKIP LOCKED together with their orders rows,
- * so several listener nodes never dead-letter one twice, and an apply of the same
- * order waits rather than apply a row being dead-lettered. The rows are deleted
- * in the same transaction, after the broker acknowledged the dead letters.
+ * No row lock is held while the sweep talks to Kafka (an apply of the order
+ * would wait for the broker). Instead, in three steps:
+ *   1. claim: a short transaction locks the due rows with their orders rows
+ *      (FOR UPDATE SKIP LOCKED), judges them again and marks them claimed
+ *      (claimed_by, claimed_until); the state store does not apply a claimed
+ *      row, and another node's sweep skips it, so none is dead-lettered twice
+ *      or both applied and dead-lettered.
+ *   2. the dead letters go to Kafka, with no transaction open.
+ *   3. the rows are deleted by their claim once the broker acknowledged them.
+ * A sweep that dies between 1 and 3 leaves claims that end at claimed_until;
+ * the rows are then judged afresh (their dead letter may go out twice: at
+ * least once, like every dead letter).
  */
+import { randomUUID } from "node:crypto";
 import { QueryTypes, type Sequelize } from "sequelize";
 import type { Producer } from "kafkajs";
 import { decide, type OrderState } from "../../domain/order-state";
@@ -58,7 +67,10 @@ const CANDIDATES = `
 	       p.parked_at < now() - make_interval(secs => $2::double precision / 1000) AS expired,
 	       p.source_partition, p.source_offset, p.message_key, p.message_value, p.message_headers
 	  FROM parked_messages p JOIN orders o USING (order_id)
-	 WHERE p.source_topic = $1`;
+	 WHERE p.source_topic = $1 AND (p.claimed_until IS NULL OR p.claimed_until < now())`;
+
+/** Long enough for the sends of a sweep to be acknowledged (kafkajs retries for well under this). */
+const CLAIM_SECONDS = 120;
 
 type Doomed = { row: ParkedCandidate; letter: DeadLetter };
 
@@ -71,7 +83,6 @@ const doomedOf = (rows: ParkedCandidate[], topic: string, windowMs: number): Doo
 /**
  * One sweep over the parked messages of `topic`; returns the ones it dead-lettered.
  * A first look takes no lock: most sweeps find nothing due, and then lock nothing.
- * The due rows are then locked (with their orders), judged again and dead-lettered.
  */
 export async function sweepParked(db: Sequelize, producer: Producer, topic: string, windowMs: number, limit = 500): Promise<SweptMessage[]> {
 	const seen = await db.query<ParkedCandidate>(`${CANDIDATES} ORDER BY p.parked_at LIMIT $3`, {
@@ -80,6 +91,16 @@ export async function sweepParked(db: Sequelize, producer: Producer, topic: stri
 	});
 	const due = doomedOf(seen, topic, windowMs);
 	if (due.length === 0) return [];
+	const claim = randomUUID();
+	const doomed = await claimDue(db, topic, windowMs, due, claim);
+	if (doomed.length === 0) return [];
+	await sendDeadLetters(producer, topic, doomed.map((d) => d.letter));
+	await db.query("DELETE FROM parked_messages WHERE claimed_by = $1", { bind: [claim] });
+	return doomed.map(({ row, letter }) => ({ order_id: row.order_id, idempotent_key: row.idempotent_key, letter }));
+}
+
+/** Locks the due rows that are still unclaimed, judges them again, and claims the doomed ones; commits at once. */
+function claimDue(db: Sequelize, topic: string, windowMs: number, due: Doomed[], claim: string): Promise<Doomed[]> {
 	return db.transaction(async (t) => {
 		const locked = await db.query<ParkedCandidate>(
 			`${CANDIDATES} AND (p.order_id, p.idempotent_key) IN (SELECT * FROM unnest($3::bigint[], $4::uuid[]))
@@ -88,12 +109,12 @@ export async function sweepParked(db: Sequelize, producer: Producer, topic: stri
 		);
 		const doomed = doomedOf(locked, topic, windowMs);
 		if (doomed.length === 0) return [];
-		await sendDeadLetters(producer, topic, doomed.map((d) => d.letter));
 		await db.query(
-			`DELETE FROM parked_messages p USING unnest($1::bigint[], $2::uuid[]) AS x(order_id, idempotent_key)
+			`UPDATE parked_messages p SET claimed_by = $3, claimed_until = now() + make_interval(secs => $4)
+			   FROM unnest($1::bigint[], $2::uuid[]) AS x(order_id, idempotent_key)
 			  WHERE p.order_id = x.order_id AND p.idempotent_key = x.idempotent_key`,
-			{ bind: [doomed.map((d) => d.row.order_id), doomed.map((d) => d.row.idempotent_key)], transaction: t },
+			{ bind: [doomed.map((d) => d.row.order_id), doomed.map((d) => d.row.idempotent_key), claim, CLAIM_SECONDS], transaction: t },
 		);
-		return doomed.map(({ row, letter }) => ({ order_id: row.order_id, idempotent_key: row.idempotent_key, letter }));
+		return doomed;
 	});
 }

@@ -4,19 +4,9 @@
  * anything else is an internal error whose details stay in the log.
  */
 import { Errors } from "moleculer";
-import { ConnectionError } from "sequelize";
+import { failureKind } from "../platform/failure-kind";
 
-// SQLSTATE classes/codes for "the server is not there for you right now".
-const UNAVAILABLE_CODES = /^(08|57P0[123]|53300|53400)/;
-const UNAVAILABLE_MESSAGES = /Connection terminated|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|timeout exceeded when trying to connect/i;
-
-export function isDatabaseUnavailable(err: unknown): boolean {
-	if (err instanceof ConnectionError) return true;
-	const e = err as { parent?: { code?: unknown; message?: unknown }; original?: { code?: unknown }; message?: unknown } | null;
-	const code = String(e?.parent?.code ?? e?.original?.code ?? "");
-	const message = String(e?.parent?.message ?? e?.message ?? "");
-	return UNAVAILABLE_CODES.test(code) || UNAVAILABLE_MESSAGES.test(message);
-}
+export const isDatabaseUnavailable = (err: unknown): boolean => failureKind(err) === "unavailable";
 
 /**
  * Not retryable by the broker: a connection lost during COMMIT may still have

@@ -30,3 +30,15 @@ export function createNode(cfg: Config, services: readonly ServiceName[] = cfg.s
 	}
 	return broker;
 }
+
+/** Local event: the process will stop this node as soon as its start-up steps under way are done. */
+const STOP_REQUESTED = "$node.stopRequested";
+
+/** Tells the node's services not to begin further start-up steps (they end what is under way). */
+export function requestStop(broker: ServiceBroker): void {
+	broker.localBus.emit(STOP_REQUESTED);
+}
+
+export function onStopRequested(broker: ServiceBroker, listener: () => void): void {
+	broker.localBus.on(STOP_REQUESTED, listener);
+}

@@ -12,12 +12,13 @@ const migrationsDir = resolve(__dirname, "..", "..", "migrations");
 /** Any fixed number: serialises migrations of nodes that start together. */
 const MIGRATION_LOCK = 7_245_001;
 
-export function createSequelize(databaseUrl: string, poolMax = 10): Sequelize {
+/** `applicationName` names the connections in pg_stat_activity; `idleMs` closes an unused one. */
+export function createSequelize(databaseUrl: string, poolMax = 10, { applicationName, idleMs = 10_000 }: { applicationName?: string; idleMs?: number } = {}): Sequelize {
 	return new Sequelize(databaseUrl, {
 		dialect: "postgres",
 		logging: false,
-		pool: { max: poolMax, min: 0, idle: 10_000, acquire: 10_000 },
-		dialectOptions: { connectionTimeoutMillis: 5_000 },
+		pool: { max: poolMax, min: 0, idle: idleMs, acquire: 10_000 },
+		dialectOptions: { connectionTimeoutMillis: 5_000, ...(applicationName ? { application_name: applicationName } : {}) },
 	});
 }
 

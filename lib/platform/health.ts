@@ -1,22 +1,153 @@
 /**
- * GET /api/health: do PostgreSQL (the service's database), Redis and Kafka
- * answer right now? The start-up checks of lib/platform/preflight.ts, one attempt each,
- * cut at 2 s, so a dependency that is down shows up as "down", never as a hang.
+ * Do PostgreSQL, Redis and Kafka answer right now? Asked by GET /api/health and
+ * the readiness probe, so it must not add load when many ask at once:
+ *
+ * - one checker per node (shared by the gateway and the probes), over
+ *   connections it keeps: a one-connection Sequelize pool, the Redis client of
+ *   the node's cacher, one Kafka admin client. A check opens nothing new unless
+ *   a dependency dropped the connection it had.
+ * - concurrent callers share the check in flight, and its result for up to
+ *   MAX_AGE_MS after it finished.
+ * - each dependency's answer is cut at ATTEMPT_MS: one that hangs shows as down.
  */
+import type Redis from "ioredis";
+import { Kafka, logLevel, type Admin } from "kafkajs";
+import type { ServiceBroker } from "moleculer";
+import type { Sequelize } from "sequelize";
 import { kafkaBrokers, type Config } from "./config";
-import { checkKafka, checkPostgres, checkRedis, SINGLE_ATTEMPT } from "./preflight";
+import { createSequelize } from "./database";
+import { kafkaAccess } from "./kafka";
+import { checkRedis, SINGLE_ATTEMPT } from "./preflight";
+import { withTimeout } from "./timeout";
 
 export type Dependency = "postgresql" | "redis" | "kafka";
-export type HealthReport = Record<Dependency, "up" | "down">;
+/** "up", or why not. */
+export type DependencyAnswers = Record<Dependency, string>;
+export interface HealthCheck {
+	answers: DependencyAnswers;
+	/** When the check ran (ISO-8601): callers within MAX_AGE_MS of it share it. */
+	checked_at: string;
+}
 
-const CHECKS: Record<Dependency, (cfg: Config) => Promise<void>> = {
-	postgresql: (cfg) => checkPostgres(cfg.databaseUrl, SINGLE_ATTEMPT, "own"),
-	redis: (cfg) => checkRedis(cfg.redisUrl, SINGLE_ATTEMPT),
-	kafka: (cfg) => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT, false, cfg.kafkaSecurity),
-};
+export interface HealthChecker {
+	check(): Promise<HealthCheck>;
+	/** Gives up this user's share; the connections close with the last one. */
+	release(): Promise<void>;
+}
 
-export async function checkHealth(cfg: Config): Promise<HealthReport> {
-	const names = Object.keys(CHECKS) as Dependency[];
-	const results = await Promise.allSettled(names.map((name) => CHECKS[name](cfg)));
-	return Object.fromEntries(names.map((name, i) => [name, results[i].status === "fulfilled" ? "up" : "down"])) as HealthReport;
+/** What GET /api/health shows: each dependency up or down, no internal messages. */
+export function upOrDown(answers: DependencyAnswers): Record<Dependency, "up" | "down"> {
+	return Object.fromEntries(Object.entries(answers).map(([name, a]) => [name, a === "up" ? "up" : "down"])) as Record<Dependency, "up" | "down">;
+}
+
+const MAX_AGE_MS = 1_000;
+const ATTEMPT_MS = SINGLE_ATTEMPT.attemptMs;
+/** Names the checker's connection in pg_stat_activity (PostgreSQL keeps 63 bytes of it). */
+export const healthApplicationName = (broker: ServiceBroker): string => `${broker.namespace || "orders"}-health-${broker.nodeID}`.slice(0, 63);
+
+const firstLine = (err: unknown): string => ((err as Error)?.message || String(err)).split("\n")[0];
+
+const LABELS: Record<Dependency, string> = { postgresql: "PostgreSQL", redis: "Redis", kafka: "Kafka" };
+
+async function answer(name: Dependency, check: () => Promise<unknown>): Promise<string> {
+	try {
+		await withTimeout(check(), ATTEMPT_MS);
+		return "up";
+	} catch (err) {
+		return `${LABELS[name]}: ${firstLine(err)}`;
+	}
+}
+
+/** The cacher's Redis client: the node holds it anyway. */
+function cacherRedis(broker: ServiceBroker): Redis | undefined {
+	const client = (broker.cacher as { client?: Redis } | undefined)?.client;
+	return typeof client?.ping === "function" ? client : undefined;
+}
+
+interface Checker {
+	check(): Promise<HealthCheck>;
+	close(): Promise<void>;
+}
+
+function createChecker(broker: ServiceBroker, cfg: Config): Checker {
+	let db: Sequelize | undefined;
+	let admin: Admin | undefined;
+	const kafka = new Kafka({
+		clientId: `${cfg.namespace}-health-${broker.nodeID}`,
+		brokers: kafkaBrokers(cfg),
+		// Down is the answer, not a log line: the check's result says it.
+		logLevel: logLevel.NOTHING,
+		connectionTimeout: ATTEMPT_MS,
+		requestTimeout: ATTEMPT_MS,
+		retry: { retries: 0 },
+		...kafkaAccess(cfg.kafkaSecurity),
+	});
+	const checks: Record<Dependency, () => Promise<unknown>> = {
+		postgresql: () => {
+			db ??= createSequelize(cfg.databaseUrl, 1, { applicationName: healthApplicationName(broker), idleMs: 5 * 60_000 });
+			return db.query("SELECT 1");
+		},
+		redis: () => {
+			const redis = cacherRedis(broker);
+			return redis ? redis.ping() : checkRedis(cfg.redisUrl, SINGLE_ATTEMPT);
+		},
+		kafka: async () => {
+			try {
+				if (!admin) {
+					admin = kafka.admin();
+					await admin.connect();
+				}
+				await admin.describeCluster();
+			} catch (err) {
+				// Connect afresh next time rather than reuse a client in an unknown state.
+				void admin?.disconnect().catch(() => undefined);
+				admin = undefined;
+				throw err;
+			}
+		},
+	};
+	let inFlight: Promise<HealthCheck> | undefined;
+	let last: { at: number; result: HealthCheck } | undefined;
+	const run = async (): Promise<HealthCheck> => {
+		const names = Object.keys(checks) as Dependency[];
+		const results = await Promise.all(names.map((name) => answer(name, checks[name])));
+		const result = { answers: Object.fromEntries(names.map((name, i) => [name, results[i]])) as DependencyAnswers, checked_at: new Date().toISOString() };
+		last = { at: Date.now(), result };
+		return result;
+	};
+	return {
+		check() {
+			if (last && Date.now() - last.at <= MAX_AGE_MS) return Promise.resolve(last.result);
+			inFlight ??= run().finally(() => (inFlight = undefined));
+			return inFlight;
+		},
+		async close() {
+			await inFlight?.catch(() => undefined);
+			await Promise.all([db?.close(), admin?.disconnect()].map((p) => p?.catch(() => undefined)));
+		},
+	};
+}
+
+const shared = new WeakMap<ServiceBroker, { checker: Checker; users: number }>();
+
+/** The node's health checker; every caller releases it when it stops. */
+export function healthChecker(broker: ServiceBroker, cfg: Config): HealthChecker {
+	let entry = shared.get(broker);
+	if (!entry) {
+		entry = { checker: createChecker(broker, cfg), users: 0 };
+		shared.set(broker, entry);
+	}
+	entry.users++;
+	const held = entry;
+	let released = false;
+	return {
+		check: () => held.checker.check(),
+		async release() {
+			if (released) return;
+			released = true;
+			if (--held.users > 0) return;
+			shared.delete(broker);
+			await held.checker.close();
+		},
+	};
 }

@@ -12,6 +12,8 @@ import { checkKafka, checkPostgres, checkRedis } from "./preflight";
 export interface Infrastructure {
 	brokers: string[];
 	migrationsApplied: string[];
+	/** Set when the local Kafka broker is another process's: the line to say (it is left running). */
+	adoptedKafka?: string;
 	/** Stops what this call started (the local Kafka broker, if it started one). */
 	stop(): Promise<void>;
 }
@@ -28,7 +30,7 @@ export async function prepareInfrastructure(cfg: Config, extraTopics: string[] =
 		await ensureDatabase(cfg.databaseUrl);
 		const migrationsApplied = await migrateUp(cfg.databaseUrl);
 		await ensureTopics(createKafka(brokers, undefined, undefined, cfg.kafkaSecurity), [...contractTopics(cfg), ...extraTopics], cfg.kafkaPartitions);
-		return { brokers, migrationsApplied, stop };
+		return { brokers, migrationsApplied, adoptedKafka: local?.adopted, stop };
 	} catch (err) {
 		await stop();
 		throw err;

@@ -7,13 +7,13 @@
  *               THIS node uses answer; 503 with a JSON body naming each one that
  *               is not ready.
  *
- * Readiness reuses the start-up checks (lib/platform/preflight.ts) as a single attempt
- * with a short deadline; concurrent probes share one check in flight.
+ * Readiness asks the node's health checker (lib/platform/health.ts): its kept
+ * connections, one check shared by concurrent callers and reused for a second.
  */
 import { createServer, type Server } from "node:http";
 import type { ServiceBroker } from "moleculer";
-import { kafkaBrokers, type Config, type ServiceName } from "./config";
-import { checkKafka, checkPostgres, checkRedis, SINGLE_ATTEMPT } from "./preflight";
+import type { Config, ServiceName } from "./config";
+import { healthChecker, type HealthChecker } from "./health";
 
 export type ReadinessCheck = "services" | "transporter" | "postgresql" | "kafka";
 
@@ -23,38 +23,23 @@ export interface Readiness {
 	checks: Partial<Record<ReadinessCheck, string>>;
 }
 
-/** One attempt, cut after 2 s: a probe answers well within an orchestrator's usual timeout. */
-
 const USES_POSTGRES: readonly ServiceName[] = ["orders", "state", "outbox-relay", "reserve-listener", "payment-listener"];
 const USES_KAFKA: readonly ServiceName[] = ["outbox-relay", "reserve-listener", "payment-listener"];
 
-async function outcome(check: Promise<unknown>): Promise<string> {
-	try {
-		await check;
-		return "up";
-	} catch (err) {
-		return (err as Error).message;
-	}
-}
-
-export async function readiness(broker: ServiceBroker, cfg: Config): Promise<Readiness> {
+export async function readiness(broker: ServiceBroker, health: HealthChecker): Promise<Readiness> {
 	const local = new Set(broker.services.map((s) => s.name));
 	const uses = (names: readonly ServiceName[]) => names.some((name) => local.has(name));
-	const checks: Readiness["checks"] = {
+	const { answers } = await health.check();
+	return withVerdict({
 		services: broker.started && !broker.stopping ? "up" : broker.stopping ? "the node is stopping" : "the node's services have not started yet",
-	};
-	const pending: Array<Promise<void>> = [];
-	const run = (name: ReadinessCheck, check: () => Promise<unknown>) => pending.push(outcome(check()).then((r) => void (checks[name] = r)));
-	// The transporter's own flag, and Redis itself: the flag alone lags a lost connection.
-	run("transporter", async () => {
-		if (!broker.transit?.connected) throw new Error("the Redis transporter is not connected");
-		await checkRedis(cfg.redisUrl, SINGLE_ATTEMPT);
+		// The transporter's own flag, and Redis itself: the flag alone lags a lost connection.
+		transporter: broker.transit?.connected ? answers.redis : "the Redis transporter is not connected",
+		...(uses(USES_POSTGRES) ? { postgresql: answers.postgresql } : {}),
+		...(uses(USES_KAFKA) ? { kafka: answers.kafka } : {}),
 	});
-	if (uses(USES_POSTGRES)) run("postgresql", () => checkPostgres(cfg.databaseUrl, SINGLE_ATTEMPT, "own"));
-	if (uses(USES_KAFKA)) run("kafka", () => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT));
-	await Promise.all(pending);
-	return { ready: Object.values(checks).every((r) => r === "up"), checks };
 }
+
+const withVerdict = (checks: Readiness["checks"]): Readiness => ({ ready: Object.values(checks).every((r) => r === "up"), checks });
 
 export interface Probes {
 	port: number;
@@ -63,7 +48,7 @@ export interface Probes {
 
 /** Serves /live and /ready for `broker` on cfg.probePort; rejects when the port is taken. */
 export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<Probes> {
-	let inFlight: Promise<Readiness> | undefined;
+	const health = healthChecker(broker, cfg);
 	const server: Server = createServer((req, res) => {
 		const reply = (code: number, body: unknown) => {
 			res.writeHead(code, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
@@ -75,8 +60,7 @@ export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<P
 			return broker.stopping ? reply(503, { status: "stopping", node: broker.nodeID }) : reply(200, { status: "live", node: broker.nodeID });
 		}
 		if (path === "/ready") {
-			inFlight ??= readiness(broker, cfg).finally(() => (inFlight = undefined));
-			void inFlight.then(({ ready, checks }) => {
+			void readiness(broker, health).then(({ ready, checks }) => {
 				const notReady = Object.entries(checks).filter(([, r]) => r !== "up").map(([name]) => name);
 				reply(ready ? 200 : 503, { status: ready ? "ready" : "not ready", node: broker.nodeID, not_ready: notReady, checks });
 			});
@@ -93,10 +77,12 @@ export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<P
 	const address = server.address();
 	return {
 		port: typeof address === "object" && address ? address.port : cfg.probePort,
-		close: () =>
-			new Promise((resolve) => {
+		close: async () => {
+			await new Promise<void>((resolve) => {
 				server.closeAllConnections();
 				server.close(() => resolve());
-			}),
+			});
+			await health.release();
+		},
 	};
 }

@@ -7,7 +7,8 @@
  * state, the applied keys and the parked messages of its order; then the batch's
  * writes go out in a few set-based statements. Every write to order_states,
  * applied_messages and parked_messages of an order happens while its orders row
- * is locked.
+ * is locked, but for the sweep's delete of the rows it claimed
+ * (lib/listeners/parked-sweep.ts): a claimed row is never applied, only known.
  */
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { ORDER_STATES, type OrderState } from "../../domain/order-state";
@@ -40,7 +41,7 @@ async function appliedKeys(db: Sequelize, t: Transaction, requests: ApplyRequest
 
 async function parkedOf(db: Sequelize, t: Transaction, orderIds: number[]): Promise<ParkedRow[]> {
 	return db.query<ParkedRow>(
-		`SELECT order_id, idempotent_key, state FROM parked_messages
+		`SELECT order_id, idempotent_key, state, coalesce(claimed_until > now(), false) AS claimed FROM parked_messages
 		  WHERE order_id = ANY($1::bigint[]) ORDER BY parked_at, source_offset`,
 		{ bind: [orderIds], transaction: t, type: QueryTypes.SELECT },
 	);

@@ -93,5 +93,5 @@ it("GET /api/ping -> pong", async () => {
 it("GET /api/health -> 200 while PostgreSQL, Redis and Kafka answer", async () => {
 	const res = await http(`${node.base}/health`);
 	expect(res.status).toBe(200);
-	expect(res.body).toEqual({ status: "ok", postgresql: "up", redis: "up", kafka: "up" });
+	expect(res.body).toEqual({ status: "ok", postgresql: "up", redis: "up", kafka: "up", checked_at: expect.any(String) });
 });

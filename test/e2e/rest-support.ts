@@ -177,3 +177,17 @@ export class TcpRelay {
 		await closed;
 	}
 }
+
+/** A gateway + orders node and a direct database client for the test file, started before its tests and stopped after. */
+export function useRestNode(env: Record<string, string> = {}): { node: RestNode; db: Client } {
+	const held = {} as { node: RestNode; db: Client };
+	beforeAll(async () => {
+		held.node = await startRestNode(env);
+		held.db = await sql();
+	});
+	afterAll(async () => {
+		await held.db?.end();
+		await held.node?.stop();
+	});
+	return held;
+}
