@@ -3,12 +3,13 @@
  * database when it is missing, and the SQL migrations of migrations/.
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join } from "node:path";
 import { Client } from "pg";
 import { Sequelize } from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
+import { projectRoot } from "./project-root";
 
-const migrationsDir = resolve(__dirname, "..", "..", "migrations");
+export const migrationsDir = join(projectRoot(), "migrations");
 /** Any fixed number: serialises migrations of nodes that start together. */
 const MIGRATION_LOCK = 7_245_001;
 

@@ -11,9 +11,10 @@
  * with a short deadline; concurrent probes share one check in flight.
  */
 import { createServer, type Server } from "node:http";
-import type { ServiceBroker } from "moleculer";
-import { kafkaBrokers, type Config, type ServiceName } from "./config";
+import type { BrokerOptions, ServiceBroker } from "moleculer";
+import { kafkaBrokers, type Config } from "./config";
 import { checkKafka, checkPostgres, checkRedis, SINGLE_ATTEMPT } from "./preflight";
+import { usesKafka, usesPostgres } from "./service-needs";
 
 export type ReadinessCheck = "services" | "transporter" | "postgresql" | "kafka";
 
@@ -22,11 +23,6 @@ export interface Readiness {
 	/** "up", or why not. */
 	checks: Partial<Record<ReadinessCheck, string>>;
 }
-
-/** One attempt, cut after 2 s: a probe answers well within an orchestrator's usual timeout. */
-
-const USES_POSTGRES: readonly ServiceName[] = ["orders", "state", "outbox-relay", "reserve-listener", "payment-listener"];
-const USES_KAFKA: readonly ServiceName[] = ["outbox-relay", "reserve-listener", "payment-listener"];
 
 async function outcome(check: Promise<unknown>): Promise<string> {
 	try {
@@ -38,8 +34,7 @@ async function outcome(check: Promise<unknown>): Promise<string> {
 }
 
 export async function readiness(broker: ServiceBroker, cfg: Config): Promise<Readiness> {
-	const local = new Set(broker.services.map((s) => s.name));
-	const uses = (names: readonly ServiceName[]) => names.some((name) => local.has(name));
+	const local = broker.services.map((s) => s.name);
 	const checks: Readiness["checks"] = {
 		services: broker.started && !broker.stopping ? "up" : broker.stopping ? "the node is stopping" : "the node's services have not started yet",
 	};
@@ -50,8 +45,8 @@ export async function readiness(broker: ServiceBroker, cfg: Config): Promise<Rea
 		if (!broker.transit?.connected) throw new Error("the Redis transporter is not connected");
 		await checkRedis(cfg.redisUrl, SINGLE_ATTEMPT);
 	});
-	if (uses(USES_POSTGRES)) run("postgresql", () => checkPostgres(cfg.databaseUrl, SINGLE_ATTEMPT, "own"));
-	if (uses(USES_KAFKA)) run("kafka", () => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT));
+	if (usesPostgres(local)) run("postgresql", () => checkPostgres(cfg.databaseUrl, SINGLE_ATTEMPT, "own"));
+	if (usesKafka(local)) run("kafka", () => checkKafka(kafkaBrokers(cfg), SINGLE_ATTEMPT));
 	await Promise.all(pending);
 	return { ready: Object.values(checks).every((r) => r === "up"), checks };
 }
@@ -98,5 +93,23 @@ export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<P
 				server.closeAllConnections();
 				server.close(() => resolve());
 			}),
+	};
+}
+
+type BrokerMiddleware = Exclude<NonNullable<BrokerOptions["middlewares"]>[number], string>;
+
+/**
+ * The probes as a broker middleware, for nodes started by moleculer-runner
+ * (bin/runner.ts): served from before the services start until the node stopped.
+ */
+export function ProbesMiddleware(cfg: Config): BrokerMiddleware {
+	let probes: Probes | undefined;
+	return {
+		async starting(broker: ServiceBroker) {
+			probes = await startProbes(broker, cfg);
+		},
+		async stopped() {
+			await probes?.close();
+		},
 	};
 }
