@@ -6,7 +6,8 @@
  * `npm run topics` are explicit steps there.
  */
 import { kafkaBrokers, type Config } from "../lib/platform/config";
-import { ensureDatabase, migrateUp } from "../lib/platform/database";
+import { ensureDatabase } from "../lib/platform/database";
+import { migrateUp } from "../lib/platform/migrations";
 import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
 import { checkKafka, checkPostgres, checkRedis } from "../lib/platform/preflight";
 import { startLocalKafka } from "./kafka-local";
