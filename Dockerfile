@@ -31,5 +31,7 @@ EXPOSE 3000 3030 3031 8081
 # Readiness of this node (lib/platform/probes.ts): its services run and the dependencies they use answer.
 HEALTHCHECK --interval=10s --timeout=4s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PROBE_PORT || 3031) + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# node itself (not npm) is PID 1, so `docker stop` (SIGTERM) reaches the broker, which stops its services.
-CMD ["node", "dist/bin/runner.js"]
+# `npm run start:prod`'s command line. node itself (not npm) is PID 1, so `docker stop` (SIGTERM)
+# reaches the broker, which stops its services. A 1 MiB young generation keeps the resident
+# memory of a node about 20 MiB lower (npm run bench:memory).
+CMD ["node", "--max-semi-space-size=1", "dist/bin/runner.js"]

@@ -4,6 +4,7 @@
  * `npm run start:prod` starts it, against the real PostgreSQL, Redis and Kafka.
  *
  *   npm run bench:memory        # BENCH_ORDERS (default 2000), BENCH_CONCURRENCY (default 16)
+ *   BENCH_NODE_ARGS="--max-semi-space-size=1" npm run bench:memory   # other node options than start:prod's
  *
  * Two layouts, one after the other: six single-service nodes (one per service),
  * then the all-in-one node (all six services). Load per layout: BENCH_ORDERS
@@ -29,7 +30,7 @@ const BUDGET_MIB = { single: 120, allInOne: 150 };
 
 /** `npm run start:prod`'s command line, so the bench measures what production runs. */
 const startProd = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["start:prod"];
-const runnerArgs = startProd.split(/\s+/).slice(1);
+const runnerArgs = process.env.BENCH_NODE_ARGS !== undefined ? [...process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean), "dist/bin/runner.js"] : startProd.split(/\s+/).slice(1);
 
 const rssOf = (pid: number, field: "VmRSS" | "VmHWM"): number =>
 	Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
@@ -70,7 +71,7 @@ async function restLoad(base: string): Promise<number[]> {
 }
 
 async function measureLayout(layout: string, groups: ServiceName[][], databaseUrl: string, pool: Pool, env: Record<string, string>): Promise<Row[]> {
-	const cluster = nodeProcesses({ ...env, DATABASE_URL: databaseUrl, METRICS: "on", PROBES: "on", LOG_LEVEL: "warn", NAMESPACE: `bench-memory-${randomUUID().slice(0, 8)}` });
+	const cluster = nodeProcesses({ ...env, DATABASE_URL: databaseUrl, METRICS: "on", PROBES: "on", LOG_LEVEL: "info", NAMESPACE: `bench-memory-${randomUUID().slice(0, 8)}` });
 	const entry = { cwd: image!.dir, args: runnerArgs };
 	try {
 		const nodes: NodeProcess[] = [];
@@ -83,7 +84,9 @@ async function measureLayout(layout: string, groups: ServiceName[][], databaseUr
 		const sampler = setInterval(() => nodes.forEach((n, i) => (peak[i] = Math.max(peak[i], rssOf(n.child.pid!, "VmRSS")))), 200);
 		try {
 			const gateway = nodes.find((n) => groups[nodes.indexOf(n)].includes("api-gateway"))!;
+			console.log(`${layout}: ${nodes.length} node(s) ready, loading`);
 			const ids = await restLoad(`http://127.0.0.1:${gateway.port}/api`);
+			console.log(`${layout}: ${ids.length} orders created and read; sending reserve messages`);
 			const producer = createKafka(kafkaBrokers(loadConfig()), "bench-memory").producer();
 			await producer.connect();
 			for (let i = 0; i < ids.length; i += 500) {
@@ -125,7 +128,9 @@ runBenchmark(async () => {
 		PAYMENT_GROUP: `bench-${run}-payment`,
 	};
 	console.log(`building the runtime image, then ${ORDERS} orders per layout (${CONCURRENCY} clients); node args: ${runnerArgs.join(" ")}`);
-	image = await buildRuntimeImage();
+	// BENCH_RUNTIME_DIR: an image built before (kept), to compare node options without rebuilding.
+	const kept = process.env.BENCH_RUNTIME_DIR;
+	image = kept ? { dir: kept, remove: async () => undefined } : await buildRuntimeImage();
 	try {
 		await ensureTopics(createKafka(kafkaBrokers(loadConfig())), contractTopics({ topics: { order: env.ORDER_TOPIC, reserve: env.RESERVE_TOPIC, payment: env.PAYMENT_TOPIC } }), 3);
 		const rows = await withPrivateDatabase(loadConfig().databaseUrl, "bench_memory", async (databaseUrl) => {

@@ -195,7 +195,7 @@ describe("docker-compose.yml", () => {
 		expect(run).not.toMatch(/ts-node|\.ts\b/);
 		expect(runtime.find((l) => l.startsWith("USER "))).toBe("USER node");
 		expect(run).toMatch(/HEALTHCHECK[\s\S]*\/ready/);
-		expect(dockerfile("Dockerfile").cmd).toEqual(["node", "dist/bin/runner.js"]);
+		expect(dockerfile("Dockerfile").cmd).toEqual(scripts["start:prod"].split(/\s+/)); // what `npm run start:prod` runs
 	});
 
 	it("creates the topics in a step of its own that the services wait for", () => {
