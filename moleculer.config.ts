@@ -8,6 +8,7 @@ import { config, type Config } from "./lib/platform/config";
 import { redisOptions } from "./lib/platform/redis-options";
 import { transitEncryption } from "./lib/platform/transit-encryption";
 import { ProbesMiddleware } from "./lib/platform/probes";
+import { ServiceSettingsMiddleware } from "./lib/platform/service-settings";
 
 function tracingExporter(cfg: Config): Tracer.TracingExporter {
 	switch (cfg.tracing) {
@@ -62,7 +63,8 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 }
 
 /**
- * A production node under moleculer-runner: the broker stops itself on SIGTERM
+ * A production node under moleculer-runner: its services get their settings
+ * from the node's Config as createNode gives them, the broker stops itself on SIGTERM
  * and SIGINT (there is no local Kafka to stop after it), serves the probes, and
  * logs the line that says it runs.
  */
@@ -71,7 +73,7 @@ export default function runnerOptions(cfg: Config = config()): BrokerOptions {
 	return {
 		...base,
 		skipProcessEventRegistration: false,
-		middlewares: [...(base.middlewares ?? []), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])],
+		middlewares: [...(base.middlewares ?? []), ServiceSettingsMiddleware(cfg), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])],
 		started(broker) {
 			broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")}`);
 		},

@@ -11,7 +11,7 @@
  * with a short deadline; concurrent probes share one check in flight.
  */
 import { createServer, type Server } from "node:http";
-import type { BrokerOptions, ServiceBroker } from "moleculer";
+import type { Middleware, ServiceBroker } from "moleculer";
 import { kafkaBrokers, type Config } from "./config";
 import { checkKafka, checkPostgres, checkRedis, SINGLE_ATTEMPT } from "./preflight";
 import { usesKafka, usesPostgres } from "./service-needs";
@@ -96,15 +96,14 @@ export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<P
 	};
 }
 
-type BrokerMiddleware = Exclude<NonNullable<BrokerOptions["middlewares"]>[number], string>;
-
 /**
  * The probes as a broker middleware, for nodes started by moleculer-runner
  * (bin/runner.ts): served from before the services start until the node stopped.
  */
-export function ProbesMiddleware(cfg: Config): BrokerMiddleware {
+export function ProbesMiddleware(cfg: Config): Middleware {
 	let probes: Probes | undefined;
 	return {
+		name: "Probes",
 		async starting(broker: ServiceBroker) {
 			probes = await startProbes(broker, cfg);
 		},
