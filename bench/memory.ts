@@ -6,8 +6,8 @@
  *   npm run bench:memory        # BENCH_ORDERS (default 2000), BENCH_CONCURRENCY (default 16)
  *   BENCH_NODE_ARGS="--max-semi-space-size=1" npm run bench:memory   # other node options than start:prod's
  *
- * Two layouts, one after the other: six single-service nodes (one per service),
- * then the all-in-one node (all six services). Load per layout: BENCH_ORDERS
+ * Two layouts, one after the other: a single-service node per service,
+ * then the all-in-one node (every service). Load per layout: BENCH_ORDERS
  * orders created over REST, each read back, a `reserve` CREATED message for
  * each (applied by the listener), every outbox event published; sampled every
  * 200 ms. Budget (issue 8): 120 MiB for a single-service node, 150 MiB all-in-one.
@@ -19,7 +19,8 @@ import { Pool } from "pg";
 import { ALL_SERVICES, kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
 import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
 import { buildRuntimeImage } from "../dev/runtime-image";
-import { nodeProcesses, type NodeProcess } from "../test/support/processes";
+import { freePort } from "../dev/cluster/ports";
+import { nodeProcesses, type NodeProcess } from "../dev/cluster/processes";
 import { runBenchmark, withPrivateDatabase } from "./support";
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2_000);
@@ -71,7 +72,7 @@ async function restLoad(base: string): Promise<number[]> {
 }
 
 async function measureLayout(layout: string, groups: ServiceName[][], databaseUrl: string, pool: Pool, env: Record<string, string>): Promise<Row[]> {
-	const cluster = nodeProcesses({ ...env, DATABASE_URL: databaseUrl, METRICS: "on", PROBES: "on", LOG_LEVEL: "info", NAMESPACE: `bench-memory-${randomUUID().slice(0, 8)}` });
+	const cluster = nodeProcesses({ ...env, DATABASE_URL: databaseUrl, GRPC_PORT: String(await freePort()), METRICS: "on", PROBES: "on", LOG_LEVEL: "info", NAMESPACE: `bench-memory-${randomUUID().slice(0, 8)}` });
 	const entry = { cwd: image!.dir, args: runnerArgs };
 	try {
 		const nodes: NodeProcess[] = [];

@@ -1,7 +1,7 @@
 /**
  * The Dockerfile's runtime stage, reproduced in a directory (no Docker engine
  * here): the compiled dist/, package.json and package-lock.json with production
- * dependencies only (`npm ci --omit=dev`), migrations/ and bin/launch.js. The
+ * dependencies only (`npm ci --omit=dev`), migrations/, proto/ and bin/launch.js. The
  * production-runtime test and the memory benchmark start nodes from it.
  */
 import { execFile } from "node:child_process";
@@ -23,7 +23,7 @@ export async function buildRuntimeImage(): Promise<RuntimeImage> {
 	const remove = () => rm(dir, { recursive: true, force: true });
 	try {
 		await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json", "--outDir", join(dir, "dist")], { cwd: root });
-		for (const path of ["package.json", "package-lock.json", "migrations", "bin/launch.js"]) {
+		for (const path of ["package.json", "package-lock.json", "migrations", "proto", "bin/launch.js"]) {
 			await cp(join(root, path), join(dir, path), { recursive: true });
 		}
 		// From the npm cache when it has everything (as a warm CI does); the Dockerfile runs the same command.

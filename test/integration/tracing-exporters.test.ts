@@ -6,7 +6,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { ServiceBroker } from "moleculer";
-import { startNode, freePort } from "../support/cluster";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
 import { waitFor } from "../support/wait";
 
 interface ZipkinSpan {
