@@ -1,22 +1,37 @@
-# One image for every service and the migration step; SERVICES picks what a container runs.
-FROM node:20-bookworm-slim
+# One image for every service and for the deployment steps (migrate, topics);
+# SERVICES picks what a container runs. Node 24, the major package.json pins.
 
+# Build stage: every dependency, compiles the TypeScript to dist/.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# ts-node runs the TypeScript sources as `npm start` does locally, so dev dependencies stay in.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
-
-COPY tsconfig.json moleculer.config.ts ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
 COPY bin ./bin
 COPY lib ./lib
 COPY domain ./domain
 COPY mixins ./mixins
 COPY services ./services
+COPY dev ./dev
+RUN npm run build
+
+# Runtime stage: production dependencies and the compiled code only, no
+# TypeScript, no ts-node, no Java; runs as the unprivileged `node` user.
+FROM node:24-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin/launch.js ./bin/launch.js
 COPY migrations ./migrations
 COPY proto ./proto
-
-ENV NODE_ENV=production
+COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 3030 3031 8081
-# node itself (not npm) is PID 1, so `docker stop` (SIGTERM) reaches bin/start.ts's handler.
-CMD ["node", "-r", "ts-node/register/transpile-only", "bin/start.ts"]
+# Readiness of this node (lib/platform/probes.ts): its services run and the dependencies they use answer.
+HEALTHCHECK --interval=10s --timeout=4s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PROBE_PORT || 3031) + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# `npm run start:prod`'s command line. node itself (not npm) is PID 1, so `docker stop` (SIGTERM)
+# reaches the broker, which stops its services. A 1 MiB young generation keeps the resident
+# memory of a node about 20 MiB lower (npm run bench:memory).
+CMD ["node", "--max-semi-space-size=1", "dist/bin/runner.js"]

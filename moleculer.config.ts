@@ -1,10 +1,14 @@
 /**
  * Broker options for every node, read from the environment (lib/platform/config.ts).
+ * `brokerOptions` serves nodes built in code (`npm start`, tests); the default
+ * export is what moleculer-runner loads for a production node (bin/runner.ts).
  */
 import type { BrokerOptions, Errors, Tracer } from "moleculer";
 import { config, type Config } from "./lib/platform/config";
 import { redisOptions } from "./lib/platform/redis-options";
 import { transitEncryption } from "./lib/platform/transit-encryption";
+import { ProbesMiddleware } from "./lib/platform/probes";
+import { ServiceSettingsMiddleware } from "./lib/platform/service-settings";
 
 function tracingExporter(cfg: Config): Tracer.TracingExporter {
 	switch (cfg.tracing) {
@@ -13,8 +17,6 @@ function tracingExporter(cfg: Config): Tracer.TracingExporter {
 		case "event":
 			// Each finished span at once as a `$tracing.spans` event to a subscriber in the cluster (the tracing test collects them).
 			return { type: "Event", options: { eventName: "$tracing.spans", sendStartSpan: false, sendFinishSpan: true, broadcast: false, interval: 0 } };
-		case "jaeger":
-			return { type: "Jaeger", options: { endpoint: cfg.tracingEndpoint ?? "http://127.0.0.1:14268/api/traces" } };
 		default:
 			return { type: "Console", options: { width: 100, colors: true } };
 	}
@@ -57,5 +59,23 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 		tracing: { enabled: cfg.tracing !== "off", exporter: tracingExporter(cfg) },
 		// bin/start.ts handles SIGINT/SIGTERM: it stops the broker, then the local Kafka.
 		skipProcessEventRegistration: true,
+	};
+}
+
+/**
+ * A production node under moleculer-runner: its services get their settings
+ * from the node's Config as createNode gives them, the broker stops itself on SIGTERM
+ * and SIGINT (there is no local Kafka to stop after it), serves the probes, and
+ * logs the line that says it runs.
+ */
+export default function runnerOptions(cfg: Config = config()): BrokerOptions {
+	const base = brokerOptions(cfg);
+	return {
+		...base,
+		skipProcessEventRegistration: false,
+		middlewares: [...(base.middlewares ?? []), ServiceSettingsMiddleware(cfg), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])],
+		started(broker) {
+			broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")}`);
+		},
 	};
 }

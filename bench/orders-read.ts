@@ -14,7 +14,8 @@ import type { ServiceBroker } from "moleculer";
 import { Client } from "pg";
 import { createNode } from "../lib/platform/broker";
 import { loadConfig } from "../lib/platform/config";
-import { ensureDatabase, migrateUp } from "../lib/platform/database";
+import { ensureDatabase } from "../lib/platform/database";
+import { migrateUp } from "../lib/platform/migrations";
 import { runBenchmark } from "./support";
 
 process.env.NAMESPACE ??= `bench-${randomInt(1e9)}`;

@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "pg";
 import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
-import { prepareInfrastructure } from "../lib/platform/infrastructure";
+import { prepareInfrastructure } from "../dev/infrastructure";
 import { nodeEnv, type BenchContext } from "./context";
 import { createFigures, GRPC, REST } from "./figures/create";
 import { listenerFigure } from "./figures/listener";

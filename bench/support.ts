@@ -1,7 +1,8 @@
 /** What every figure here shares: a throw-away database, latency statistics, bounded waits. */
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { ensureDatabase, migrateUp } from "../lib/platform/database";
+import { ensureDatabase } from "../lib/platform/database";
+import { migrateUp } from "../lib/platform/migrations";
 
 /** A migrated database for one figure, dropped afterwards. */
 export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, run: (url: string) => Promise<T>): Promise<T> {

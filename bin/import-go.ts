@@ -6,7 +6,8 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { config, kafkaBrokers } from "../lib/platform/config";
-import { ensureDatabase, migrateUp } from "../lib/platform/database";
+import { ensureDatabase } from "../lib/platform/database";
+import { migrateUp } from "../lib/platform/migrations";
 import { createKafka } from "../lib/platform/kafka";
 import { importGo, type ImportOptions } from "../lib/import-go/import-run";
 import { ImportError, redact } from "../lib/import-go/import-error";

@@ -5,7 +5,8 @@
  * working on a migration.
  */
 import { config } from "../lib/platform/config";
-import { createMigrator, createSequelize, ensureDatabase, migrateUp } from "../lib/platform/database";
+import { createSequelize, ensureDatabase } from "../lib/platform/database";
+import { createMigrator, migrateUp } from "../lib/platform/migrations";
 import { checkPostgres } from "../lib/platform/preflight";
 
 async function main(command = "up"): Promise<void> {

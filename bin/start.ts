@@ -12,14 +12,10 @@
 import type { ServiceBroker } from "moleculer";
 import { config, ConfigError } from "../lib/platform/config";
 import { createNode, requestStop } from "../lib/platform/broker";
-import { prepareInfrastructure, type Infrastructure } from "../lib/platform/infrastructure";
+import { cannotStart } from "../lib/platform/cannot-start";
+import { nodeVersionProblem } from "../lib/platform/node-version";
+import { prepareInfrastructure, type Infrastructure } from "../dev/infrastructure";
 import { startProbes, type Probes } from "../lib/platform/probes";
-
-function fail(err: unknown): never {
-	const line = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
-	process.stderr.write(`orders: cannot start: ${line.split("\n")[0]}\n`);
-	process.exit(1);
-}
 
 /** What is up so far; stopped in reverse order. */
 interface Running {
@@ -76,10 +72,12 @@ async function main(): Promise<void> {
 	broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")} (Kafka ${infrastructure.brokers.join(",")})`);
 }
 
+const nodeProblem = nodeVersionProblem();
+if (nodeProblem) cannotStart(nodeProblem);
 try {
 	config();
 } catch (err) {
-	if (err instanceof ConfigError) fail(err);
+	if (err instanceof ConfigError) cannotStart(err);
 	throw err;
 }
-main().catch(fail);
+main().catch(cannotStart);

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { Client, Pool } from "pg";
-import { ensureDatabase, migrateUp } from "../../lib/platform/database";
+import { ensureDatabase } from "../../lib/platform/database";
+import { migrateUp } from "../../lib/platform/migrations";
 
 export interface PrivateDatabase {
 	url: string;

@@ -33,6 +33,8 @@ export interface NodeSpec {
 	 * quieter LOG_LEVEL: polled until it answers true. Gets the node's HTTP port.
 	 */
 	probe?: (port: number) => Promise<boolean>;
+	/** Another way to start it than `npm start` (bin/start.ts under ts-node): e.g. the compiled runner of a runtime image. */
+	entry?: { cwd: string; args: string[] };
 }
 
 export interface NodeProcess {
@@ -41,6 +43,8 @@ export interface NodeProcess {
 	child: ChildProcess;
 	/** Its HTTP port (PORT), meaningful when it runs the api-gateway. */
 	port: number;
+	/** Its liveness and readiness port (PROBE_PORT), when PROBES is on. */
+	probePort: number;
 	/** The tail of its stdout and stderr. */
 	output(): string;
 	/** Resolves when the node says it runs; rejects if it exits first. */
@@ -80,6 +84,9 @@ process.once("exit", () => {
 
 let sequence = 0;
 
+/** `npm start`'s entry: the all-in-one node from the TypeScript sources. */
+const DEV_ENTRY = { cwd: root, args: ["-r", "ts-node/register/transpile-only", "bin/start.ts"] };
+
 /** Polls `probe` until it answers true (true) or `going` turns false (false); a throwing probe counts as not yet. */
 async function pollUntil(probe: () => Promise<boolean>, going: () => boolean): Promise<boolean> {
 	while (going()) {
@@ -95,14 +102,14 @@ export const answersPing = async (port: number): Promise<boolean> => (await fetc
 export function nodeProcesses(baseEnv: Record<string, string> = {}): NodeProcesses {
 	const nodes: NodeProcess[] = [];
 
-	async function spawnNode({ name, services, env = {}, probe }: NodeSpec): Promise<NodeProcess> {
+	async function spawnNode({ name, services, env = {}, probe, entry = DEV_ENTRY }: NodeSpec): Promise<NodeProcess> {
 		const nodeId = `${name}-${++sequence}`;
 		// A fixed PORT in `env` keeps a restarted gateway where its clients look for it.
 		const port = env.PORT ? Number(env.PORT) : await freePort();
-		const metricsPort = await freePort();
+		const [metricsPort, probePort] = [await freePort(), await freePort()];
 		let output = "";
-		const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/start.ts"], {
-			cwd: root,
+		const child = spawn(process.execPath, entry.args, {
+			cwd: entry.cwd,
 			env: {
 				...process.env,
 				KAFKA_BROKERS: kafkaBrokers(loadConfig()).join(","),
@@ -112,6 +119,7 @@ export function nodeProcesses(baseEnv: Record<string, string> = {}): NodeProcess
 				...baseEnv,
 				PORT: String(port),
 				METRICS_PORT: String(metricsPort),
+				PROBE_PORT: String(probePort),
 				NODE_ID: nodeId,
 				SERVICES: services.join(","),
 				...env,
@@ -144,6 +152,7 @@ export function nodeProcesses(baseEnv: Record<string, string> = {}): NodeProcess
 			nodeId,
 			child,
 			port,
+			probePort,
 			output: () => output,
 			ready,
 			exited,

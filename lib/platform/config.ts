@@ -4,7 +4,8 @@
  * message is the one line start-up prints before it exits.
  */
 import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { projectRoot } from "./project-root";
 import { redactUrl } from "./redact";
 
 export const ALL_SERVICES = [
@@ -19,7 +20,7 @@ export const ALL_SERVICES = [
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 /** The project's own broker keeps its data here unless KAFKA_HOME_DIR says otherwise. */
-const DEFAULT_KAFKA_HOME = resolve(__dirname, "..", "..", ".kafka");
+const DEFAULT_KAFKA_HOME = join(projectRoot(), ".kafka");
 
 export interface Config {
 	/** Moleculer namespace: nodes join the cluster of the same namespace on the same Redis. */
@@ -39,8 +40,8 @@ export interface Config {
 	metricsPort: number;
 	metricsEnabled: boolean;
 	/** "event" emits spans as `$tracing.spans` events (tests observe traces with it). */
-	tracing: "off" | "console" | "event" | "zipkin" | "jaeger";
-	/** Collector URL for the zipkin or jaeger exporter. */
+	tracing: "off" | "console" | "event" | "zipkin";
+	/** Collector URL of the zipkin exporter (Zipkin, or Jaeger's Zipkin-compatible collector). */
 	tracingEndpoint: string | undefined;
 	services: ServiceName[];
 	nodeId: string | undefined;
@@ -293,7 +294,7 @@ export function loadConfig(env: Env = process.env): Config {
 		grpcMaxOrders: integer(env, "GRPC_MAX_ORDERS", 10_000, 1, 1_000_000),
 		metricsPort: integer(env, "METRICS_PORT", 3030, 1, 65535),
 		metricsEnabled: oneOf(env, "METRICS", "on", ["on", "off"] as const) === "on",
-		tracing: oneOf(env, "TRACING", "off", ["off", "console", "event", "zipkin", "jaeger"] as const),
+		tracing: oneOf(env, "TRACING", "off", ["off", "console", "event", "zipkin"] as const),
 		tracingEndpoint: env.TRACING_ENDPOINT?.trim() || undefined,
 		services: services(env),
 		nodeId: env.NODE_ID?.trim() || undefined,

@@ -1,16 +1,10 @@
 /**
- * PostgreSQL wiring: the Sequelize instance every service uses, creation of the
- * database when it is missing, and the SQL migrations of migrations/.
+ * PostgreSQL wiring: the Sequelize instance every service uses and creation of
+ * the database when it is missing. The migrations are in ./migrations.ts, so a
+ * service node never loads umzug.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { Client } from "pg";
 import { Sequelize } from "sequelize";
-import { SequelizeStorage, Umzug } from "umzug";
-
-const migrationsDir = resolve(__dirname, "..", "..", "migrations");
-/** Any fixed number: serialises migrations of nodes that start together. */
-const MIGRATION_LOCK = 7_245_001;
 
 /** `applicationName` names the connections in pg_stat_activity; `idleMs` closes an unused one. */
 export function createSequelize(databaseUrl: string, poolMax = 10, { applicationName, idleMs = 10_000 }: { applicationName?: string; idleMs?: number } = {}): Sequelize {
@@ -46,39 +40,5 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 		}
 	} finally {
 		await client.end();
-	}
-}
-
-export function createMigrator(sequelize: Sequelize): Umzug<Sequelize> {
-	return new Umzug({
-		migrations: {
-			glob: ["*.up.sql", { cwd: migrationsDir }],
-			resolve: ({ name, path, context }) => {
-				const upFile = path as string;
-				const downFile = upFile.replace(/\.up\.sql$/, ".down.sql");
-				const run = (file: string) => () => context.transaction(async (transaction) => {
-					await context.query(readFileSync(file, "utf8"), { transaction });
-				});
-				return { name: name.replace(/\.up\.sql$/, ""), up: run(upFile), down: run(downFile) };
-			},
-		},
-		context: sequelize,
-		storage: new SequelizeStorage({ sequelize, tableName: "schema_migrations" }),
-		logger: undefined,
-	});
-}
-
-/** Applies every pending migration, one node at a time. Returns the names applied. */
-export async function migrateUp(databaseUrl: string): Promise<string[]> {
-	const lock = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
-	await lock.connect();
-	const sequelize = createSequelize(databaseUrl, 2);
-	try {
-		await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
-		const applied = await createMigrator(sequelize).up();
-		return applied.map((m) => m.name);
-	} finally {
-		await sequelize.close();
-		await lock.end();
 	}
 }

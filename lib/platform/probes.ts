@@ -11,9 +11,10 @@
  * connections, one check shared by concurrent callers and reused for a second.
  */
 import { createServer, type Server } from "node:http";
-import type { ServiceBroker } from "moleculer";
-import type { Config, ServiceName } from "./config";
+import type { Middleware, ServiceBroker } from "moleculer";
+import type { Config } from "./config";
 import { healthChecker, type HealthChecker } from "./health";
+import { usesKafka, usesPostgres } from "./service-needs";
 
 export type ReadinessCheck = "services" | "transporter" | "postgresql" | "kafka";
 
@@ -23,19 +24,15 @@ export interface Readiness {
 	checks: Partial<Record<ReadinessCheck, string>>;
 }
 
-const USES_POSTGRES: readonly ServiceName[] = ["orders", "state", "outbox-relay", "reserve-listener", "payment-listener"];
-const USES_KAFKA: readonly ServiceName[] = ["outbox-relay", "reserve-listener", "payment-listener"];
-
 export async function readiness(broker: ServiceBroker, health: HealthChecker): Promise<Readiness> {
-	const local = new Set(broker.services.map((s) => s.name));
-	const uses = (names: readonly ServiceName[]) => names.some((name) => local.has(name));
+	const local = broker.services.map((s) => s.name);
 	const { answers } = await health.check();
 	return withVerdict({
 		services: broker.started && !broker.stopping ? "up" : broker.stopping ? "the node is stopping" : "the node's services have not started yet",
 		// The transporter's own flag, and Redis itself: the flag alone lags a lost connection.
 		transporter: broker.transit?.connected ? answers.redis : "the Redis transporter is not connected",
-		...(uses(USES_POSTGRES) ? { postgresql: answers.postgresql } : {}),
-		...(uses(USES_KAFKA) ? { kafka: answers.kafka } : {}),
+		...(usesPostgres(local) ? { postgresql: answers.postgresql } : {}),
+		...(usesKafka(local) ? { kafka: answers.kafka } : {}),
 	});
 }
 
@@ -83,6 +80,23 @@ export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<P
 				server.close(() => resolve());
 			});
 			await health.release();
+		},
+	};
+}
+
+/**
+ * The probes as a broker middleware, for nodes started by moleculer-runner
+ * (bin/runner.ts): served from before the services start until the node stopped.
+ */
+export function ProbesMiddleware(cfg: Config): Middleware {
+	let probes: Probes | undefined;
+	return {
+		name: "Probes",
+		async starting(broker: ServiceBroker) {
+			probes = await startProbes(broker, cfg);
+		},
+		async stopped() {
+			await probes?.close();
 		},
 	};
 }

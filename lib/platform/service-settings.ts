@@ -5,6 +5,7 @@
  * other settings. Settings that hold secrets (database URLs) are listed in
  * `$secureSettings` by the services, so other nodes never see them.
  */
+import type { Middleware } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
 import { kafkaBrokers, type Config, type ServiceName } from "./config";
 import type { OutboxRelaySettings } from "../../services/outbox-relay.service";
@@ -49,3 +50,18 @@ export function serviceSettings(cfg: Config): SettingsOf {
 	};
 }
 
+
+/**
+ * The same settings for services moleculer-runner loads from their files
+ * (bin/runner.ts): laid over each schema's own before the service is created.
+ */
+export function ServiceSettingsMiddleware(cfg: Config): Middleware {
+	const settings: Record<string, object> = serviceSettings(cfg);
+	return {
+		name: "ServiceSettings",
+		serviceCreating(_service, schema) {
+			const own = settings[schema.name];
+			if (own) schema.settings = { ...schema.settings, ...own };
+		},
+	};
+}

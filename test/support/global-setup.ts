@@ -4,7 +4,7 @@
  * Unit tests alone (`npm run test:unit`) skip it.
  */
 import { loadConfig } from "../../lib/platform/config";
-import { prepareInfrastructure, type Infrastructure } from "../../lib/platform/infrastructure";
+import { prepareInfrastructure, type Infrastructure } from "../../dev/infrastructure";
 import { applyTestEnv } from "./test-env";
 
 declare global {

@@ -8,7 +8,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Client } from "pg";
-import { ensureDatabase, migrateUp } from "../../lib/platform/database";
+import { ensureDatabase } from "../../lib/platform/database";
+import { migrateUp } from "../../lib/platform/migrations";
 import { TEST_DATABASE_URL } from "./test-env";
 
 type State = "ORDER_CREATED" | "RESERVE_CREATED" | "RESERVE_FAILED" | "PAYMENT_CREATED" | "PAYMENT_FAILED" | "PAYMENT_COMPLETED";

@@ -99,6 +99,7 @@ describe("a bad setting", () => {
 		["METRICS_PORT", "-1"],
 		["METRICS", "yes"],
 		["TRACING", "datadog"],
+		["TRACING", "jaeger"],
 		["LOG_LEVEL", "verbose"],
 		["LOG_LEVEL", "VERBOSE"],
 		["GRPC_PORT", "-1"],

@@ -37,6 +37,9 @@ const environment = (service: ComposeService): Record<string, string> =>
 		: Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]));
 const argv = (command: string | string[]): string[] => (Array.isArray(command) ? command : command.split(/\s+/));
 
+/** The source a compiled path comes from (`npm run build`): dist/bin/runner.js -> bin/runner.ts. */
+const sourceOf = (path: string): string => (path.startsWith("dist/") ? path.slice("dist/".length).replace(/\.js$/, ".ts") : path);
+
 /** What a command line needs from the repository: npm scripts it runs, files it names. */
 function expectRunnable(command: string[]): void {
 	if (command[0] === "npm") {
@@ -46,16 +49,25 @@ function expectRunnable(command: string[]): void {
 		return;
 	}
 	for (const arg of command.slice(1).filter((a) => /\.(ts|js)$/.test(a))) {
-		expect(existsSync(join(root, arg))).toBe(true);
+		expect(existsSync(join(root, sourceOf(arg)))).toBe(true);
 	}
 }
 
-/** The Dockerfile's JSON-form CMD and every path it COPYs from the build context. */
+/** The Dockerfile's JSON-form CMD and every path it COPYs from the build context (not from another stage). */
 function dockerfile(file: string): { cmd: string[]; copied: string[] } {
 	const lines = read(file).split("\n");
 	const cmdLine = lines.find((l) => l.startsWith("CMD "));
-	const copied = lines.filter((l) => l.startsWith("COPY ")).flatMap((l) => l.split(/\s+/).slice(1, -1).filter((a) => !a.startsWith("--")));
+	const copied = lines
+		.filter((l) => l.startsWith("COPY ") && !l.includes("--from="))
+		.flatMap((l) => l.split(/\s+/).slice(1, -1).filter((a) => !a.startsWith("--")));
 	return { cmd: cmdLine ? (JSON.parse(cmdLine.slice(4)) as string[]) : [], copied };
+}
+
+/** The Dockerfile's stages: the lines from each FROM to the next. */
+function stages(file: string): string[][] {
+	return read(file)
+		.split("\n")
+		.reduce<string[][]>((all, line) => (line.startsWith("FROM ") ? [...all, [line]] : all.length ? [...all.slice(0, -1), [...all.at(-1)!, line]] : all), []);
 }
 
 describe("docker-compose.yml", () => {
@@ -167,6 +179,29 @@ describe("docker-compose.yml", () => {
 			expect(service.expose).toEqual(expect.arrayContaining([env.METRICS_PORT, env.PROBE_PORT]));
 			expect(env.PROBES ?? "on").toBe("on");
 			expect(service.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${env.PROBE_PORT}/ready`);
+		}
+	});
+
+	it("builds in one stage and runs the compiled code in another: production dependencies, non-root, a healthcheck, the pinned Node major", () => {
+		const pkg = JSON.parse(read("package.json")) as { engines: { node: string }; devDependencies: Record<string, string> };
+		const major = /\d+/.exec(pkg.engines.node)![0];
+		expect(pkg.devDependencies.node.split(".")[0]).toBe(major);
+		const [build, runtime] = stages("Dockerfile");
+		for (const stage of [build, runtime]) expect(stage[0]).toMatch(new RegExp(`^FROM node:${major}-`));
+		expect(build.join("\n")).toContain("npm run build");
+		const run = runtime.filter((l) => !l.startsWith("#")).join("\n");
+		expect(run).toMatch(/npm ci --omit=dev/);
+		expect(run).toContain("COPY --from=build /app/dist ./dist");
+		expect(run).not.toMatch(/ts-node|\.ts\b/);
+		expect(runtime.find((l) => l.startsWith("USER "))).toBe("USER node");
+		expect(run).toMatch(/HEALTHCHECK[\s\S]*\/ready/);
+		expect(dockerfile("Dockerfile").cmd).toEqual(scripts["start:prod"].split(/\s+/)); // what `npm run start:prod` runs
+	});
+
+	it("creates the topics in a step of its own that the services wait for", () => {
+		expect(argv(compose.services.topics.command as string[])).toEqual(["npm", "run", "topics"]);
+		for (const name of ALL_SERVICES) {
+			expect(compose.services[name].depends_on).toMatchObject({ topics: { condition: "service_completed_successfully" } });
 		}
 	});
 });

@@ -3,12 +3,14 @@
  * reflection lists it too). int64 fields arrive as decimal strings: a client may
  * send any 64-bit value, and the input rules, not a silent rounding, judge it.
  */
-import { resolve } from "node:path";
+import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
+import { projectRoot } from "../../platform/project-root";
 
-export const ORDERS_PROTO = resolve(__dirname, "..", "..", "..", "proto", "orders.proto");
+// From the project root, so the compiled dist/ finds it too.
+export const ORDERS_PROTO = join(projectRoot(), "proto", "orders.proto");
 export const ORDERS_SERVICE = "ordersapi.OrdersApi";
 
 export const LOAD_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };

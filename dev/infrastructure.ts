@@ -1,13 +1,16 @@
 /**
  * Brings up what the services stand on: PostgreSQL and Redis answer, Kafka runs
  * (the project's own broker when KAFKA_BROKERS is unset), the database exists
- * and is migrated, the topics exist. Used by `npm start` and the test set-up.
+ * and is migrated, the topics exist. Used by `npm start` and the test set-up;
+ * production nodes (bin/runner.ts) do none of this: `npm run migrate` and
+ * `npm run topics` are explicit steps there.
  */
-import { kafkaBrokers, type Config } from "./config";
-import { ensureDatabase, migrateUp } from "./database";
-import { contractTopics, createKafka, ensureTopics } from "./kafka";
-import { startLocalKafka } from "../../dev/kafka-local";
-import { checkKafka, checkPostgres, checkRedis } from "./preflight";
+import { kafkaBrokers, type Config } from "../lib/platform/config";
+import { ensureDatabase } from "../lib/platform/database";
+import { migrateUp } from "../lib/platform/migrations";
+import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
+import { checkKafka, checkPostgres, checkRedis } from "../lib/platform/preflight";
+import { startLocalKafka } from "./kafka-local";
 
 export interface Infrastructure {
 	brokers: string[];

@@ -1,0 +1,22 @@
+/**
+ * `npm run topics`: creates the contract's topics (and their .dlq) that are
+ * missing on KAFKA_BROKERS, with KAFKA_PARTITIONS partitions. A deployment step,
+ * like `npm run migrate`: production nodes create no topic.
+ */
+import { config, kafkaBrokers } from "../lib/platform/config";
+import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
+import { checkKafka } from "../lib/platform/preflight";
+
+async function main(): Promise<void> {
+	const cfg = config();
+	const brokers = kafkaBrokers(cfg);
+	await checkKafka(brokers);
+	const topics = contractTopics(cfg);
+	await ensureTopics(createKafka(brokers, "orders-topics"), topics, cfg.kafkaPartitions);
+	console.log(`topics ready on ${brokers.join(",")}: ${topics.join(", ")}`);
+}
+
+main().catch((err: Error) => {
+	console.error(`topics: ${err.name === "Error" ? "" : `${err.name}: `}${err.message.split("\n")[0]}`);
+	process.exit(1);
+});
