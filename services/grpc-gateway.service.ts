@@ -5,12 +5,16 @@
  * which calls the `orders` actions as REST does. Private actions are not in the
  * registry: nothing of this service, nor `state` or `outbox-relay`, is
  * reachable over gRPC beyond the five methods (lib/gateways/grpc/).
+ * With authentication on, the `authorization` metadata is checked as REST's
+ * Authorization header and the caller goes to `orders` as `meta.user`.
  */
 import { randomUUID } from "node:crypto";
 import type { ActionSchema, Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
 import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-server";
 import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
+import { createAuthenticator } from "../lib/gateways/auth";
+import type { AuthConfig } from "../lib/platform/config";
 import type { OrdersMeta } from "./orders.service";
 
 /** Filled from the node's Config (lib/platform/service-settings.ts). */
@@ -18,7 +22,12 @@ export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchem
 	host: string;
 	/** 0 picks a free port (the tests). */
 	port: number;
+	/** Bearer-token authentication; null: off (every caller is trusted). */
+	auth: AuthConfig | null;
 }
+
+/** Open with authentication on too, as REST's /api/ping: an orchestrator's checks carry no token. */
+const OPEN_METHODS = new Set<OrdersApiMethodName>(["GetPing"]);
 
 /** Calls under way get this long to finish when the node stops. */
 const STOP_GRACE_MS = 10_000;
@@ -41,8 +50,8 @@ const methodActions = Object.fromEntries(
 
 const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 	name: "grpc-gateway",
-	// The node fills in the rest; databaseUrl (GetPing's database) holds credentials: other nodes never see it.
-	settings: { $secureSettings: ["databaseUrl"] } as GrpcGatewaySettings,
+	// The node fills in the rest; databaseUrl (GetPing's database) and auth (the JWT secret) hold credentials: other nodes never see them.
+	settings: { $secureSettings: ["databaseUrl", "auth"] } as GrpcGatewaySettings,
 	actions: methodActions,
 
 	created() {
@@ -50,13 +59,17 @@ const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 	},
 
 	async started() {
+		const { auth } = this.settings;
+		const authenticate = auth ? createAuthenticator(auth) : null;
 		const server = await startGrpcServer({
 			host: this.settings.host,
 			port: this.settings.port,
-			invoke: (method, request, { idempotencyKey, timeoutMs }) => {
+			invoke: async (method, request, { idempotencyKey, authorization, timeoutMs }) => {
 				// A create without a key gets one of the gateway's own, as over REST: the broker retries
 				// orders.create after a timeout or a lost node, and the retry must find the first attempt's order.
 				const meta: OrdersMeta = method === "CreateOrder" ? { idempotency_key: idempotencyKey ?? `gateway:${randomUUID()}` } : {};
+				// A refused token answers UNAUTHENTICATED (its 401) before any orders action runs.
+				if (authenticate && !OPEN_METHODS.has(method)) meta.user = await authenticate(authorization);
 				return this.actions[method](request, { meta, timeout: timeoutMs });
 			},
 			observe: (method, code, seconds) => {

@@ -41,7 +41,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 	});
 	return {
 		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
-		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl },
+		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl, auth: cfg.auth },
 		orders: { orderTopic: cfg.topics.order, database },
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
 		"reserve-listener": listener("reserve"),

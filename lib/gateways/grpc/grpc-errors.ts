@@ -10,6 +10,8 @@ import { publicError } from "../orders-http-errors";
 /** REST status -> gRPC code (the REST 409, a key reused for another request, is ALREADY_EXISTS). */
 const BY_HTTP_STATUS: Record<number, Status> = {
 	400: Status.INVALID_ARGUMENT,
+	401: Status.UNAUTHENTICATED,
+	403: Status.PERMISSION_DENIED,
 	404: Status.NOT_FOUND,
 	409: Status.ALREADY_EXISTS,
 	413: Status.RESOURCE_EXHAUSTED,

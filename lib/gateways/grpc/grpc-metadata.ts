@@ -1,6 +1,7 @@
 /**
  * What a call's metadata and deadline mean to the gateway: `idempotency-key`
- * is the REST Idempotency-Key (checked by the same rule); the Go clients'
+ * is the REST Idempotency-Key (checked by the same rule), `authorization` the
+ * REST Authorization header (checked by grpc-gateway when authentication is on); the Go clients'
  * `sender` and `when` are accepted and ignored; the deadline bounds the broker
  * calls made for it.
  */
@@ -9,9 +10,12 @@ import { isValidIdempotencyKey, MAX_IDEMPOTENCY_KEY } from "../../../domain/orde
 import { invalidArgument } from "./grpc-errors";
 
 export const IDEMPOTENCY_METADATA = "idempotency-key";
+export const AUTHORIZATION_METADATA = "authorization";
 
 export interface CallOptions {
 	idempotencyKey?: string;
+	/** `Bearer <jwt>`; several values are joined, so they fail the bearer check rather than pick one. */
+	authorization?: string;
 	/** Milliseconds left before the deadline; undefined when the client set none. */
 	timeoutMs?: number;
 	deadlineMissed(): boolean;
@@ -27,11 +31,17 @@ function idempotencyKey(metadata: Metadata): string | undefined {
 	return key;
 }
 
+function authorization(metadata: Metadata): string | undefined {
+	const values = metadata.get(AUTHORIZATION_METADATA);
+	return values.length === 0 ? undefined : values.map(String).join(", ");
+}
+
 export function callOptions(metadata: Metadata, deadline: Deadline): CallOptions {
 	const at = deadline instanceof Date ? deadline.getTime() : deadline;
 	const bounded = Number.isFinite(at);
 	return {
 		idempotencyKey: idempotencyKey(metadata),
+		authorization: authorization(metadata),
 		// At least 1 ms: a deadline already gone still gets its call refused by the broker's timeout, not run unbounded.
 		timeoutMs: bounded ? Math.max(1, at - Date.now()) : undefined,
 		deadlineMissed: () => bounded && Date.now() >= at,
