@@ -1,5 +1,5 @@
 /**
- * The input rules of CONTRACT.md as fastest-validator schemas (Moleculer's
+ * The input rules of the REST contract (docs/rest-api.md) as fastest-validator schemas (Moleculer's
  * validator), so the orders service declares them as its `params`. A broken
  * rule becomes a 422 whose data names the field and the rule.
  */

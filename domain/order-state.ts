@@ -1,5 +1,5 @@
 /**
- * The order state machine of CONTRACT.md, pure: no I/O, no clock.
+ * The order state machine of the contract (README, docs/kafka-behaviour.md), pure: no I/O, no clock.
  * `decide` tells what to do with a state that arrives for an order whose
  * latest recorded state is `current`.
  */

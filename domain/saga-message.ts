@@ -1,5 +1,5 @@
 /**
- * The Kafka messages of CONTRACT.md: `{"idempotent_key", "order_id", "status"}`.
+ * The Kafka messages of the contract (docs/kafka-behaviour.md): `{"idempotent_key", "order_id", "status"}`.
  * Parsing is total: any input gives a message or the reason it is malformed.
  */
 import type { OrderState } from "./order-state";

@@ -1,5 +1,5 @@
 /**
- * REST entry point (moleculer-web): exactly the routes of CONTRACT.md. Only
+ * REST entry point (moleculer-web): exactly the routes of docs/rest-api.md. Only
  * aliases are reachable (mappingPolicy "restrict", no auto-aliases), so
  * internal actions such as state.apply or $node.* cannot be called over HTTP.
  * Every error leaves through lib/gateways/orders-http-errors.ts.

@@ -1,5 +1,5 @@
 /**
- * Records saga states (CONTRACT.md's state table) with exactly-once effect per
+ * Records saga states (the state table of the README) with exactly-once effect per
  * (order_id, idempotent_key). Internal: reachable over the broker only.
  */
 import type { Context, ServiceSchema } from "moleculer";

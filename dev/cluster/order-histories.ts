@@ -24,7 +24,7 @@ export async function historiesOf(pool: Pool, orderIds: number[]): Promise<Map<n
 	return new Map(rows.map((r) => [Number(r.order_id), { current: r.current, states: r.states ?? [], applied: Number(r.applied) }]));
 }
 
-/** CONTRACT.md's complete chains. */
+/** The contract's complete chains (docs/kafka-behaviour.md). */
 export const TERMINAL_CHAINS: OrderState[][] = [
 	["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"],
 	["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_FAILED"],

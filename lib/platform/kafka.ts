@@ -1,4 +1,4 @@
-/** kafkajs client and the topics of CONTRACT.md. */
+/** kafkajs client and the topics of the contract (docs/kafka-behaviour.md). */
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type SASLOptions } from "kafkajs";
 import type { Config, KafkaSecurity } from "./config";

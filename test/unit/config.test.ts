@@ -8,7 +8,7 @@ import { localSite } from "../../dev/kafka-local";
 describe("configuration defaults", () => {
 	const cfg = loadConfig({});
 
-	it("serve a local machine as CONTRACT.md says", () => {
+	it("serve a local machine as docs/configuration.md says", () => {
 		expect(cfg).toMatchObject({
 			namespace: "orders",
 			databaseUrl: "postgres://postgres@127.0.0.1:5432/orders",

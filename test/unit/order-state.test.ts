@@ -1,6 +1,6 @@
 import { decide, ORDER_STATES, TERMINAL_STATES, type OrderState } from "../../domain/order-state";
 
-// Every (from, to) pair of CONTRACT.md, spelled out rather than derived from the code under test.
+// Every (from, to) pair of the state table, spelled out rather than derived from the code under test.
 const ALLOWED: Array<[OrderState, OrderState]> = [
 	["ORDER_CREATED", "RESERVE_CREATED"],
 	["ORDER_CREATED", "RESERVE_FAILED"],
