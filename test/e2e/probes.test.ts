@@ -23,6 +23,7 @@ describe("liveness and readiness probes", () => {
 	let proxy: TcpProxy;
 	let broker: ServiceBroker;
 	let probes: Probes;
+	const before = { DATABASE_URL: process.env.DATABASE_URL, PROBES: process.env.PROBES, PROBE_PORT: process.env.PROBE_PORT };
 
 	beforeAll(async () => {
 		const database = new URL(TEST_DATABASE_URL);
@@ -38,6 +39,11 @@ describe("liveness and readiness probes", () => {
 		await broker?.stop();
 		await probes?.close();
 		await proxy?.close();
+		// Node processes started later in this file inherit the environment: not the closed proxy.
+		for (const [name, value] of Object.entries(before)) {
+			if (value === undefined) delete process.env[name];
+			else process.env[name] = value;
+		}
 	});
 
 	const probe = async (path: string): Promise<ProbeAnswer> => {

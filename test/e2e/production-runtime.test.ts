@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
 import { buildRuntimeImage, type RuntimeImage } from "../../dev/runtime-image";
+import { projectRoot } from "../../lib/platform/project-root";
 import { nodeProcesses } from "../../dev/cluster/processes";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { TEST_DATABASE_URL } from "../support/test-env";
@@ -112,7 +113,9 @@ describe("the runtime image", () => {
 		await admin(`CREATE DATABASE "${database}"`);
 		const behind = runnerExit(process.execPath, "orders,state");
 		expect(behind.status).toBe(1);
-		expect(behind.lines).toEqual(['orders: cannot start: SchemaError: database schema is behind (1 migration pending: 0001_init): run "npm run migrate"']);
+		const pending = readdirSync(join(projectRoot(), "migrations")).filter((f) => f.endsWith(".up.sql")).map((f) => f.replace(/\.up\.sql$/, "")).sort();
+		const count = `${pending.length} migration${pending.length === 1 ? "" : "s"}`;
+		expect(behind.lines).toEqual([`orders: cannot start: SchemaError: database schema is behind (${count} pending: ${pending.join(", ")}): run "npm run migrate"`]);
 	});
 
 	it("migrates and creates the topics in explicit steps, from the compiled code", async () => {
