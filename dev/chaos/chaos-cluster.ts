@@ -78,18 +78,22 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 		return node;
 	};
 
-	const relaunch = async (slot: Slot, killedAt: number): Promise<void> => {
+	/** Starts a slot's node, again while a node gives up at start-up (a dependency slow or cut). */
+	const launchPersistently = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
 		for (let attempt = 1; ; attempt++) {
 			try {
-				slot.node = await launch(slot);
-				restartTimes.push(Date.now() - killedAt);
-				return;
+				return await launch(slot);
 			} catch (err) {
 				// A node that finds a dependency cut exits at start-up: try again once it may be back.
 				if (attempt >= RESTART_ATTEMPTS) throw err;
 				await sleep(RESTART_PAUSE_MS);
 			}
 		}
+	};
+
+	const relaunch = async (slot: Slot, killedAt: number): Promise<void> => {
+		slot.node = await launchPersistently(slot);
+		restartTimes.push(Date.now() - killedAt);
 	};
 
 	const replace = (slot: Slot, since: number) => {
@@ -103,7 +107,7 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 	const started = await Promise.all(
 		specs.map(async (spec) => {
 			const port = await freePort();
-			return { ...spec, port, node: await launch({ ...spec, port }) };
+			return { ...spec, port, node: await launchPersistently({ ...spec, port }) };
 		}),
 	);
 	slots.push(...started);
