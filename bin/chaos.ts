@@ -39,7 +39,9 @@ async function main(): Promise<void> {
 	const server = new URL(cfg.databaseUrl);
 	server.pathname = "/postgres";
 	const stop = new AbortController();
-	process.once("SIGINT", () => {
+	// Every Ctrl-C is caught: a second one must not end the run before it has cleaned up.
+	process.on("SIGINT", () => {
+		if (stop.signal.aborted) return;
 		console.log("chaos: interrupted, cleaning up");
 		stop.abort();
 	});
