@@ -1,7 +1,7 @@
 /**
  * The run's nodes: every kind of the layout twice, each in a slot that keeps its
- * HTTP port across restarts. `kill` SIGKILLs one running node of a kind and
- * starts its replacement at once, retrying while a cut dependency stops it from
+ * HTTP port across restarts. `kill` SIGKILLs one node of a kind once its twin
+ * runs (never the last running one) and starts its replacement at once, retrying while a cut dependency stops it from
  * starting. A node that dies on its own is a crash: recorded (a broken
  * invariant) and restarted too. Every node's output goes to a log file of the run.
  */
@@ -25,8 +25,12 @@ interface Slot {
 export interface ChaosCluster {
 	/** HTTP ports of the slots whose nodes run the gateway. */
 	gatewayPorts: number[];
-	/** SIGKILLs one running node of `kind` and restarts it in the background; answers its node ID. */
-	kill(kind: string, random: () => number): Promise<string>;
+	/**
+	 * SIGKILLs one node of `kind` and restarts it in the background; answers its
+	 * node ID, or null when the kill was skipped: a kill never takes down the last
+	 * running node of a kind, so it waits (bounded) for a restarting twin to run.
+	 */
+	kill(kind: string, random: () => number): Promise<string | null>;
 	/** Milliseconds each restart took from the kill to the new node running. */
 	restartTimes: number[];
 	/** Nodes that ended without being killed: "<node id> (<exit>)". */
@@ -40,6 +44,8 @@ export interface ChaosCluster {
 const RESTART_ATTEMPTS = 20;
 const RESTART_PAUSE_MS = 2_000;
 const SLOT_READY_GUARD_MS = 600_000;
+/** How long a kill waits for the twins of its victim to run; past it the kill is skipped. */
+const TWIN_READY_GUARD_MS = 90_000;
 
 export async function startChaosCluster(layout: NodeKind[], env: Record<string, string>, logDir: string): Promise<ChaosCluster> {
 	const processes = nodeProcesses(env);
@@ -118,10 +124,14 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 		crashes,
 		async kill(kind, random) {
 			const ofKind = slots.filter((s) => s.kind.kind === kind);
-			// A node that runs: while one restarts (minutes on a busy machine) its twin is the one to die.
-			const running = ofKind.filter((s) => !s.restarting);
-			if (running.length === 0) await Promise.race(ofKind.map((s) => s.restarting));
-			const slot = pick(random, running.length > 0 ? running : ofKind.filter((s) => !s.restarting));
+			// Every twin must run: killing the last running node of a kind would take the whole kind down.
+			const twinsRun = await within(
+				Promise.all(ofKind.map((s) => s.restarting)).then(() => true),
+				TWIN_READY_GUARD_MS,
+				false,
+			);
+			if (!twinsRun || ofKind.some((s) => s.restarting)) return null;
+			const slot = pick(random, ofKind);
 			const nodeId = slot.node.nodeId;
 			const killedAt = Date.now();
 			ended.add(slot.node);

@@ -24,11 +24,13 @@ export interface Figures {
 	recoveryP99Ms: number | null;
 	recoveryMaxMs: number | null;
 	unrecovered: number;
+	/** Kills skipped because the victim's twin did not run in time. */
+	skippedKills: number;
 }
 
 const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
 
-export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, recovered: Recovery[], restartTimes: number[], crashes: string[]): Figures {
+export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, recovered: Recovery[], skippedKills: number, restartTimes: number[], crashes: string[]): Figures {
 	const times = recovered.flatMap((r) => (r.recoveredMs === null ? [] : [r.recoveredMs]));
 	return {
 		faults: tally(recovered.map((r) => r.name)),
@@ -51,6 +53,7 @@ export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, r
 		recoveryP99Ms: percentile(times, 99),
 		recoveryMaxMs: percentile(times, 100),
 		unrecovered: recovered.length - times.length,
+		skippedKills,
 	};
 }
 
@@ -75,6 +78,7 @@ export function table(f: Figures, checks: Check[]): string {
 		["dead letters", list(f.deadLetters)],
 		["REST answers", list(f.answers)],
 		["client retries / refused / abandoned", `${f.clientRetries} / ${f.refused} / ${f.abandoned}`],
+		["kills skipped (twin not running)", f.skippedKills],
 		["node restarts (p99 to running)", `${f.restarts} (${ms(f.restartP99Ms)})`],
 		["node crashes", f.crashes],
 		["recovery p50 / p99 / max", `${ms(f.recoveryP50Ms)} / ${ms(f.recoveryP99Ms)} / ${ms(f.recoveryMaxMs)}`],

@@ -28,6 +28,8 @@ export interface ChaosOptions {
 	layout: LayoutName;
 	databaseUrl: string;
 	redisUrl: string;
+	/** How long the load goes on after the last fault, at least, so that each fault can show its recovery. */
+	settleMs?: number;
 	signal?: AbortSignal;
 	log?: (line: string) => void;
 }
@@ -42,6 +44,7 @@ export interface Verdict {
 
 /** Failure guard for the saga to come to rest after the load. */
 const QUIET_GUARD_MS = 300_000;
+const SETTLE_MS = 30_000;
 /** Saga outcomes like the e2e tests: some reserves and payments fail. */
 const SIMULATOR_RATES = { reserveFailRate: 0.1, paymentRejectRate: 0.1, paymentFailRate: 0.1 };
 
@@ -72,8 +75,10 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 		log(`cluster runs; load and faults for ${options.minutes} min`);
 		const loadStart = Date.now();
 		load = startLoad({ gatewayPorts: cluster.gatewayPorts, rate: options.rate, userId: randomInt(1, 2 ** 47) });
-		const windows = await playFaults(plan, loadStart, { cluster, proxies: stage.proxies, random: seeded(options.seed + 2), log, signal });
-		await sleep(Math.max(0, loadStart + durationMs - Date.now()), undefined, { signal });
+		const played = await playFaults(plan, loadStart, { cluster, proxies: stage.proxies, random: seeded(options.seed + 2), log, signal });
+		// A kill that waited for a twin delays the faults after it: the load still runs past the last one.
+		const loadEnd = Math.max(loadStart + durationMs, Date.now() + (options.settleMs ?? SETTLE_MS));
+		await sleep(loadEnd - Date.now(), undefined, { signal });
 		await load.stop();
 		log(`load stopped: ${load.stats.created.length} created; waiting for restarts and quiet`);
 		const settled = await cluster.settle().then(
@@ -93,7 +98,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 		);
 		const facts = await readFacts(stage.db.pool, stage.kafka, stage.topics, load.stats.created, load.stats.answers);
 		const judgement = judge(facts);
-		const recovered = recoveries(windows, load.stats.created, await sagaProgress(stage.db.pool));
+		const recovered = recoveries(played.windows, load.stats.created, await sagaProgress(stage.db.pool));
 		const checks: Check[] = [
 			...judgement.checks,
 			{ name: "every killed node ran again", ok: settled === null, detail: settled ?? "" },
@@ -103,7 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 			// A client that gave up is an availability figure (in the table), not lost data: its key is checked like any other.
 			{ name: "no valid create refused with a 4xx", ok: load.stats.refused.length === 0, detail: load.stats.refused.slice(0, 5).join(", ") },
 		];
-		const figures = figuresOf(facts, judgement, load.stats, recovered, cluster.restartTimes, cluster.crashes);
+		const figures = figuresOf(facts, judgement, load.stats, recovered, played.skippedKills, cluster.restartTimes, cluster.crashes);
 		for (const r of recovered) log(`  ${r.name}: recovered in ${r.recoveredMs ?? "-"} ms`);
 		return { ok: checks.every((c) => c.ok), seed: options.seed, checks, figures, table: table(figures, checks) };
 	} finally {
