@@ -18,8 +18,10 @@ import { ConnectionError } from "sequelize";
 export type FailureKind = "unavailable" | "processing";
 
 const UNAVAILABLE_SQLSTATES = /^(08|57P0[123]$|53300$|53400$|40001$|40P01$)/;
+// pg's "Client has encountered a connection error and is not queryable" / "Client was closed and is not
+// queryable": a statement (or COMMIT) on a connection already lost, so nothing was sent.
 const UNAVAILABLE_MESSAGES =
-	/Connection terminated|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|timeout exceeded when trying to connect/i;
+	/Connection terminated|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|timeout exceeded when trying to connect|is not queryable/i;
 /** Moleculer's "no node could take this call (now)" errors, and Redis away. */
 const UNAVAILABLE_MOLECULER = new Set([
 	"ServiceNotFoundError",
