@@ -44,7 +44,8 @@ kafkajs about 45,000 events/s); compare ratios.
   the service's percentiles cover the orders that got in, so a ratio below 1.0x there flatters the
   service (the raw process accepts every create); read it with the failed-create count beside it.
 - **Memory** — resident set (VmRSS) of each node process at the end of its figure. The nodes run as
-  \`npm start\` and the Docker image run them, through ts-node: measured apart, a bare Node 24 holds
+  \`npm start\` runs them, through ts-node; production nodes run the compiled code and measure
+  91–114 MiB under load (\`npm run bench:memory\`, docs/operations.md). Measured apart, a bare Node 24 holds
   42 MiB, Node with ts-node's TypeScript compiler loaded 107 MiB; the service's libraries (moleculer,
   moleculer-web, sequelize, kafkajs, pg, ioredis) loaded as plain JavaScript 103 MiB, through ts-node
   143 MiB. About 40–65 MiB of every node is the compiler, which a compiled build (tsc to dist/, run
