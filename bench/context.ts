@@ -17,6 +17,17 @@ export interface BenchContext {
 	log(line: string): void;
 }
 
+/** Topics and consumer groups of their own for one benchmark run. */
+export function kafkaNames(base: string): Record<string, string> {
+	return {
+		ORDER_TOPIC: `${base}-order`,
+		RESERVE_TOPIC: `${base}-reserve`,
+		PAYMENT_TOPIC: `${base}-payment`,
+		RESERVE_GROUP: `${base}-reserve`,
+		PAYMENT_GROUP: `${base}-payment`,
+	};
+}
+
 /** The environment of a node of this run: its own namespace, database and topics. */
 export function nodeEnv(ctx: BenchContext, databaseUrl: string, prefix: string): Record<string, string> {
 	const base = `bench-${ctx.run}-${prefix}`;
@@ -25,11 +36,7 @@ export function nodeEnv(ctx: BenchContext, databaseUrl: string, prefix: string):
 		KAFKA_BROKERS: ctx.brokers.join(","),
 		KAFKA_PARTITIONS: String(ctx.partitions),
 		NAMESPACE: base,
-		ORDER_TOPIC: `${base}-order`,
-		RESERVE_TOPIC: `${base}-reserve`,
-		PAYMENT_TOPIC: `${base}-payment`,
-		RESERVE_GROUP: `${base}-reserve`,
-		PAYMENT_GROUP: `${base}-payment`,
+		...kafkaNames(base),
 		LOG_LEVEL: "warn",
 		// The figures measure the service's cost, not a limit an operator may set on callers.
 		RATE_LIMIT_CREATE: "0",

@@ -21,6 +21,7 @@ import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka
 import { buildRuntimeImage } from "../dev/runtime-image";
 import { freePort } from "../dev/cluster/ports";
 import { nodeProcesses, type NodeProcess } from "../dev/cluster/processes";
+import { kafkaNames } from "./context";
 import { runBenchmark, withPrivateDatabase } from "./support";
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2_000);
@@ -121,13 +122,7 @@ let image: Awaited<ReturnType<typeof buildRuntimeImage>> | undefined;
 
 runBenchmark(async () => {
 	const run = randomUUID().slice(0, 8);
-	const env = {
-		ORDER_TOPIC: `bench-${run}-order`,
-		RESERVE_TOPIC: `bench-${run}-reserve`,
-		PAYMENT_TOPIC: `bench-${run}-payment`,
-		RESERVE_GROUP: `bench-${run}-reserve`,
-		PAYMENT_GROUP: `bench-${run}-payment`,
-	};
+	const env = kafkaNames(`bench-${run}`);
 	console.log(`building the runtime image, then ${ORDERS} orders per layout (${CONCURRENCY} clients); node args: ${runnerArgs.join(" ")}`);
 	// BENCH_RUNTIME_DIR: an image built before (kept), to compare node options without rebuilding.
 	const kept = process.env.BENCH_RUNTIME_DIR;
