@@ -1,17 +1,23 @@
 /**
  * Service nodes as separate processes (bench/node.ts), so a figure measures a
- * deployed node and not a load generator sharing its event loop. `rssMb` reads
- * the node's resident memory from /proc (Linux).
+ * deployed node and not a load generator sharing its event loop. A node runs
+ * compiled (dist/, `npm run bench` builds it first) with `npm run start:prod`'s
+ * node flags, as production runs it: no ts-node compiler in its memory or CPU.
+ * `rssMb` reads the node's resident memory from /proc (Linux).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ServiceName } from "../lib/platform/config";
 import { freePort } from "../dev/cluster/ports";
 import { now, sleep } from "./support";
 
 const root = resolve(__dirname, "..");
-/** Guards, not timings: a cold ts-node start on a busy machine is slow. */
+/** `npm run start:prod`'s node flags (its command line without `node` and the script). */
+const PROD_FLAGS = (JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["start:prod"]
+	.split(/\s+/)
+	.filter((word) => word.startsWith("--"));
+/** Guards, not timings: a node start on a busy machine is slow. */
 const READY_GUARD_MS = 120_000;
 const STOP_GUARD_MS = 20_000;
 
@@ -30,7 +36,7 @@ export interface NodeOptions {
 	env: Record<string, string>;
 	/** Extra node flags, e.g. --cpu-prof. */
 	nodeFlags?: string[];
-	/** The entry point; a service node by default. */
+	/** The entry point (TypeScript source path, run from its compiled twin in dist/); a service node by default. */
 	script?: string;
 }
 
@@ -45,7 +51,9 @@ function rssOf(pid: number): number {
 export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
 	const port = await freePort();
 	const grpcPort = await freePort();
-	const child = spawn(process.execPath, [...nodeFlags, "-r", "ts-node/register/transpile-only", script], {
+	const compiled = resolve(root, "dist", script.replace(/\.ts$/, ".js"));
+	if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` (npm run bench does)`);
+	const child = spawn(process.execPath, [...PROD_FLAGS, ...nodeFlags, compiled], {
 		cwd: root,
 		env: { ...process.env, ...env, SERVICES: services.join(","), PORT: String(port), GRPC_PORT: String(grpcPort), METRICS: "off", PROBES: "off", NODE_ID: `bench-${kind}-${port}` },
 		stdio: ["ignore", "pipe", "pipe"],

@@ -2,8 +2,8 @@
  * The raw baselines' SQL: what the service's create and state change write,
  * with plain `pg` and nothing else (no HTTP, no validation, no broker, no checks).
  */
-import { randomUUID } from "node:crypto";
 import type { Pool } from "pg";
+import { CREATE_ORDER_SQL, createOrderParams } from "../lib/orders/create-order-statement";
 
 export const SAMPLE_ORDER = {
 	user_id: 1,
@@ -15,34 +15,10 @@ export const SAMPLE_ORDER = {
 	],
 };
 
-/** The create transaction of lib/orders/orders-repository.ts; `outboxTopic` null leaves out the outbox row. Answers the order id. */
+/** The create statement of lib/orders/orders-repository.ts, sent with plain `pg`; `outboxTopic` null leaves out the outbox row. Answers the order id. */
 export async function rawCreateOrder(pool: Pool, outboxTopic: string | null, order = SAMPLE_ORDER): Promise<number> {
-	const client = await pool.connect();
-	try {
-		await client.query("BEGIN");
-		const { rows } = await client.query<{ order_id: string }>("INSERT INTO orders (user_id, description) VALUES ($1, $2) RETURNING order_id, created_at", [
-			order.user_id,
-			order.description,
-		]);
-		const orderId = rows[0].order_id;
-		await client.query(
-			`INSERT INTO order_products (order_id, product_id, count, position)
-			SELECT $1, p.product_id, p.count, p.position - 1 FROM unnest($2::bigint[], $3::integer[]) WITH ORDINALITY AS p(product_id, count, position)`,
-			[orderId, order.order_products.map((p) => p.product_id), order.order_products.map((p) => p.count)],
-		);
-		await client.query("INSERT INTO order_states (order_id, state) VALUES ($1, 'ORDER_CREATED')", [orderId]);
-		if (outboxTopic !== null) {
-			const event = { idempotent_key: randomUUID(), order_id: Number(orderId), status: "CREATED" };
-			await client.query("INSERT INTO outbox (topic, message_key, payload) VALUES ($1, $2, $3::jsonb)", [outboxTopic, orderId, JSON.stringify(event)]);
-		}
-		await client.query("COMMIT");
-		return Number(orderId);
-	} catch (err) {
-		await client.query("ROLLBACK").catch(() => undefined);
-		throw err;
-	} finally {
-		client.release();
-	}
+	const { rows } = await pool.query<{ order_id: string }>(CREATE_ORDER_SQL, createOrderParams(order, outboxTopic));
+	return Number(rows[0].order_id);
 }
 
 /** The state store's effect for a batch, without its checks: history row, applied key, current state; one transaction. */

@@ -5,8 +5,10 @@
  * writes bench/results/latest.json and regenerates docs/benchmarks.md and its
  * chart from it. `--report` only regenerates the docs from latest.json.
  * Kafka: KAFKA_BROKERS, or the project's own broker started as `npm test` does.
+ * It builds dist/ first: the service nodes it measures run compiled (bench/nodes.ts).
  * Every figure works on its own database (orders_bench_*) and topics of this run.
  */
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
 	}
 	const want = new Set(values.only ? values.only.split(",") : FIGURES);
 	for (const name of want) if (!(FIGURES as readonly string[]).includes(name)) throw new Error(`--only: unknown figure "${name}" (known: ${FIGURES.join(", ")})`);
+	execFileSync("npm", ["run", "--silent", "build"], { cwd: resolve(__dirname, ".."), stdio: "inherit" });
 	const run = randomUUID().slice(0, 8);
 	Object.assign(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS: "off", KAFKAJS_NO_PARTITIONER_WARNING: "1", NAMESPACE: `bench-${run}` });
 	const cfg = loadConfig();

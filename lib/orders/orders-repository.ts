@@ -1,15 +1,17 @@
 /**
  * Data access of the orders service. `createOrder` is the one write: order,
- * products, ORDER_CREATED and the outbox event in one transaction of SQL. One
+ * products, ORDER_CREATED and the outbox event in one statement of SQL. One
  * order and the list are read through the `orders` model (lib/orders/orders-model.ts),
  * the products of an order in the same statement. bigint columns come back from pg
  * as strings; they leave here as JSON numbers (ids are checked to be safe
  * integers on the way in).
  */
-import { randomUUID } from "node:crypto";
 import { literal, Op, QueryTypes, type Model, type ModelStatic, type Sequelize, type WhereOptions } from "sequelize";
 import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
+import { CREATE_ORDER_SQL, createOrderParams, type IdempotencyClaim } from "./create-order-statement";
+
+export type { IdempotencyClaim };
 
 export interface OrderProduct {
 	product_id: number;
@@ -88,47 +90,15 @@ export async function listOrders(orders: OrdersModel, q: { userId?: number; befo
 	return { orders: rows.slice(0, q.limit).map(summary), more: rows.length > q.limit };
 }
 
-export interface IdempotencyClaim {
-	key: string;
-	requestHash: string;
-}
-
 export type CreateResult =
 	| { kind: "created"; order: Order }
 	/** The key was used before: `sameRequest` tells whether for this very request. */
 	| { kind: "replayed"; orderId: number; sameRequest: boolean };
 
-/**
- * Writes the order, its products, ORDER_CREATED and the outbox event in one
- * transaction. With an Idempotency-Key, the insert of the order claims the key
- * (UNIQUE): a concurrent request with the same key waits for this one to
- * commit and then finds the key taken, so exactly one order is created.
- */
+/** Writes the order, its products, ORDER_CREATED and the outbox event: one statement, one transaction. */
 export async function createOrder(db: Sequelize, input: CreateOrderInput, orderTopic: string, claim?: IdempotencyClaim): Promise<CreateResult> {
-	const created = await db.transaction(async (transaction) => {
-		const inserted = await db.query<OrderRow>(
-			`INSERT INTO orders (user_id, description, idempotency_key, request_hash) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (idempotency_key) DO NOTHING
-			RETURNING order_id, user_id, description, state, created_at`,
-			{ bind: [input.user_id, input.description ?? "", claim?.key ?? null, claim?.requestHash ?? null], type: QueryTypes.SELECT, transaction },
-		);
-		const row = inserted[0];
-		if (!row) return null; // the key is taken: nothing written
-		const products = input.order_products;
-		await db.query(
-			`INSERT INTO order_products (order_id, product_id, count, position)
-			SELECT $1, p.product_id, p.count, p.position - 1
-			FROM unnest($2::bigint[], $3::integer[]) WITH ORDINALITY AS p(product_id, count, position)`,
-			{ bind: [row.order_id, products.map((p) => p.product_id), products.map((p) => p.count)], transaction },
-		);
-		await db.query("INSERT INTO order_states (order_id, state) VALUES ($1, 'ORDER_CREATED')", { bind: [row.order_id], transaction });
-		const event = { idempotent_key: randomUUID(), order_id: Number(row.order_id), status: "CREATED" };
-		await db.query("INSERT INTO outbox (topic, message_key, payload) VALUES ($1, $2, $3::jsonb)", {
-			bind: [orderTopic, String(row.order_id), JSON.stringify(event)],
-			transaction,
-		});
-		return { ...summary(row), order_products: products.map((p) => ({ product_id: p.product_id, count: p.count })) };
-	});
+	const [row] = await db.query<OrderRow>(CREATE_ORDER_SQL, { bind: createOrderParams(input, orderTopic, claim), type: QueryTypes.SELECT });
+	const created = row && { ...summary(row), order_products: input.order_products.map((p) => ({ product_id: p.product_id, count: p.count })) };
 	if (created) return { kind: "created", order: created };
 	// Reached only with a claim: the key belongs to an earlier, committed order.
 	const [earlier] = await db.query<{ order_id: string; request_hash: string }>(
