@@ -3,8 +3,9 @@
  * one send with acks from all in-sync replicas, mark it sent, commit: all in
  * one transaction, so a row is marked sent only after the broker acknowledged
  * it (at least once; a crash between send and commit re-sends, consumers dedupe
- * by idempotent_key). Woken by LISTEN/NOTIFY, with a slow fallback poll; loops
- * without sleeping while batches come back non-empty; backs off while Kafka or
+ * by idempotent_key). Two round trips per batch (claim with BEGIN, mark with
+ * COMMIT). Woken by LISTEN/NOTIFY, with a slow fallback poll; loops without
+ * sleeping while claims come back full; backs off while Kafka or
  * PostgreSQL is down, logging once per outage; deletes sent rows after their
  * retention.
  */
@@ -13,13 +14,15 @@ import { Pool } from "pg";
 import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
 import { kafkaBrokers, type Config } from "../platform/config";
 import { createKafka } from "../platform/kafka";
-import { beginClaim, claimBatch, deleteSentBefore, markSent, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
+import { deleteSentBefore, markSentAndCommit, openClaim, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
 import { PgListener } from "../platform/pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
 /** Names the relay's sessions in pg_stat_activity. */
 export const RELAY_APPLICATION_NAME = "orders-outbox-relay";
 const FIRST_BACKOFF_MS = 200;
+/** How soon rows held for an earlier event of their key (in another relay's batch) are claimed again. */
+const HELD_RETRY_MS = 20;
 
 export interface RelayLogger {
 	info(...args: unknown[]): void;
@@ -129,9 +132,9 @@ export class OutboxRelay {
 		let backoffMs = 0;
 		while (!this.stopping) {
 			this.wakeRequested = false;
-			let published: number;
+			let claim: { full: boolean; held: number };
 			try {
-				published = await this.publishBatch();
+				claim = await this.publishBatch();
 			} catch (err) {
 				this.reportOutage(err as Error);
 				backoffMs = Math.min(backoffMs ? backoffMs * 2 : FIRST_BACKOFF_MS, this.options.maxBackoffMs);
@@ -140,14 +143,18 @@ export class OutboxRelay {
 			}
 			backoffMs = 0;
 			this.reportRecovered();
-			// Rows published: there may be more (a full table, or successors of this batch's keys).
-			if (published > 0 || this.wakeRequested) continue;
-			await this.sleep(this.options.pollMs, true);
+			// A full claim: more rows wait. Otherwise the next commit's NOTIFY (or the poll) wakes the loop,
+			// but rows held for another relay's batch are looked at again soon, once it has committed.
+			if (claim.full || this.wakeRequested) continue;
+			await this.sleep(claim.held > 0 ? HELD_RETRY_MS : this.options.pollMs, true);
 		}
 	}
 
-	/** One transaction: claim, send (acks from all in-sync replicas), mark sent, commit. */
-	private async publishBatch(): Promise<number> {
+	/**
+	 * One transaction: claim, send (acks from all in-sync replicas), mark sent,
+	 * commit. Answers whether the claim was full and how many rows it held back.
+	 */
+	private async publishBatch(): Promise<{ full: boolean; held: number }> {
 		// Connect first: with Kafka down we fail here without holding any row locks.
 		const producer = await this.connectedProducer();
 		const client = await this.pool.connect();
@@ -157,21 +164,19 @@ export class OutboxRelay {
 		const lost = (err: Error) => (broken ??= err);
 		client.on("error", lost);
 		try {
-			await beginClaim(client);
-			const rows = await claimBatch(client, this.options.batchSize, this.options.topics);
-			const batch = topicMessages(rows);
-			if (rows.length > 0) {
+			const { ready, held } = await openClaim(client, this.options.batchSize, this.options.topics);
+			const batch = topicMessages(ready);
+			if (ready.length > 0) {
 				try {
 					await producer.sendBatch({ acks: -1, topicMessages: batch });
 				} catch (err) {
 					await this.dropProducer(); // a fresh producer after an outage re-reads the metadata
 					throw err;
 				}
-				await markSent(client, rows.map((row) => row.id));
 			}
-			await client.query("COMMIT");
+			await markSentAndCommit(client, ready.map((row) => row.id));
 			for (const { topic, messages } of batch) this.options.onPublished?.(topic, messages.length);
-			return rows.length;
+			return { full: ready.length + held >= this.options.batchSize, held };
 		} catch (err) {
 			broken = err as Error;
 			await client.query("ROLLBACK").catch(() => undefined);

@@ -3,7 +3,7 @@
  * delete sent rows after their retention. Plain `pg`, because a claim holds its
  * row locks on one connection for the whole claim -> send -> mark -> commit.
  */
-import type { Pool, PoolClient } from "pg";
+import type { Pool, PoolClient, QueryResult } from "pg";
 
 export interface OutboxRow {
 	id: string; // bigint: pg returns it as a string, which is all the relay needs
@@ -13,46 +13,60 @@ export interface OutboxRow {
 }
 
 /**
- * Locks up to `limit` unsent rows nobody else holds, oldest first, and returns
+ * Locks up to `limit` unsent rows nobody else holds, oldest first, and marks
  * those that may be published now: a row whose key has an earlier unsent row
  * outside this claim (held by another relay, or left out by the limit) waits,
  * so the events of one key reach Kafka in creation order even with several
- * relays. Rows held but not returned stay locked until this transaction ends,
+ * relays. Rows held but not ready stay locked until this transaction ends,
  * which keeps other relays off them too.
  */
-const CLAIM_SQL = `
+const claimSql = (limit: number, topics: string) => `
 	WITH claimed AS (
 		SELECT id, topic, message_key, payload
 		FROM outbox
-		WHERE sent_at IS NULL AND topic = ANY($2::text[])
+		WHERE sent_at IS NULL AND topic = ANY(${topics})
 		ORDER BY id
-		LIMIT $1
+		LIMIT ${limit}
 		FOR UPDATE SKIP LOCKED
 	)
-	SELECT c.id, c.topic, c.message_key, c.payload
-	FROM claimed c
-	WHERE NOT EXISTS (
+	SELECT c.id, c.topic, c.message_key, c.payload, NOT EXISTS (
 		SELECT 1 FROM outbox e
 		WHERE e.message_key = c.message_key AND e.id < c.id AND e.sent_at IS NULL
 			AND e.id NOT IN (SELECT id FROM claimed)
 		OFFSET 0 -- keeps this a per-row index probe instead of a join over every unsent row
-	)
+	) AS ready
+	FROM claimed c
 	ORDER BY c.id`;
 
 /**
- * Opens the claim transaction. The outbox's statistics are often stale (a backlog
- * grows in seconds), and then the planner reads and sorts every unsent row for
- * each batch: draining becomes quadratic. These settings keep the claim on the
- * partial indexes (ordered scan of outbox_unsent, probes of outbox_unsent_key),
- * so a batch costs about the same however many rows wait (measured up to 200,000).
+ * The statistics of the outbox are often stale (a backlog grows in seconds), and
+ * then the planner reads and sorts every unsent row for each batch: draining
+ * becomes quadratic. These settings keep the claim on the partial indexes
+ * (ordered scan of outbox_unsent, probes of outbox_unsent_key), so a batch costs
+ * about the same however many rows wait (measured up to 200,000).
  */
-export async function beginClaim(client: PoolClient): Promise<void> {
-	await client.query("BEGIN; SET LOCAL jit = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off");
+const CLAIM_PLAN = "SET LOCAL jit = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off";
+
+export interface Claim {
+	/** Rows to publish now, in creation order. */
+	ready: OutboxRow[];
+	/** Rows locked but waiting for an earlier event of their key. */
+	held: number;
 }
 
-/** `topics`: the relay publishes only the topics it is configured for (ORDER_TOPIC). */
-export async function claimBatch(client: PoolClient, limit: number, topics: string[]): Promise<OutboxRow[]> {
-	return (await client.query<OutboxRow>(CLAIM_SQL, [limit, topics])).rows;
+/**
+ * Opens the claim transaction and claims, in ONE round trip: the statements go
+ * together over the simple query protocol, which takes no bind parameters, so
+ * the limit (checked integer) and the topics (quoted by pg) are written into the SQL.
+ */
+export async function openClaim(client: PoolClient, limit: number, topics: string[]): Promise<Claim> {
+	if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`outbox claim: limit must be a positive integer, got ${limit}`);
+	const topicArray = `ARRAY[${topics.map((topic) => client.escapeLiteral(topic)).join(", ")}]::text[]`;
+	// pg answers a multi-statement text with one result per statement; its types know only one.
+	const results = (await client.query(`BEGIN; ${CLAIM_PLAN}; ${claimSql(limit, topicArray)}`)) as unknown as Array<QueryResult<OutboxRow & { ready: boolean }>>;
+	const rows = results[results.length - 1].rows;
+	const ready = rows.filter((row) => row.ready).map(({ ready: _, ...row }) => row);
+	return { ready, held: rows.length - ready.length };
 }
 
 export interface OutboxBacklog {
@@ -71,8 +85,10 @@ export async function readBacklog(db: Pool | PoolClient): Promise<OutboxBacklog>
 	return { unsent: rows[0].unsent, oldest_unsent_age_ms: age === null ? null : Number(age) };
 }
 
-export async function markSent(client: PoolClient, ids: string[]): Promise<void> {
-	if (ids.length > 0) await client.query("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids]);
+/** Marks `ids` sent and commits, in one round trip (ids are pg's own bigint text, checked to be digits). */
+export async function markSentAndCommit(client: PoolClient, ids: string[]): Promise<void> {
+	if (ids.some((id) => !/^\d+$/.test(id))) throw new Error("outbox: a row id is not a bigint");
+	await client.query(ids.length === 0 ? "COMMIT" : `UPDATE outbox SET sent_at = now() WHERE id = ANY('{${ids.join(",")}}'::bigint[]); COMMIT`);
 }
 
 /**
