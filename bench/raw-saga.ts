@@ -6,11 +6,12 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Consumer } from "kafkajs";
+import type { OrderState } from "../domain/order-state";
 import { Pool } from "pg";
 import { createKafka } from "../lib/platform/kafka";
 import { rawApplyStates, rawCreateOrder } from "./raw-orders";
 
-const STATE_OF: Record<string, Record<string, string>> = {
+const STATE_OF: Record<string, Record<string, OrderState>> = {
 	reserve: { CREATED: "RESERVE_CREATED", FAILED: "RESERVE_FAILED" },
 	payment: { CREATED: "PAYMENT_CREATED", FAILED: "PAYMENT_FAILED", COMPLETED: "PAYMENT_COMPLETED" },
 };

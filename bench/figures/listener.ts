@@ -56,7 +56,7 @@ async function rawConsumer(ctx: BenchContext, kafka: Kafka, pool: Pool, topic: s
 			for (let i = 0; i < batch.messages.length; i += CHUNK) {
 				const changes = batch.messages.slice(i, i + CHUNK).map((m) => {
 					const { order_id, idempotent_key } = JSON.parse(String(m.value)) as { order_id: number; idempotent_key: string };
-					return { order_id, idempotent_key, state: "RESERVE_CREATED" };
+					return { order_id, idempotent_key, state: "RESERVE_CREATED" as const };
 				});
 				await rawApplyStates(pool, changes);
 				applied += changes.length;

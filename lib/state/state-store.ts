@@ -14,6 +14,7 @@ import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequeli
 import { ORDER_STATES, type OrderState } from "../../domain/order-state";
 import { decideBatch, keyOf, type ApplyOutcome, type ApplyRequest, type BatchWrites, type KeyRecord, type ParkedRow } from "../../domain/state-batch";
 import type { ModelDefinition } from "../platform/moleculer-db";
+import { RECORD_STATES_SQL, recordStatesRows } from "./record-states-statement";
 
 export interface BatchResult {
 	outcomes: ApplyOutcome[];
@@ -29,52 +30,46 @@ async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Pr
 	return new Map(rows.map((r) => [Number(r.order_id), r.state]));
 }
 
-async function appliedKeys(db: Sequelize, t: Transaction, requests: ApplyRequest[]): Promise<Map<string, KeyRecord>> {
-	const rows = await db.query<{ order_id: string; idempotent_key: string; state: OrderState }>(
-		`SELECT a.order_id, a.idempotent_key, a.state
-		   FROM applied_messages a
-		   JOIN unnest($1::bigint[], $2::uuid[]) AS k(order_id, idempotent_key) USING (order_id, idempotent_key)`,
-		{ bind: [requests.map((r) => r.order_id), requests.map((r) => r.idempotent_key)], transaction: t, type: QueryTypes.SELECT },
+/**
+ * What the batch's decisions need besides the locked orders, in one round trip:
+ * the requests' keys already applied, and the parked messages of the locked
+ * orders (in the order they were parked). Read after the locks are held, so it
+ * sees everything the previous holder of a lock committed.
+ */
+async function keysAndParked(db: Sequelize, t: Transaction, requests: ApplyRequest[], orderIds: number[]): Promise<{ applied: Map<string, KeyRecord>; parked: ParkedRow[] }> {
+	const rows = await db.query<ParkedRow & { parked: boolean }>(
+		`SELECT * FROM (
+		   SELECT false AS parked, a.order_id, a.idempotent_key, a.state, false AS claimed, NULL::timestamptz AS parked_at, NULL::bigint AS source_offset
+		     FROM applied_messages a
+		     JOIN unnest($1::bigint[], $2::uuid[]) AS k(order_id, idempotent_key) USING (order_id, idempotent_key)
+		   UNION ALL
+		   SELECT true, order_id, idempotent_key, state, coalesce(claimed_until > now(), false), parked_at, source_offset
+		     FROM parked_messages WHERE order_id = ANY($3::bigint[])
+		 ) found
+		 ORDER BY parked, parked_at, source_offset`,
+		{ bind: [requests.map((r) => r.order_id), requests.map((r) => r.idempotent_key), orderIds], transaction: t, type: QueryTypes.SELECT },
 	);
-	return new Map(rows.map((r) => [keyOf(r.order_id, r.idempotent_key), { state: r.state }]));
+	const applied = new Map<string, KeyRecord>();
+	const parked: ParkedRow[] = [];
+	for (const { parked: isParked, order_id, idempotent_key, state, claimed } of rows) {
+		if (isParked) parked.push({ order_id, idempotent_key, state, claimed });
+		else applied.set(keyOf(order_id, idempotent_key), { state });
+	}
+	return { applied, parked };
 }
 
-async function parkedOf(db: Sequelize, t: Transaction, orderIds: number[]): Promise<ParkedRow[]> {
-	return db.query<ParkedRow>(
-		`SELECT order_id, idempotent_key, state, coalesce(claimed_until > now(), false) AS claimed FROM parked_messages
-		  WHERE order_id = ANY($1::bigint[]) ORDER BY parked_at, source_offset`,
-		{ bind: [orderIds], transaction: t, type: QueryTypes.SELECT },
-	);
-}
-
-/** Set-based writes of one batch; rows go in as one jsonb array per statement. */
+/** Set-based writes of one batch; rows go in as one jsonb array per table. */
 async function write(db: Sequelize, t: Transaction, writes: BatchWrites): Promise<void> {
-	const run = (sql: string, rows: unknown[]) =>
-		rows.length === 0 ? Promise.resolve() : db.query(sql, { bind: [JSON.stringify(rows)], transaction: t, type: QueryTypes.INSERT });
+	const run = (sql: string, ...rows: unknown[][]) =>
+		rows.every((r) => r.length === 0) ? Promise.resolve() : db.query(sql, { bind: rows.map((r) => JSON.stringify(r)), transaction: t, type: QueryTypes.INSERT });
 	// Parked messages that can now follow leave the table before their state is recorded.
 	await run(
 		`DELETE FROM parked_messages p USING jsonb_to_recordset($1::jsonb) AS x(order_id bigint, idempotent_key uuid)
 		  WHERE p.order_id = x.order_id AND p.idempotent_key = x.idempotent_key`,
 		writes.unparked,
 	);
-	// WITH ORDINALITY ... ORDER BY keeps the ids (and recorded_at) in the order the states were decided.
-	await run(
-		`INSERT INTO order_states (order_id, state)
-		 SELECT x.order_id, x.state
-		   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (order_id bigint, state order_state)) WITH ORDINALITY AS x(order_id, state, n)
-		  ORDER BY x.n`,
-		writes.states,
-	);
-	await run(
-		`INSERT INTO applied_messages (order_id, idempotent_key, state)
-		 SELECT order_id, idempotent_key, state FROM jsonb_to_recordset($1::jsonb) AS x(order_id bigint, idempotent_key uuid, state order_state)`,
-		writes.applied,
-	);
-	await run(
-		`UPDATE orders o SET state = x.state, updated_at = now()
-		   FROM jsonb_to_recordset($1::jsonb) AS x(order_id bigint, state order_state) WHERE o.order_id = x.order_id`,
-		[...writes.latest].map(([order_id, state]) => ({ order_id, state })),
-	);
+	// The common case in one statement: history rows, applied keys, latest state.
+	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, writes.applied, writes.latest));
 	await run(
 		`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset,
 		                              message_key, message_value, message_headers)
@@ -92,9 +87,7 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[]): Promi
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
 	return db.transaction(async (t) => {
 		const current = await lockOrders(db, t, orderIds);
-		const known = [...current.keys()];
-		const applied = await appliedKeys(db, t, requests);
-		const parked = await parkedOf(db, t, known);
+		const { applied, parked } = await keysAndParked(db, t, requests, [...current.keys()]);
 		const { outcomes, writes } = decideBatch(requests, { current, applied, parked });
 		await write(db, t, writes);
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
