@@ -3,10 +3,11 @@
  * SERVICES, as `npm start` creates them (lib/platform/broker.ts), without the
  * infrastructure preparation the benchmark has already done. BENCH_CACHE=off
  * leaves out the Redis cacher (the uncached GET figure). Prints "bench node ready"
- * once started; SIGTERM stops it.
+ * once started, then its event loop's utilization every second; SIGTERM stops it.
  */
 import { config } from "../lib/platform/config";
 import { createNode } from "../lib/platform/broker";
+import { reportEventLoop } from "./load-gauges";
 
 async function main(): Promise<void> {
 	const broker = createNode(config(), undefined, process.env.BENCH_CACHE === "off" ? { cacher: undefined } : {});
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
 	});
 	await broker.start();
 	console.log("bench node ready");
+	reportEventLoop();
 }
 
 main().catch((err: Error) => {

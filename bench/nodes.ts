@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ServiceName } from "../lib/platform/config";
 import { freePort } from "../dev/cluster/ports";
+import { EVENT_LOOP_LINE } from "./load-gauges";
 import { now, sleep } from "./support";
 
 const root = resolve(__dirname, "..");
@@ -27,6 +28,8 @@ export interface BenchNode {
 	/** Its gRPC port (GRPC_PORT), meaningful when it runs the grpc-gateway. */
 	grpcPort: number;
 	rssMb(): number;
+	/** Starts averaging the event loop utilization the node reports; the function answers it (0..1, null before a report). */
+	eventLoop(): () => number | null;
 	stop(): Promise<void>;
 }
 
@@ -60,10 +63,13 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 	});
 	living.add(child);
 	let output = "";
+	const utilization: number[] = [];
 	const exited = new Promise<void>((done) => child.once("exit", () => (living.delete(child), done())));
 	const ready = new Promise<void>((done, fail) => {
 		const collect = (chunk: Buffer) => {
-			output = (output + chunk.toString()).slice(-8_000);
+			const text = chunk.toString();
+			for (const [, value] of text.matchAll(EVENT_LOOP_LINE)) utilization.push(Number(value));
+			output = (output + text).slice(-8_000);
 			if (output.includes("bench node ready")) done();
 		};
 		child.stdout.on("data", collect);
@@ -82,6 +88,13 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 		port,
 		grpcPort,
 		rssMb: () => rssOf(child.pid as number),
+		eventLoop() {
+			const from = utilization.length;
+			return () => {
+				const seen = utilization.slice(from);
+				return seen.length === 0 ? null : seen.reduce((a, b) => a + b, 0) / seen.length;
+			};
+		},
 		async stop() {
 			if (child.exitCode !== null) return;
 			child.kill("SIGTERM");

@@ -2,10 +2,11 @@
  * The raw saga baseline as a process of its own, like the service node it is
  * compared with: a bare node:http server (POST /orders -> 201 {"order_id"})
  * over bench/raw-saga.ts. Settings from the same environment as a service node.
- * Prints "bench node ready"; SIGTERM stops it.
+ * Prints "bench node ready", then its event loop's utilization every second; SIGTERM stops it.
  */
 import { createServer } from "node:http";
 import { kafkaBrokers, loadConfig } from "../lib/platform/config";
+import { reportEventLoop } from "./load-gauges";
 import { startRawSaga } from "./raw-saga";
 
 async function main(): Promise<void> {
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
 		void saga.stop().finally(() => process.exit(0));
 	});
 	console.log("bench node ready");
+	reportEventLoop();
 }
 
 main().catch((err: Error) => {

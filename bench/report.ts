@@ -82,6 +82,12 @@ function rows(r: BenchResults): Row[] {
 				.join("; ");
 		out.push([`saga hops at ${rate} orders/s`, hops(s.hops), hops(s.raw.hops), "", ""]);
 	}
+	for (const rate of SAGA_RATES) {
+		const s = r.saga?.[`r${rate}`] as SagaRate | undefined;
+		if (!s) continue;
+		const load = (round: SagaRate["raw"]) => `machine CPU ${round.machine_cpu_busy_pct}% busy, node event loop ${round.node_event_loop_utilization ?? "–"}`;
+		out.push([`saga load at ${rate} orders/s`, load(s), load(s.raw), "", ""]);
+	}
 	if (r.saga) out.push(["saga: highest rate with p99 under 1 s", `${r.saga.max_rate_p99_under_1s ?? "none"} orders/s`, "", "", ""]);
 	for (const [kind, mb] of Object.entries(r.memory ?? {})) {
 		if (kind !== "max_rss_mb") out.push([`resident memory, ${kind.replace(/_mb$/, "").replace(/_/g, "-")} node`, `${mb} MiB`, "", "", kind === "all_in_one_mb" ? "<= 150 MiB" : ""]);

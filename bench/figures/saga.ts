@@ -14,7 +14,8 @@ import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/ka
 import { startSimulator } from "../../dev/saga-simulator";
 import { nodeEnv, sagaTopics, type BenchContext } from "../context";
 import { httpCall } from "../http-client";
-import { startNode } from "../nodes";
+import { machineBusy } from "../load-gauges";
+import { startNode, type BenchNode } from "../nodes";
 import { SAMPLE_ORDER } from "../raw-orders";
 import { latency, now, quantile, round, sleep } from "../support";
 
@@ -36,6 +37,10 @@ export interface SagaRound {
 	p99_ms: number | null;
 	/** Where the time goes, per hop (finished orders only): p50/p99 of each. */
 	hops: Record<string, { p50_ms: number; p99_ms: number } | null>;
+	/** Share of the machine's CPU time busy during the round (offer and drain), per cent. */
+	machine_cpu_busy_pct: number;
+	/** Mean event loop utilization of the node under test during the round (1 = never idle). */
+	node_event_loop_utilization: number | null;
 }
 
 export interface SagaRate extends SagaRound {
@@ -112,9 +117,11 @@ async function hopLatencies(pool: Pool, ids: number[]): Promise<SagaRound["hops"
 	};
 }
 
-async function round_(pool: Pool, rate: number, seconds: number, guardMs: number, create: () => Promise<number>): Promise<SagaRound> {
-	const { ids, errors, achieved } = await offer(rate, seconds, create);
+async function round_(pool: Pool, rate: number, seconds: number, guardMs: number, chain: Chain): Promise<SagaRound> {
+	const [busy, eventLoop] = [machineBusy(), chain.eventLoop()];
+	const { ids, errors, achieved } = await offer(rate, seconds, chain.create);
 	const times = await chainLatencies(pool, ids, guardMs);
+	const [busyPct, utilization] = [busy(), eventLoop()];
 	return {
 		offered_per_s: rate,
 		achieved_per_s: achieved,
@@ -124,11 +131,14 @@ async function round_(pool: Pool, rate: number, seconds: number, guardMs: number
 		p50_ms: finite(quantile(times, 0.5)),
 		p99_ms: finite(quantile(times, 0.99)),
 		hops: await hopLatencies(pool, ids),
+		machine_cpu_busy_pct: busyPct,
+		node_event_loop_utilization: utilization === null ? null : round(utilization, 2),
 	};
 }
 
 interface Chain {
 	create(): Promise<number>;
+	eventLoop: BenchNode["eventLoop"];
 	stop(): Promise<void>;
 }
 
@@ -142,10 +152,10 @@ async function runRates(ctx: BenchContext, databaseUrl: string, prefix: string, 
 	const pool = new Pool({ connectionString: databaseUrl, max: 2 });
 	const running = await chain(env);
 	try {
-		await round_(pool, 20, 2, guardMs, running.create); // warm-up: group joins, JIT, connections
+		await round_(pool, 20, 2, guardMs, running); // warm-up: group joins, JIT, connections
 		const rounds: SagaRound[] = [];
 		for (const rate of SAGA_RATES) {
-			rounds.push(await round_(pool, rate, seconds, guardMs, running.create));
+			rounds.push(await round_(pool, rate, seconds, guardMs, running));
 			ctx.log(`saga ${prefix} ${rate}/s: p50 ${rounds.at(-1)?.p50_ms} ms, p99 ${rounds.at(-1)?.p99_ms} ms`);
 		}
 		return rounds;
@@ -167,6 +177,7 @@ function httpChain(ctx: BenchContext, kind: string, script?: string) {
 				if (status !== 201) throw new Error(`POST /api/orders answered ${status}`);
 				return (JSON.parse(answer) as { order_id: number }).order_id;
 			},
+			eventLoop: () => node.eventLoop(),
 			async stop() {
 				if (!script) ctx.memory[`${kind.replace(/-/g, "_")}_mb`] = node.rssMb(); // service nodes only
 				await node.stop();

@@ -8,6 +8,7 @@ const hop = { p50_ms: 10, p99_ms: 20 };
 const round = (p99: number | null) => ({
 	offered_per_s: 200, achieved_per_s: 199, orders: 1000, create_errors: 0, incomplete: p99 === null ? 3 : 0, p50_ms: 40, p99_ms: p99,
 	hops: { outbox_to_relay: hop, created_to_reserve: hop, reserve_to_terminal: hop },
+	machine_cpu_busy_pct: 93, node_event_loop_utilization: 0.97,
 });
 const results: BenchResults = {
 	meta: { date: "2026-12-01T00:00:00Z", mode: "quick", command: "npm run bench -- --quick", machine: { cpus: 2, cpu_model: "test", memory_gb: 4, load_average_at_start: [1, 1, 1] }, node: "v24", kafka_partitions: 3, db_pool_max: 10 },
@@ -33,6 +34,7 @@ describe("benchmark report", () => {
 		expect(doc).toContain("p99 11.1x raw");
 		expect(doc).toContain("npm run bench -- --quick");
 		expect(doc).toContain("| saga: highest rate with p99 under 1 s | 200 orders/s |");
+		expect(doc).toContain("| saga load at 200 orders/s | machine CPU 93% busy, node event loop 0.97 |");
 	});
 
 	it("says when orders did not finish rather than inventing a latency", () => {
