@@ -41,6 +41,8 @@ export interface SagaRound {
 	machine_cpu_busy_pct: number;
 	/** Mean event loop utilization of the node under test during the round (1 = never idle). */
 	node_event_loop_utilization: number | null;
+	/** Resident memory of the node under test at the end of the round. */
+	node_rss_mb: number;
 }
 
 export interface SagaRate extends SagaRound {
@@ -133,12 +135,14 @@ async function round_(pool: Pool, rate: number, seconds: number, guardMs: number
 		hops: await hopLatencies(pool, ids),
 		machine_cpu_busy_pct: busyPct,
 		node_event_loop_utilization: utilization === null ? null : round(utilization, 2),
+		node_rss_mb: chain.rssMb(),
 	};
 }
 
 interface Chain {
 	create(): Promise<number>;
 	eventLoop: BenchNode["eventLoop"];
+	rssMb: BenchNode["rssMb"];
 	stop(): Promise<void>;
 }
 
@@ -178,10 +182,8 @@ function httpChain(ctx: BenchContext, kind: string, script?: string) {
 				return (JSON.parse(answer) as { order_id: number }).order_id;
 			},
 			eventLoop: () => node.eventLoop(),
-			async stop() {
-				if (!script) ctx.memory[`${kind.replace(/-/g, "_")}_mb`] = node.rssMb(); // service nodes only
-				await node.stop();
-			},
+			rssMb: () => node.rssMb(),
+			stop: () => node.stop(),
 		};
 	};
 }
@@ -189,6 +191,9 @@ function httpChain(ctx: BenchContext, kind: string, script?: string) {
 export async function sagaFigure(ctx: BenchContext, serviceDb: string, rawDb: string): Promise<Record<string, SagaRate | number | null>> {
 	const service = await runRates(ctx, serviceDb, "saga", httpChain(ctx, "all-in-one"));
 	const raw = await runRates(ctx, rawDb, "raw-saga", httpChain(ctx, "raw-saga", "bench/raw-saga-node.ts"));
+	// Steady state at the rate the targets are set for, and the most it held in any round.
+	ctx.memory.all_in_one_mb = service[SAGA_RATES.indexOf(200)].node_rss_mb;
+	ctx.memory.all_in_one_peak_mb = Math.max(...service.map((r) => r.node_rss_mb));
 	const figure: Record<string, SagaRate | number | null> = {};
 	let best: number | null = null;
 	SAGA_RATES.forEach((rate, i) => {

@@ -8,7 +8,7 @@ const hop = { p50_ms: 10, p99_ms: 20 };
 const round = (p99: number | null) => ({
 	offered_per_s: 200, achieved_per_s: 199, orders: 1000, create_errors: 0, incomplete: p99 === null ? 3 : 0, p50_ms: 40, p99_ms: p99,
 	hops: { outbox_to_relay: hop, created_to_reserve: hop, reserve_to_terminal: hop },
-	machine_cpu_busy_pct: 93, node_event_loop_utilization: 0.97,
+	machine_cpu_busy_pct: 93, node_event_loop_utilization: 0.97, node_rss_mb: 120,
 });
 const results: BenchResults = {
 	meta: { date: "2026-12-01T00:00:00Z", mode: "quick", command: "npm run bench -- --quick", machine: { cpus: 2, cpu_model: "test", memory_gb: 4, load_average_at_start: [1, 1, 1] }, node: "v24", kafka_partitions: 3, db_pool_max: 10 },
