@@ -1,10 +1,10 @@
 /**
- * The outbox relay loop: claim a batch of outbox rows, publish it to Kafka in
- * one send with acks from all in-sync replicas, mark it sent, commit: all in
- * one transaction, so a row is marked sent only after the broker acknowledged
- * it (at least once; a crash between send and commit re-sends, consumers dedupe
- * by idempotent_key). Two round trips per batch (claim with BEGIN, mark with
- * COMMIT). Woken by LISTEN/NOTIFY, with a slow fallback poll; loops without
+ * The outbox relay loop: claim a batch of outbox rows and mark it sent, publish
+ * it to Kafka in one send with acks from all in-sync replicas, commit: all in
+ * one transaction, so the mark is visible only after the broker acknowledged
+ * the batch (at least once; a crash between send and commit re-sends, consumers
+ * dedupe by idempotent_key). Two round trips per batch (BEGIN with the claim and
+ * mark, then COMMIT). Woken by LISTEN/NOTIFY, with a slow fallback poll; loops without
  * sleeping while claims come back full; backs off while Kafka or
  * PostgreSQL is down, logging once per outage; deletes sent rows after their
  * retention.
@@ -14,7 +14,7 @@ import { Pool } from "pg";
 import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
 import { kafkaBrokers, type Config } from "../platform/config";
 import { createKafka } from "../platform/kafka";
-import { deleteSentBefore, markSentAndCommit, openClaim, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
+import { deleteSentBefore, openClaim, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
 import { PgListener } from "../platform/pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
@@ -151,7 +151,7 @@ export class OutboxRelay {
 	}
 
 	/**
-	 * One transaction: claim, send (acks from all in-sync replicas), mark sent,
+	 * One transaction: claim and mark, send (acks from all in-sync replicas),
 	 * commit. Answers whether the claim was full and how many rows it held back.
 	 */
 	private async publishBatch(): Promise<{ full: boolean; held: number }> {
@@ -174,7 +174,7 @@ export class OutboxRelay {
 					throw err;
 				}
 			}
-			await markSentAndCommit(client, ready.map((row) => row.id));
+			await client.query("COMMIT");
 			for (const { topic, messages } of batch) this.options.onPublished?.(topic, messages.length);
 			return { full: ready.length + held >= this.options.batchSize, held };
 		} catch (err) {

@@ -1,6 +1,6 @@
 /**
- * The SQL of the transactional outbox relay: claim a batch, mark it sent, and
- * delete sent rows after their retention. Plain `pg`, because a claim holds its
+ * The SQL of the transactional outbox relay: claim a batch and mark it sent
+ * (committed only after the send), and delete sent rows after their retention. Plain `pg`, because a claim holds its
  * row locks on one connection for the whole claim -> send -> mark -> commit.
  */
 import type { Pool, PoolClient, QueryResult } from "pg";
@@ -14,11 +14,13 @@ export interface OutboxRow {
 
 /**
  * Locks up to `limit` unsent rows nobody else holds, oldest first, and marks
- * those that may be published now: a row whose key has an earlier unsent row
- * outside this claim (held by another relay, or left out by the limit) waits,
- * so the events of one key reach Kafka in creation order even with several
- * relays. Rows held but not ready stay locked until this transaction ends,
- * which keeps other relays off them too.
+ * sent (in this still open transaction) those that may be published now: a row
+ * whose key has an earlier unsent row outside this claim (held by another
+ * relay, or left out by the limit) waits, so the events of one key reach Kafka
+ * in creation order even with several relays. Rows held but not ready stay
+ * locked and unmarked until this transaction ends, which keeps other relays off
+ * them too. The mark becomes visible only if the transaction commits, which the
+ * relay does after the broker acknowledged the batch; a failed send rolls it back.
  */
 const claimSql = (limit: number, topics: string) => `
 	WITH claimed AS (
@@ -28,15 +30,18 @@ const claimSql = (limit: number, topics: string) => `
 		ORDER BY id
 		LIMIT ${limit}
 		FOR UPDATE SKIP LOCKED
+	), checked AS (
+		SELECT c.id, c.topic, c.message_key, c.payload, NOT EXISTS (
+			SELECT 1 FROM outbox e
+			WHERE e.message_key = c.message_key AND e.id < c.id AND e.sent_at IS NULL
+				AND e.id NOT IN (SELECT id FROM claimed)
+			OFFSET 0 -- keeps this a per-row index probe instead of a join over every unsent row
+		) AS ready
+		FROM claimed c
+	), marked AS (
+		UPDATE outbox o SET sent_at = now() FROM checked c WHERE o.id = c.id AND c.ready
 	)
-	SELECT c.id, c.topic, c.message_key, c.payload, NOT EXISTS (
-		SELECT 1 FROM outbox e
-		WHERE e.message_key = c.message_key AND e.id < c.id AND e.sent_at IS NULL
-			AND e.id NOT IN (SELECT id FROM claimed)
-		OFFSET 0 -- keeps this a per-row index probe instead of a join over every unsent row
-	) AS ready
-	FROM claimed c
-	ORDER BY c.id`;
+	SELECT id, topic, message_key, payload, ready FROM checked ORDER BY id`;
 
 /**
  * The statistics of the outbox are often stale (a backlog grows in seconds), and
@@ -55,9 +60,10 @@ export interface Claim {
 }
 
 /**
- * Opens the claim transaction and claims, in ONE round trip: the statements go
- * together over the simple query protocol, which takes no bind parameters, so
- * the limit (checked integer) and the topics (quoted by pg) are written into the SQL.
+ * Opens the claim transaction, claims and marks, in ONE round trip: the
+ * statements go together over the simple query protocol, which takes no bind
+ * parameters, so the limit (checked integer) and the topics (quoted by pg) are
+ * written into the SQL. The relay then sends the ready rows and commits.
  */
 export async function openClaim(client: PoolClient, limit: number, topics: string[]): Promise<Claim> {
 	if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`outbox claim: limit must be a positive integer, got ${limit}`);
@@ -83,12 +89,6 @@ export async function readBacklog(db: Pool | PoolClient): Promise<OutboxBacklog>
 	);
 	const age = rows[0].oldest_unsent_age_ms;
 	return { unsent: rows[0].unsent, oldest_unsent_age_ms: age === null ? null : Number(age) };
-}
-
-/** Marks `ids` sent and commits, in one round trip (ids are pg's own bigint text, checked to be digits). */
-export async function markSentAndCommit(client: PoolClient, ids: string[]): Promise<void> {
-	if (ids.some((id) => !/^\d+$/.test(id))) throw new Error("outbox: a row id is not a bigint");
-	await client.query(ids.length === 0 ? "COMMIT" : `UPDATE outbox SET sent_at = now() WHERE id = ANY('{${ids.join(",")}}'::bigint[]); COMMIT`);
 }
 
 /**
