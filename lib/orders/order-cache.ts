@@ -28,7 +28,6 @@ const generationKey = (orderId: number | string): string => `orders.generation:$
 interface RedisClient {
 	mget(...keys: string[]): Promise<(string | null)[]>;
 	eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-	multi(): { incr(key: string): unknown; pexpire(key: string, ms: number): unknown; del(...keys: string[]): unknown; exec(): Promise<unknown> };
 }
 
 function redisOf(broker: ServiceBroker): { client: RedisClient; prefix: string } | null {
@@ -40,6 +39,16 @@ function redisOf(broker: ServiceBroker): { client: RedisClient; prefix: string }
 const STORE_IF_UNCHANGED = `
 if (redis.call('GET', KEYS[2]) or '') == ARGV[1] then
 	redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 0`;
+
+// KEYS: per order its generation key then its data keys (1 + CACHED_ORDER_READS.length each); ARGV[1] generation ttl ms.
+const INVALIDATE = `
+local per = ${1 + CACHED_ORDER_READS.length}
+for i = 1, #KEYS, per do
+	redis.call('INCR', KEYS[i])
+	redis.call('PEXPIRE', KEYS[i], ARGV[1])
+	redis.call('DEL', unpack(KEYS, i + 1, i + per - 1))
 end
 return 0`;
 
@@ -76,12 +85,7 @@ export async function invalidateOrders(broker: ServiceBroker, orderIds: Iterable
 		if (broker.cacher) await broker.cacher.del(ids.flatMap(orderCacheKeys));
 		return;
 	}
-	const tx = redis.client.multi();
-	for (const id of ids) {
-		const genKey = redis.prefix + generationKey(id);
-		tx.incr(genKey);
-		tx.pexpire(genKey, GENERATION_TTL_MS);
-		tx.del(...orderCacheKeys(id).map((key) => redis.prefix + key));
-	}
-	await tx.exec();
+	// One atomic script for the whole batch: one command, not three per order.
+	const keys = ids.flatMap((id) => [generationKey(id), ...orderCacheKeys(id)].map((key) => redis.prefix + key));
+	await redis.client.eval(INVALIDATE, keys.length, ...keys, GENERATION_TTL_MS);
 }
