@@ -3,7 +3,8 @@
  * own consumer group and turns each message into at most one order state.
  *
  * Per fetched batch (per partition, in offset order): parse every message,
- * `state.applyBatch` the valid ones in one call (one database transaction),
+ * `state.applyBatch` the valid ones in one call (one database transaction;
+ * small batches of the fetch's partitions share one, lib/listeners/joined-apply.ts),
  * dead-letter the malformed and rejected ones to `<topic>.dlq`, and only then
  * resolve the offsets, which kafkajs commits at the end of the batch. A crash
  * anywhere before that commit redelivers the batch, and the applied-key record
@@ -31,6 +32,7 @@ import type { KafkaSecurity } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
 import { listenerTelemetry, type ListenerTelemetry, type MessageOutcome } from "../lib/listeners/listener-telemetry";
 import { isolateFailures, type Isolated } from "../lib/listeners/isolate-failures";
+import { joinedApply, type ApplyFn } from "../lib/listeners/joined-apply";
 import { sweepParked } from "../lib/listeners/parked-sweep";
 import { onStopRequested } from "../lib/platform/broker";
 import { failureKind } from "../lib/platform/failure-kind";
@@ -60,6 +62,8 @@ export interface KafkaListenerSettings extends ServiceSettingSchema {
 
 /** Messages per applyBatch call: one transaction each. */
 const CHUNK = 1_000;
+/** Chunks smaller than this, started in the same turn by different partitions, share one applyBatch call. */
+const JOIN_BELOW = 100;
 /** Partitions of the topic this node works on at once (their batches lock orders in order_id order, so they never deadlock). */
 const PARTITIONS_CONCURRENTLY = 3;
 /** Tries of a batch that fails for a reason other than an outage, before its culprits are looked for. */
@@ -91,6 +95,8 @@ interface Running {
 	producer: Producer;
 	db: Sequelize;
 	telemetry: ListenerTelemetry;
+	/** state.applyBatch, small batches of one fetch joined into one call (lib/listeners/joined-apply.ts). */
+	applyJoined: ApplyFn<ApplyRequest, ApplyOutcome>;
 	sweeping: { stop: boolean; timer?: NodeJS.Timeout; running?: Promise<void> };
 	/** Set by a stop that comes during start-up: no further start-up step begins. */
 	stopRequested: boolean;
@@ -159,7 +165,7 @@ function applier(): (run: Running, requests: ApplyRequest[]) => Promise<Array<Is
 	let failures = 0;
 	return async (run, requests) => {
 		try {
-			return (await callApplyBatch(run, requests)).map((value) => ({ ok: true, value }));
+			return (await run.applyJoined(requests)).map((value) => ({ ok: true, value }));
 		} catch (err) {
 			if (failureKind(err) === "unavailable" || ++failures < POISON_TRIES) throw err;
 			run.service.logger.warn(`state.applyBatch failed ${failures} times with the database up: looking for the messages that fail on their own`);
@@ -244,16 +250,18 @@ function startSweeper(run: Running): void {
 function listenerClients(service: Service, settings: ListenerSettings, telemetry: ListenerTelemetry): Running {
 	// The node ID in the client ID tells, in the group's description, which node holds which partitions.
 	const kafka = createKafka(settings.kafkaBrokers, `${settings.clientIdPrefix}-${settings.group}-${service.broker.nodeID}`, undefined, settings.kafkaSecurity);
-	return {
+	const run: Running = {
 		service,
 		settings,
 		telemetry,
+		applyJoined: joinedApply((requests) => callApplyBatch(run, requests), JOIN_BELOW),
 		db: createSequelize(settings.databaseUrl, 2),
 		producer: kafka.producer({ allowAutoTopicCreation: false }),
 		consumer: kafka.consumer({ groupId: settings.group, allowAutoTopicCreation: false }),
 		sweeping: { stop: false },
 		stopRequested: false,
 	};
+	return run;
 }
 
 /** Runs start-up steps in order until one fails or a stop is requested: nothing begins after that. */
