@@ -156,7 +156,7 @@ async function runRates(ctx: BenchContext, databaseUrl: string, prefix: string, 
 	const pool = new Pool({ connectionString: databaseUrl, max: 2 });
 	const running = await chain(env);
 	try {
-		await round_(pool, 20, 2, guardMs, running); // warm-up: group joins, JIT, connections
+		await round_(pool, 50, 3, guardMs, running); // warm-up: group joins, JIT, pool connections
 		const rounds: SagaRound[] = [];
 		for (const rate of SAGA_RATES) {
 			rounds.push(await round_(pool, rate, seconds, guardMs, running));
