@@ -4,17 +4,17 @@
  * one transaction, so the mark is visible only after the broker acknowledged
  * the batch (at least once; a crash between send and commit re-sends, consumers
  * dedupe by idempotent_key). Two round trips per batch (BEGIN with the claim and
- * mark, then COMMIT). Woken by LISTEN/NOTIFY, with a slow fallback poll; loops without
- * sleeping while claims come back full; backs off while Kafka or
- * PostgreSQL is down, logging once per outage; deletes sent rows after their
- * retention.
+ * mark, then COMMIT). Woken by LISTEN/NOTIFY, with a slow fallback poll; while
+ * claims come back full it loops without sleeping and claims the next batch
+ * while the current one is sent; backs off while Kafka or PostgreSQL is down,
+ * logging once per outage; deletes sent rows after their retention.
  */
-import { logLevel, type Kafka, type Message, type Producer, type TopicMessages } from "kafkajs";
+import { logLevel, type Kafka, type Producer } from "kafkajs";
 import { Pool } from "pg";
-import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
 import { kafkaBrokers, type Config } from "../platform/config";
 import { createKafka } from "../platform/kafka";
-import { deleteSentBefore, openClaim, readBacklog, type OutboxBacklog, type OutboxRow } from "./outbox-store";
+import { openBatch, type OpenBatch } from "./open-batch";
+import { deleteSentBefore, readBacklog, type OutboxBacklog } from "./outbox-store";
 import { PgListener } from "../platform/pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
@@ -45,26 +45,6 @@ export interface OutboxRelayOptions {
 	onPublished?(topic: string, count: number): void;
 }
 
-/** The contract's value, fields in the contract's order (jsonb keeps its own key order). */
-export function messageValue(payload: unknown): string {
-	const p = payload as Partial<SagaMessage> | null;
-	if (p && typeof p === "object" && "idempotent_key" in p && "order_id" in p && "status" in p) {
-		return encodeSagaMessage(p as SagaMessage);
-	}
-	return JSON.stringify(payload);
-}
-
-/** One entry per topic, rows in claim (creation) order, keyed by the row's key. */
-function topicMessages(rows: OutboxRow[]): TopicMessages[] {
-	const byTopic = new Map<string, Message[]>();
-	for (const row of rows) {
-		let messages = byTopic.get(row.topic);
-		if (!messages) byTopic.set(row.topic, (messages = []));
-		messages.push({ key: row.message_key, value: messageValue(row.payload) });
-	}
-	return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
 export class OutboxRelay {
 	private readonly pool: Pool;
 	private readonly listener: PgListener;
@@ -78,11 +58,11 @@ export class OutboxRelay {
 	private cleanupRunning: Promise<void> | null = null;
 
 	constructor(private readonly options: OutboxRelayOptions) {
-		// The claim transaction and the periodic cleanup: two connections are all it needs.
+		// Two claim transactions (one sending, the next claimed meanwhile) and the periodic cleanup.
 		this.pool = new Pool({
 			connectionString: options.databaseUrl,
 			application_name: RELAY_APPLICATION_NAME,
-			max: 2,
+			max: 3,
 			connectionTimeoutMillis: 5_000,
 			idleTimeoutMillis: 30_000,
 		});
@@ -130,12 +110,22 @@ export class OutboxRelay {
 
 	private async loop(): Promise<void> {
 		let backoffMs = 0;
+		/** The next claim, opened while the previous batch was on its way to Kafka. */
+		let next: Promise<OpenBatch> | null = null;
 		while (!this.stopping) {
 			this.wakeRequested = false;
-			let claim: { full: boolean; held: number };
+			let batch: OpenBatch | undefined;
 			try {
-				claim = await this.publishBatch();
+				batch = await (next ?? this.claim());
+				next = null;
+				// A full claim: more rows wait. Claim them while this batch is sent, so one relay
+				// overlaps its database time with its Kafka time (sends stay one at a time, in claim order).
+				if (batch.full) next = this.claim();
+				next?.catch(() => undefined); // awaited on the next turn, or abandoned below
+				await this.publish(batch);
 			} catch (err) {
+				await this.abandon(next);
+				next = null;
 				this.reportOutage(err as Error);
 				backoffMs = Math.min(backoffMs ? backoffMs * 2 : FIRST_BACKOFF_MS, this.options.maxBackoffMs);
 				await this.sleep(backoffMs, false);
@@ -143,49 +133,31 @@ export class OutboxRelay {
 			}
 			backoffMs = 0;
 			this.reportRecovered();
-			// A full claim: more rows wait. Otherwise the next commit's NOTIFY (or the poll) wakes the loop,
-			// but rows held for another relay's batch are looked at again soon, once it has committed.
-			if (claim.full || this.wakeRequested) continue;
-			await this.sleep(claim.held > 0 ? HELD_RETRY_MS : this.options.pollMs, true);
+			// Otherwise the next commit's NOTIFY (or the poll) wakes the loop, but rows held for
+			// another relay's batch are looked at again soon, once it has committed.
+			if (batch.full || this.wakeRequested) continue;
+			await this.sleep(batch.held > 0 ? HELD_RETRY_MS : this.options.pollMs, true);
 		}
+		// Stopping: a claim opened ahead of time was not sent; its rows go back unsent.
+		await this.abandon(next);
 	}
 
-	/**
-	 * One transaction: claim and mark, send (acks from all in-sync replicas),
-	 * commit. Answers whether the claim was full and how many rows it held back.
-	 */
-	private async publishBatch(): Promise<{ full: boolean; held: number }> {
-		// Connect first: with Kafka down we fail here without holding any row locks.
+	/** Opens a claim (lib/outbox/open-batch.ts). Connects the producer first: with Kafka down it fails without holding any row locks. */
+	private async claim(): Promise<OpenBatch> {
+		await this.connectedProducer();
+		return openBatch(this.pool, this.options.batchSize, this.options.topics);
+	}
+
+	/** Sends the batch (acks from all in-sync replicas) and commits it. */
+	private async publish(batch: OpenBatch): Promise<void> {
 		const producer = await this.connectedProducer();
-		const client = await this.pool.connect();
-		let broken: Error | undefined;
-		// While the batch is on its way to Kafka the client is checked out and idle: a lost
-		// connection is an 'error' event no pool listener sees, fatal unless caught here.
-		const lost = (err: Error) => (broken ??= err);
-		client.on("error", lost);
-		try {
-			const { ready, held } = await openClaim(client, this.options.batchSize, this.options.topics);
-			const batch = topicMessages(ready);
-			if (ready.length > 0) {
-				try {
-					await producer.sendBatch({ acks: -1, topicMessages: batch });
-				} catch (err) {
-					await this.dropProducer(); // a fresh producer after an outage re-reads the metadata
-					throw err;
-				}
-			}
-			await client.query("COMMIT");
-			for (const { topic, messages } of batch) this.options.onPublished?.(topic, messages.length);
-			return { full: ready.length + held >= this.options.batchSize, held };
-		} catch (err) {
-			broken = err as Error;
-			await client.query("ROLLBACK").catch(() => undefined);
-			throw err;
-		} finally {
-			// After a failure the connection may be dead: let the pool discard it.
-			client.off("error", lost);
-			client.release(broken);
-		}
+		// A fresh producer after a failed send re-reads the metadata.
+		const published = await batch.publish(producer, () => this.dropProducer());
+		for (const { topic, messages } of published) this.options.onPublished?.(topic, messages.length);
+	}
+
+	private async abandon(claim: Promise<OpenBatch> | null): Promise<void> {
+		await claim?.then((batch) => batch.abandon(), () => undefined);
 	}
 
 	private async connectedProducer(): Promise<Producer> {
