@@ -46,15 +46,18 @@ ratios, and the raw figures of the same run.
   for the orders of a fetched batch); latency from ORDER_CREATED to the terminal state, both database
   timestamps. Raw: a process of its own with a bare node:http server, \`pg\` and kafkajs (create then
   send the event, no outbox; a bare consumer per answer topic writing the states), on twin topics with
-  the same partitions and the same simulator. A warm-up (50 orders/s for 3 s) comes before the rounds.
+  the same partitions and a simulator of its own. Both chains run side by side and take turns at each
+  rate (service, then raw), so a drift of the shared machine hits both alike; a warm-up (50 orders/s
+  for 3 s) comes first.
   The hops rows split the chain: outbox row -> relay claim, ORDER_CREATED -> reserve answer recorded,
   reserve answer -> terminal state. The load rows say what limits it: at 200 orders/s the machine's
   CPUs are about 85–92 % busy in both runs, and the service node's event loop 0.8–0.9 busy against
   the raw node's 0.6–0.7, so each of the service's sequential steps (NOTIFY, the relay's two round
   trips and its send, per answer a listener transaction of five round trips plus the cache call and
   the offset commit) waits its turn for the loop and for a core, where raw sends the event inside
-  the create and writes a state in four round trips. The tail is that queueing: p99 at 200/s ranged
-  from 165 to 550 ms over this machine's quick runs and was 243 ms in a full run (20 s rounds).
+  the create and writes a state in four round trips. The tail is that queueing: over this machine's
+  quick runs p99 at 200/s was 165–550 ms with the chains run one after the other, about 320 ms with
+  them taking turns (raw 120–140 ms), and 243 ms in a full run (20 s rounds).
   When the offered rate is above what the machine sustains, creates queue and every later hop waits
   behind them; failed creates have no latency, so read a ratio with the failed-create count beside it.
 - **Memory** — resident set (VmRSS) of the node processes, which run compiled (\`dist/\`) with

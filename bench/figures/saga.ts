@@ -6,7 +6,8 @@
  *
  * Service: an all-in-one node (REST create, outbox relay, listeners, state).
  * Raw: the same hops with plain `pg` and kafkajs (bench/raw-saga.ts) on twin
- * topics with the same partitions, answered by the same simulator.
+ * topics with the same partitions, answered by a simulator of its own. Both
+ * chains run side by side and take turns at each rate.
  */
 import { Pool } from "pg";
 import { ALL_SERVICES } from "../../lib/platform/config";
@@ -146,28 +147,54 @@ interface Chain {
 	stop(): Promise<void>;
 }
 
-async function runRates(ctx: BenchContext, databaseUrl: string, prefix: string, chain: (env: Record<string, string>) => Promise<Chain>): Promise<SagaRound[]> {
-	const seconds = ctx.quick ? 4 : 20;
-	const guardMs = ctx.quick ? 10_000 : 60_000;
+/** A chain ready to take rounds: its topics, its simulator, a pool to read its database, its node. */
+interface OpenChain {
+	name: string;
+	chain: Chain;
+	pool: Pool;
+	stop(): Promise<void>;
+}
+
+async function openChain(ctx: BenchContext, databaseUrl: string, prefix: string, chain: (env: Record<string, string>) => Promise<Chain>): Promise<OpenChain> {
 	const env = nodeEnv(ctx, databaseUrl, prefix);
 	const kafka = createKafka(ctx.brokers, `bench-${prefix}`);
 	await ensureTopics(kafka, contractTopics({ topics: sagaTopics(env) }), ctx.partitions);
 	const simulator = await startSimulator({ kafka, topics: sagaTopics(env), groupId: `${env.NAMESPACE}-simulator`, fromBeginning: true });
 	const pool = new Pool({ connectionString: databaseUrl, max: 2 });
-	const running = await chain(env);
-	try {
-		await round_(pool, 50, 3, guardMs, running); // warm-up: group joins, JIT, pool connections
-		const rounds: SagaRound[] = [];
-		for (const rate of SAGA_RATES) {
-			rounds.push(await round_(pool, rate, seconds, guardMs, running));
-			ctx.log(`saga ${prefix} ${rate}/s: p50 ${rounds.at(-1)?.p50_ms} ms, p99 ${rounds.at(-1)?.p99_ms} ms`);
+	const running = await chain(env).catch(async (err: unknown) => {
+		await Promise.all([simulator.stop(), pool.end()]);
+		throw err;
+	});
+	return {
+		name: prefix,
+		chain: running,
+		pool,
+		async stop() {
+			await running.stop();
+			await simulator.stop();
+			await pool.end();
+		},
+	};
+}
+
+/**
+ * Both chains run side by side and take turns at each rate (service, then raw),
+ * so a drift of the shared machine (a checkpoint, a vacuum, the broker's
+ * housekeeping) hits both alike, as the create figure's alternating slices do.
+ */
+async function runRates(ctx: BenchContext, chains: OpenChain[]): Promise<SagaRound[][]> {
+	const seconds = ctx.quick ? 4 : 20;
+	const guardMs = ctx.quick ? 10_000 : 60_000;
+	for (const { pool, chain } of chains) await round_(pool, 50, 3, guardMs, chain); // warm-up: group joins, JIT, pool connections
+	const rounds: SagaRound[][] = chains.map(() => []);
+	for (const rate of SAGA_RATES) {
+		for (const [i, { name, pool, chain }] of chains.entries()) {
+			const result = await round_(pool, rate, seconds, guardMs, chain);
+			rounds[i].push(result);
+			ctx.log(`saga ${name} ${rate}/s: p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);
 		}
-		return rounds;
-	} finally {
-		await running.stop();
-		await simulator.stop();
-		await pool.end();
 	}
+	return rounds;
 }
 
 /** A chain behind an HTTP create: the service's all-in-one node, or the raw baseline's process. */
@@ -189,8 +216,12 @@ function httpChain(ctx: BenchContext, kind: string, script?: string) {
 }
 
 export async function sagaFigure(ctx: BenchContext, serviceDb: string, rawDb: string): Promise<Record<string, SagaRate | number | null>> {
-	const service = await runRates(ctx, serviceDb, "saga", httpChain(ctx, "all-in-one"));
-	const raw = await runRates(ctx, rawDb, "raw-saga", httpChain(ctx, "raw-saga", "bench/raw-saga-node.ts"));
+	const serviceChain = await openChain(ctx, serviceDb, "saga", httpChain(ctx, "all-in-one"));
+	const rawChain = await openChain(ctx, rawDb, "raw-saga", httpChain(ctx, "raw-saga", "bench/raw-saga-node.ts")).catch(async (err: unknown) => {
+		await serviceChain.stop();
+		throw err;
+	});
+	const [service, raw] = await runRates(ctx, [serviceChain, rawChain]).finally(() => Promise.all([serviceChain.stop(), rawChain.stop()]));
 	// Steady state at the rate the targets are set for, and the most it held in any round.
 	ctx.memory.all_in_one_mb = service[SAGA_RATES.indexOf(200)].node_rss_mb;
 	ctx.memory.all_in_one_peak_mb = Math.max(...service.map((r) => r.node_rss_mb));
