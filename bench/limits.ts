@@ -54,14 +54,15 @@ ratios, and the raw figures of the same run.
   rate (service, then raw), so a drift of the shared machine hits both alike; a warm-up (50 orders/s
   for 3 s) comes first.
   The hops rows split the chain: outbox row -> relay claim, ORDER_CREATED -> reserve answer recorded,
-  reserve answer -> terminal state. The load rows say what limits it: at 200 orders/s the machine's
+  reserve answer -> terminal state (raw has no parking: its two consumers may record a payment state
+  before the reserve state, which shows as a negative hop). The load rows say what limits it: at 200 orders/s the machine's
   CPUs are about 85–92 % busy in both runs, and the service node's event loop 0.8–0.9 busy against
   the raw node's 0.6–0.7, so each of the service's sequential steps (NOTIFY, the relay's two round
   trips and its send, per answer a listener transaction of five round trips plus the cache call and
   the offset commit) waits its turn for the loop and for a core, where raw sends the event inside
   the create and writes a state in four round trips. The tail is that queueing: over this machine's
-  quick runs p99 at 200/s was 165–550 ms with the chains run one after the other, about 320 ms with
-  them taking turns (raw 120–140 ms), and 243 ms in a full run (20 s rounds).
+  quick runs p99 at 200/s was 165–550 ms with the chains run one after the other, 316–335 ms with
+  them taking turns (raw 120–200 ms), and 243 ms in a full run (20 s rounds).
   When the offered rate is above what the machine sustains, creates queue and every later hop waits
   behind them; failed creates have no latency, so read a ratio with the failed-create count beside it.
 - **Memory** — resident set (VmRSS) of the node processes, which run compiled (\`dist/\`) with
