@@ -50,4 +50,3 @@ export const createOrderParams = (input: CreateOrderInput, orderTopic: string | 
 	orderTopic,
 	randomUUID(),
 ];
-

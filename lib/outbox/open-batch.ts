@@ -8,7 +8,7 @@
 import type { Message, Producer, TopicMessages } from "kafkajs";
 import type { Pool } from "pg";
 import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
-import { openClaim, type OutboxRow } from "./outbox-store";
+import { openClaim, type Claim, type OutboxRow } from "./outbox-store";
 
 /** The contract's value, fields in the contract's order (jsonb keeps its own key order). */
 export function messageValue(payload: unknown): string {
@@ -41,6 +41,9 @@ export interface OpenBatch {
 	abandon(): Promise<void>;
 }
 
+/** A rollback by choice: the connection is fine and goes back to the pool. */
+const ABANDONED = new Error("claim abandoned");
+
 export async function openBatch(pool: Pool, limit: number, topics: string[]): Promise<OpenBatch> {
 	const client = await pool.connect();
 	let broken: Error | undefined;
@@ -53,7 +56,7 @@ export async function openBatch(pool: Pool, limit: number, topics: string[]): Pr
 		client.off("error", lost);
 		client.release(failure && failure !== ABANDONED ? (broken ?? failure) : broken);
 	};
-	let claim: Awaited<ReturnType<typeof openClaim>>;
+	let claim: Claim;
 	try {
 		claim = await openClaim(client, limit, topics);
 	} catch (err) {
@@ -84,6 +87,3 @@ export async function openBatch(pool: Pool, limit: number, topics: string[]): Pr
 		abandon: () => end(ABANDONED),
 	};
 }
-
-/** A rollback by choice: the connection is fine and goes back to the pool. */
-const ABANDONED = new Error("claim abandoned");

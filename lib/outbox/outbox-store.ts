@@ -1,7 +1,8 @@
 /**
  * The SQL of the transactional outbox relay: claim a batch and mark it sent
- * (committed only after the send), and delete sent rows after their retention. Plain `pg`, because a claim holds its
- * row locks on one connection for the whole claim -> send -> mark -> commit.
+ * (committed only after the send), and delete sent rows after their retention.
+ * Plain `pg`, because a claim holds its row locks on one connection for the
+ * whole claim and mark -> send -> commit.
  */
 import type { Pool, PoolClient, QueryResult } from "pg";
 
