@@ -61,8 +61,8 @@ ratios, and the raw figures of the same run.
   trips and its send, per answer a listener transaction of five round trips plus the cache call and
   the offset commit) waits its turn for the loop and for a core, where raw sends the event inside
   the create and writes a state in four round trips. The tail is that queueing: over this machine's
-  quick runs p99 at 200/s was 165–550 ms with the chains run one after the other, 316–335 ms with
-  them taking turns (raw 120–200 ms), and 243 ms in a full run (20 s rounds).
+  quick runs p99 at 200/s was 165–550 ms with the chains run one after the other, 316–383 ms with
+  them taking turns (raw 120–210 ms), and 243 ms in a full run (20 s rounds).
   When the offered rate is above what the machine sustains, creates queue and every later hop waits
   behind them; failed creates have no latency, so read a ratio with the failed-create count beside it.
 - **Memory** — resident set (VmRSS) of the node processes, which run compiled (\`dist/\`) with

@@ -4,7 +4,8 @@
  * Runs every figure with its raw baseline in the same run, prints one table,
  * writes bench/results/latest.json and regenerates docs/benchmarks.md and its
  * chart from it. `--report` only regenerates the docs from latest.json.
- * Kafka: KAFKA_BROKERS, or the project's own broker started as `npm test` does.
+ * Kafka: KAFKA_BROKERS, or the project's own broker started as `npm test` does
+ * (then warmed up first, bench/broker-warm-up.ts).
  * It builds dist/ first: the service nodes it measures run compiled (bench/nodes.ts).
  * Every figure works on its own database (orders_bench_*) and topics of this run.
  */
@@ -23,6 +24,7 @@ import { listenerFigure } from "./figures/listener";
 import { outboxFigure } from "./figures/outbox";
 import { readFigures, seedOrders } from "./figures/reads";
 import { sagaFigure } from "./figures/saga";
+import { warmUpBroker } from "./broker-warm-up";
 import { startNode } from "./nodes";
 import { printTable, writeReport, type BenchResults } from "./report";
 import { withPrivateDatabase } from "./support";
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
 		},
 	};
 	try {
+		if (!cfg.kafkaBrokers && !infrastructure.adoptedKafka) await warmUpBroker(ctx);
 		if (want.has("create") || want.has("reads")) await apiFigures(ctx, results, want);
 		if (want.has("outbox")) results.outbox = await withPrivateDatabase(ctx.databaseUrl, "orders_bench_outbox", (url) => outboxFigure(ctx, url));
 		if (want.has("listener")) results.listener = await withPrivateDatabase(ctx.databaseUrl, "orders_bench_listener", (url) => listenerFigure(ctx, url));
