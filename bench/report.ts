@@ -158,7 +158,7 @@ With KAFKA_BROKERS set the run uses that broker; without it, it starts the proje
 \`npm test\` does, and warms it up first (a cold JVM slows every figure for about a minute).
 DATABASE_URL names the PostgreSQL server (each figure creates and drops its own
 \`orders_bench_*\` database); REDIS_URL the Redis the nodes use. Topics, consumer groups and the
-Moleculer namespace are unique to each run.
+Moleculer namespace are unique to each run; its topics are deleted at the end.
 `;
 	writeFileSync(resolve(docsDir, "benchmarks.md"), doc);
 }

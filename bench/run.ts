@@ -7,7 +7,8 @@
  * Kafka: KAFKA_BROKERS, or the project's own broker started as `npm test` does
  * (then warmed up first, bench/broker-warm-up.ts).
  * It builds dist/ first: the service nodes it measures run compiled (bench/nodes.ts).
- * Every figure works on its own database (orders_bench_*) and topics of this run.
+ * Every figure works on its own database (orders_bench_*) and topics of this run,
+ * which are deleted at the end.
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -26,6 +27,7 @@ import { readFigures, seedOrders } from "./figures/reads";
 import { sagaFigure } from "./figures/saga";
 import { warmUpBroker } from "./broker-warm-up";
 import { startNode } from "./nodes";
+import { deleteRunTopics } from "./topics-cleanup";
 import { printTable, writeReport, type BenchResults } from "./report";
 import { withPrivateDatabase } from "./support";
 
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
 			);
 		}
 	} finally {
+		await deleteRunTopics(ctx);
 		await infrastructure.stop();
 	}
 	const sizes = Object.values(ctx.memory);
