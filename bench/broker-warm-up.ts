@@ -4,6 +4,7 @@
  * runs slower. Produces and consumes a throw-away load first, so the figures
  * measure a broker in its steady state, as on a machine where it already ran.
  */
+import { logLevel } from "kafkajs";
 import { createKafka, ensureTopics } from "../lib/platform/kafka";
 import type { BenchContext } from "./context";
 import { now, until } from "./support";
@@ -15,6 +16,9 @@ const GUARD_MS = 120_000;
 export async function warmUpBroker(ctx: BenchContext): Promise<void> {
 	const started = now();
 	const kafka = createKafka(ctx.brokers, "bench-warm-up");
+	// A broker just started is still loading its group coordinator: kafkajs restarts the consumer
+	// until it answers, and would log each try as an error. Waited for here, not reported.
+	kafka.logger().setLogLevel(logLevel.NOTHING);
 	const topic = `bench-${ctx.run}-warm-up`;
 	await ensureTopics(kafka, [topic], ctx.partitions);
 	const producer = kafka.producer({ allowAutoTopicCreation: false });
