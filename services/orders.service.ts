@@ -17,7 +17,8 @@ import {
 	type ListOrdersInput,
 } from "../domain/order-input";
 import { cachedOrderRead } from "../lib/orders/order-cache";
-import { createOrder, findOrder, findStates, listOrders, type IdempotencyClaim, type Order } from "../lib/orders/orders-repository";
+import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
+import { createOrder, findOrder, findStates, listOrders, type Order } from "../lib/orders/orders-repository";
 import { toServiceError } from "../lib/orders/orders-db-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";

@@ -11,8 +11,6 @@ import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
 import { CREATE_ORDER_SQL, createOrderParams, type IdempotencyClaim } from "./create-order-statement";
 
-export type { IdempotencyClaim };
-
 export interface OrderProduct {
 	product_id: number;
 	count: number;

@@ -11,7 +11,7 @@ import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
 import { openClaim, type Claim, type OutboxRow } from "./outbox-store";
 
 /** The contract's value, fields in the contract's order (jsonb keeps its own key order). */
-export function messageValue(payload: unknown): string {
+function messageValue(payload: unknown): string {
 	const p = payload as Partial<SagaMessage> | null;
 	if (p && typeof p === "object" && "idempotent_key" in p && "order_id" in p && "status" in p) {
 		return encodeSagaMessage(p as SagaMessage);
@@ -51,10 +51,12 @@ export async function openBatch(pool: Pool, limit: number, topics: string[]): Pr
 	// connection is an 'error' event no pool listener sees, fatal unless caught here.
 	const lost = (err: Error) => (broken ??= err);
 	client.on("error", lost);
+	/** Ends the transaction: a rollback after `failure`; a connection that failed leaves the pool. */
 	const end = async (failure?: Error) => {
 		if (failure) await client.query("ROLLBACK").catch((err: Error) => (broken ??= err));
+		if (failure && failure !== ABANDONED) broken ??= failure;
 		client.off("error", lost);
-		client.release(failure && failure !== ABANDONED ? (broken ?? failure) : broken);
+		client.release(broken);
 	};
 	let claim: Claim;
 	try {
