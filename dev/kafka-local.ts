@@ -123,10 +123,21 @@ function java(lib: string, site: BrokerSite, mainClass: string, args: string[]):
 	];
 }
 
+/**
+ * A cluster ID as Kafka makes them: 16 random bytes in base64url. Like Kafka's own
+ * Uuid.randomUuid it never starts with "-", which the storage tool would read as an option.
+ */
+function newClusterId(): string {
+	for (;;) {
+		const id = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+		if (!id.startsWith("-")) return id;
+	}
+}
+
 function formatStorage(lib: string, site: BrokerSite, propsFile: string): void {
 	if (existsSync(join(dataDir(site), "meta.properties"))) return;
 	mkdirSync(dataDir(site), { recursive: true });
-	const clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+	const clusterId = newClusterId();
 	const format = spawnSync("java", java(lib, site, "kafka.tools.StorageTool", ["format", "--standalone", "-t", clusterId, "-c", propsFile]), {
 		encoding: "utf8",
 	});
