@@ -10,4 +10,9 @@ export default tseslint.config(
 			"@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
 		},
 	},
+	{
+		// The console's script runs in the browser.
+		files: ["lib/console/public/**/*.js"],
+		languageOptions: { sourceType: "script", globals: { window: "readonly", document: "readonly", sessionStorage: "readonly", location: "readonly" } },
+	},
 );

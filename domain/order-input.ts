@@ -4,6 +4,7 @@
  * rule becomes a 422 whose data names the field and the rule.
  */
 import type { CheckerFunctionV2, ValidationRuleObject } from "fastest-validator";
+import { ORDER_STATES, type OrderState } from "./order-state";
 
 export const MAX_PRODUCTS = 100;
 export const MAX_DESCRIPTION = 1000;
@@ -102,6 +103,7 @@ export const listOrdersParams = {
 	user_id: positiveIdText(Number.MAX_SAFE_INTEGER, true),
 	limit: positiveIdText(MAX_LIMIT, true),
 	cursor: { type: "string", optional: true, max: 200 },
+	state: { type: "enum", values: [...ORDER_STATES], optional: true },
 } as const;
 
 export interface ProductInput {
@@ -119,4 +121,5 @@ export interface ListOrdersInput {
 	user_id?: number;
 	limit?: number;
 	cursor?: string;
+	state?: OrderState;
 }

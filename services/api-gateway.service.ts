@@ -16,6 +16,7 @@ import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/
 import { createRateLimit, retryAfterSeconds } from "../lib/gateways/create-rate-limit";
 import { BODY_LIMIT_BYTES, publicError, type PublicError } from "../lib/gateways/orders-http-errors";
 import type { OrdersMeta } from "./orders.service";
+import { ConsolePages, consoleRoutes } from "../mixins/console-pages.mixin";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };
 /** moleculer-web stamps each request with its start (process.hrtime) and the alias it matched (with its full path). */
@@ -65,7 +66,7 @@ function securityHeaders(res: ServerResponse, body: PublicError, createWindowMs:
 
 const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Record<string, unknown>, GatewayVars> = {
 	name: "api-gateway",
-	mixins: [ApiGateway],
+	mixins: [ApiGateway, ConsolePages],
 	settings: {
 		// `port` comes with the node's settings (lib/platform/service-settings.ts); `health` holds URLs with credentials.
 		$secureSettings: ["health", "security"],
@@ -86,6 +87,8 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 					"GET /orders/:order_id/states": "orders.states",
 					"GET /ping": "api-gateway.ping",
 					"GET /health": "api-gateway.health",
+					"GET /overview": "orders.overview",
+					"GET /orders/:order_id/timeline": "orders.timeline",
 				},
 				onBeforeCall(this: Service, ctx: Context<unknown, GatewayMeta>, _route: unknown, req: GatewayRequest, res: ServerResponse) {
 					observeLatency(this.broker, req, res);
@@ -103,6 +106,8 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 					return data;
 				},
 			},
+			// The operator console (mixins/console-pages.mixin.ts): its pages, assets and fragments.
+			...consoleRoutes(),
 		],
 		/** Every error response: the contract's shape, nothing internal. */
 		onError(this: Service<GatewaySettings>, _req: IncomingMessage, res: ServerResponse, err: unknown) {

@@ -22,6 +22,7 @@ import { createOrder, findOrder, findStates, listOrders, type Order } from "../l
 import { toServiceError } from "../lib/orders/orders-db-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
+import { ConsoleReads, type ConsoleReadSettings } from "../mixins/console-reads.mixin";
 
 /** What the gateway passes along: the Idempotency-Key header, when sent, and the authenticated caller. */
 export interface OrdersMeta {
@@ -30,7 +31,7 @@ export interface OrdersMeta {
 	user?: Caller | null;
 }
 
-export interface OrdersSettings extends DbSettings {
+export interface OrdersSettings extends DbSettings, ConsoleReadSettings {
 	/** Where ORDER_CREATED events go, through the outbox. */
 	orderTopic: string;
 }
@@ -69,7 +70,7 @@ function idempotencyClaim(key: string | undefined, input: CreateOrderInput): Ide
 
 const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 	name: "orders",
-	mixins: [DbMixin(ORDER_MODEL)],
+	mixins: [DbMixin(ORDER_MODEL), ConsoleReads],
 
 	actions: {
 		create: {
@@ -116,13 +117,13 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 		list: {
 			params: listOrdersParams,
 			async handler(ctx: Context<ListOrdersInput, OrdersMeta>) {
-				const { user_id, limit, cursor } = ctx.params;
+				const { user_id, limit, cursor, state } = ctx.params;
 				const beforeOrderId = cursor === undefined ? undefined : decodeCursor(cursor);
 				if (beforeOrderId === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 				const pageSize = limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(limit) as number);
 				const userId = listedUser(ctx.meta.user, user_id === undefined ? undefined : (toPositiveInt(user_id) as number));
 				if (userId === "forbidden") throw forbidden("Only the orders of the token's user can be listed");
-				const page = await this.db(() => listOrders(this.model, { userId, beforeOrderId, limit: pageSize }));
+				const page = await this.db(() => listOrders(this.model, { userId, state, beforeOrderId, limit: pageSize }));
 				const last = page.orders.at(-1);
 				return { orders: page.orders, next_cursor: page.more && last ? encodeCursor(last.order_id) : null };
 			},

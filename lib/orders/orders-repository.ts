@@ -78,10 +78,11 @@ export async function findStates(db: Sequelize, orderId: number): Promise<OrderS
 	return rows.length > 0 ? rows.map((r) => ({ state: r.state, time: r.recorded_at.toISOString() })) : null;
 }
 
-/** Newest first, below `beforeOrderId`; one extra row tells whether a next page exists. */
-export async function listOrders(orders: OrdersModel, q: { userId?: number; beforeOrderId?: number; limit: number }): Promise<{ orders: OrderSummary[]; more: boolean }> {
+/** Newest first, below `beforeOrderId`, of one user and/or in one state (the console's filter); one extra row tells whether a next page exists. */
+export async function listOrders(orders: OrdersModel, q: { userId?: number; state?: OrderState; beforeOrderId?: number; limit: number }): Promise<{ orders: OrderSummary[]; more: boolean }> {
 	const where: WhereOptions = {
 		...(q.userId !== undefined && { user_id: q.userId }),
+		...(q.state !== undefined && { state: q.state }),
 		...(q.beforeOrderId !== undefined && { order_id: { [Op.lt]: q.beforeOrderId } }),
 	};
 	const rows = (await orders.findAll({ attributes: SUMMARY_ATTRIBUTES, where, order: [["order_id", "DESC"]], limit: q.limit + 1, raw: true })) as unknown as OrderRow[];

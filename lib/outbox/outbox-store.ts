@@ -81,15 +81,21 @@ export interface OutboxBacklog {
 	oldest_unsent_age_ms: number | null;
 }
 
-/** How many events wait, and for how long the oldest has. */
+/** How many events wait, and for how long the oldest has (also read by the console, through Sequelize). */
+export const BACKLOG_SQL = `SELECT count(*)::int AS unsent,
+		(extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::bigint AS oldest_unsent_age_ms
+	FROM outbox WHERE sent_at IS NULL`;
+
+export type BacklogRow = { unsent: number; oldest_unsent_age_ms: string | null };
+
+export const backlogOf = (row: BacklogRow): OutboxBacklog => ({
+	unsent: row.unsent,
+	oldest_unsent_age_ms: row.oldest_unsent_age_ms === null ? null : Number(row.oldest_unsent_age_ms),
+});
+
 export async function readBacklog(db: Pool | PoolClient): Promise<OutboxBacklog> {
-	const { rows } = await db.query<{ unsent: number; oldest_unsent_age_ms: string | null }>(
-		`SELECT count(*)::int AS unsent,
-			(extract(epoch FROM clock_timestamp() - min(created_at)) * 1000)::bigint AS oldest_unsent_age_ms
-		FROM outbox WHERE sent_at IS NULL`,
-	);
-	const age = rows[0].oldest_unsent_age_ms;
-	return { unsent: rows[0].unsent, oldest_unsent_age_ms: age === null ? null : Number(age) };
+	const { rows } = await db.query<BacklogRow>(BACKLOG_SQL);
+	return backlogOf(rows[0]);
 }
 
 /**

@@ -42,7 +42,16 @@ export function serviceSettings(cfg: Config): SettingsOf {
 	return {
 		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
 		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl, auth: cfg.auth },
-		orders: { orderTopic: cfg.topics.order, database },
+		orders: {
+			orderTopic: cfg.topics.order,
+			database,
+			console: {
+				kafkaBrokers: kafkaBrokers(cfg),
+				kafkaSecurity: cfg.kafkaSecurity,
+				clientIdPrefix: cfg.namespace,
+				watched: (["reserve", "payment"] as const).map((t) => ({ topic: cfg.topics[t], group: cfg.groups[t] })),
+			},
+		},
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
 		"reserve-listener": listener("reserve"),
 		"payment-listener": listener("payment"),

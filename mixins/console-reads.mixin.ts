@@ -1,0 +1,113 @@
+/**
+ * The operator console's reads on the orders service: `orders.overview` (the
+ * live figures of the first page) and `orders.timeline` (one order's saga). Both
+ * for operators only when authentication is on. The stuck-order and
+ * dead-letter figures come from their own actions when a node runs them.
+ */
+import { Errors, type Context, type Service, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
+import type { Admin } from "kafkajs";
+import { isOperator } from "../domain/operator-only";
+import { awaitingOf } from "../domain/order-awaiting";
+import { orderIdParams, toPositiveInt } from "../domain/order-input";
+import { consumerLag, type WatchedGroup } from "../lib/console/consumer-lag";
+import { ordersPerMinute, outboxFigures, sagaDurations, OVERVIEW_WINDOW_MINUTES } from "../lib/console/overview-store";
+import { findTimeline } from "../lib/console/timeline-store";
+import type { KafkaSecurity } from "../lib/platform/config";
+import { createKafka } from "../lib/platform/kafka";
+import type { DbVars } from "./db.mixin";
+import type { OrdersMeta } from "../services/orders.service";
+
+export interface ConsoleReadSettings extends ServiceSettingSchema {
+	/** Where the overview reads consumer lag (given by the node; absent: no lag figures). */
+	console?: { kafkaBrokers: string[]; kafkaSecurity: KafkaSecurity; clientIdPrefix: string; watched: WatchedGroup[] };
+}
+
+type ConsoleReadVars = Partial<DbVars>;
+
+/** Each service's Kafka admin for the lag: connected on the first overview, kept until the service stops. */
+const lagAdmins = new WeakMap<Service, Promise<Admin>>();
+
+function lagAdminOf(service: Service, cfg: NonNullable<ConsoleReadSettings["console"]>): Promise<Admin> {
+	const known = lagAdmins.get(service);
+	if (known) return known;
+	const admin = createKafka(cfg.kafkaBrokers, `${cfg.clientIdPrefix}-console`, 1, cfg.kafkaSecurity).admin();
+	const connected = admin.connect().then(() => admin);
+	lagAdmins.set(service, connected);
+	// A failed connect is tried again by the next overview.
+	connected.catch(() => lagAdmins.delete(service));
+	return connected;
+}
+
+/** Actions of another service the overview shows when a node runs it. */
+const OPTIONAL_SUMMARIES = { stuck: "orders.stuckSummary", deadLetters: "state.deadLetterSummary" } as const;
+
+function forbidden(): Errors.MoleculerClientError {
+	const err = new Errors.MoleculerClientError("The console needs a token with the orders:operator scope", 403, "FORBIDDEN", null);
+	err.name = "ForbiddenError";
+	return err;
+}
+
+function requireOperator(ctx: Context<unknown, OrdersMeta>): void {
+	if (!isOperator(ctx.meta.user)) throw forbidden();
+}
+
+/** Nodes and the services each runs (internal `$`-services left out), from the registry this node sees. */
+function nodesOf(ctx: Context): Array<{ id: string; available: boolean; services: string[] }> {
+	return ctx.broker.registry
+		.getNodeList({ onlyAvailable: false, withServices: true })
+		.map((node) => ({
+			id: node.id,
+			available: node.available,
+			services: [...new Set((node.services ?? []).map((s) => String(s.name)).filter((name) => !name.startsWith("$")))].sort(),
+		}))
+		.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The answer of an action some node may not run: null when none does, its error's message when it failed. */
+function ifRunning(ctx: Context, action: string): Promise<unknown> {
+	return ctx.call(action).catch((err: Error) => (err instanceof Errors.ServiceNotFoundError ? null : { error: err.message }));
+}
+
+export const ConsoleReads: Partial<ServiceSchema<ConsoleReadSettings, object, ConsoleReadVars>> = {
+	actions: {
+		overview: {
+			params: { $$strict: true },
+			async handler(ctx: Context<unknown, OrdersMeta>) {
+				requireOperator(ctx);
+				const db = this.sequelize;
+				if (!db) throw new Error("the orders service has no database");
+				const watched = this.settings.console;
+				const [minutes, durations, outbox, lag, stuck, deadLetters] = await Promise.all([
+					ordersPerMinute(db),
+					sagaDurations(db),
+					outboxFigures(db),
+					watched ? lagAdminOf(this, watched).then((admin) => consumerLag(admin, watched.watched)).catch(() => null) : null,
+					ifRunning(ctx, OPTIONAL_SUMMARIES.stuck),
+					ifRunning(ctx, OPTIONAL_SUMMARIES.deadLetters),
+				]);
+				return { window_minutes: OVERVIEW_WINDOW_MINUTES, per_minute: minutes, saga_duration: durations, outbox, consumer_lag: lag, stuck, dead_letters: deadLetters, nodes: nodesOf(ctx), at: new Date().toISOString() };
+			},
+		},
+
+		timeline: {
+			params: orderIdParams,
+			async handler(ctx: Context<{ order_id: number | string }, OrdersMeta>) {
+				requireOperator(ctx);
+				const orderId = toPositiveInt(ctx.params.order_id) as number;
+				const timeline = this.sequelize ? await findTimeline(this.sequelize, orderId) : null;
+				if (!timeline) {
+					const err = new Errors.MoleculerClientError(`Order ${orderId} not found`, 404, "ORDER_NOT_FOUND", { order_id: orderId });
+					err.name = "NotFoundError";
+					throw err;
+				}
+				return { ...timeline, ...awaitingOf(timeline.state) };
+			},
+		},
+	},
+
+	async stopped() {
+		const admin = await lagAdmins.get(this)?.catch(() => null);
+		lagAdmins.delete(this);
+		await admin?.disconnect();
+	},
+};
