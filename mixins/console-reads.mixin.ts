@@ -10,7 +10,7 @@ import { isOperator } from "../domain/operator-only";
 import { awaitingOf } from "../domain/order-awaiting";
 import { orderIdParams, toPositiveInt } from "../domain/order-input";
 import { consumerLag, type WatchedGroup } from "../lib/console/consumer-lag";
-import { ordersPerMinute, outboxFigures, sagaDurations, OVERVIEW_WINDOW_MINUTES } from "../lib/console/overview-store";
+import { ordersPerMinute, outboxFigures, sagaDurations, smallRead, OVERVIEW_WINDOW_MINUTES } from "../lib/console/overview-store";
 import { findTimeline } from "../lib/console/timeline-store";
 import type { KafkaSecurity } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
@@ -77,10 +77,9 @@ export const ConsoleReads: Partial<ServiceSchema<ConsoleReadSettings, object, Co
 				const db = this.sequelize;
 				if (!db) throw new Error("the orders service has no database");
 				const watched = this.settings.console;
-				const [minutes, durations, outbox, lag, stuck, deadLetters] = await Promise.all([
-					ordersPerMinute(db),
-					sagaDurations(db),
-					outboxFigures(db),
+				const [[minutes, durations, outbox], lag, stuck, deadLetters] = await Promise.all([
+					// One connection, one after the other: a refresh every few seconds takes no more of the pool.
+					smallRead(db, async (t) => [await ordersPerMinute(db, t), await sagaDurations(db, t), await outboxFigures(db, t)] as const),
 					watched ? lagAdminOf(this, watched).then((admin) => consumerLag(admin, watched.watched)).catch(() => null) : null,
 					ifRunning(ctx, OPTIONAL_SUMMARIES.stuck),
 					ifRunning(ctx, OPTIONAL_SUMMARIES.deadLetters),

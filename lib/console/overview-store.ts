@@ -4,7 +4,7 @@
  * index order_states (recorded_at, state) (migration 0007), the outbox backlog
  * the partial index of unsent rows.
  */
-import { QueryTypes, type Sequelize } from "sequelize";
+import { QueryTypes, type Sequelize, type Transaction, type TransactionOptions } from "sequelize";
 import { BACKLOG_SQL, backlogOf, type BacklogRow, type OutboxBacklog } from "../outbox/outbox-store";
 
 /** How far back the per-minute chart and the saga durations look. */
@@ -25,25 +25,45 @@ export interface SagaDurations {
 	p99_ms: number | null;
 }
 
+/**
+ * The overview reads a few thousand index entries: on a busy machine starting
+ * parallel workers or compiling the plan (JIT) costs far more than the reads.
+ */
+const SMALL_READ = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0";
+
+/** Runs `read` in a read-only transaction planned for a small read. */
+export function smallRead<T>(db: Sequelize, read: (t: Transaction) => Promise<T>): Promise<T> {
+	return db.transaction({ readOnly: true } as TransactionOptions, async (t) => {
+		await db.query(SMALL_READ, { transaction: t });
+		return read(t);
+	});
+}
+
 /** Orders created, completed and failed per minute over the window, oldest first; minutes without any are zeros. */
-export async function ordersPerMinute(db: Sequelize): Promise<MinuteCounts[]> {
-	const rows = await db.query<{ minute: Date; created: number; completed: number; failed: number }>(
-		`SELECT m.minute,
-		        count(s.state) FILTER (WHERE s.state = 'ORDER_CREATED')::int AS created,
-		        count(s.state) FILTER (WHERE s.state = 'PAYMENT_COMPLETED')::int AS completed,
-		        count(s.state) FILTER (WHERE s.state IN ('RESERVE_FAILED', 'PAYMENT_FAILED'))::int AS failed
-		   FROM generate_series(date_trunc('minute', now()) - make_interval(mins => $1 - 1), date_trunc('minute', now()), interval '1 minute') AS m(minute)
-		   LEFT JOIN order_states s
-		     ON s.recorded_at >= m.minute AND s.recorded_at < m.minute + interval '1 minute'
-		    AND s.state IN ('ORDER_CREATED', 'PAYMENT_COMPLETED', 'RESERVE_FAILED', 'PAYMENT_FAILED')
-		  GROUP BY m.minute ORDER BY m.minute`,
-		{ bind: [OVERVIEW_WINDOW_MINUTES], type: QueryTypes.SELECT },
+export async function ordersPerMinute(db: Sequelize, t: Transaction): Promise<MinuteCounts[]> {
+	const rows = await db.query<{ minute: Date; now_minute: Date; created: number; completed: number; failed: number }>(
+		`SELECT date_trunc('minute', now()) AS now_minute, c.* FROM (SELECT 1) one LEFT JOIN (
+		   SELECT date_trunc('minute', recorded_at) AS minute,
+		          count(*) FILTER (WHERE state = 'ORDER_CREATED')::int AS created,
+		          count(*) FILTER (WHERE state = 'PAYMENT_COMPLETED')::int AS completed,
+		          count(*) FILTER (WHERE state IN ('RESERVE_FAILED', 'PAYMENT_FAILED'))::int AS failed
+		     FROM order_states
+		    WHERE recorded_at >= date_trunc('minute', now()) - make_interval(mins => $1 - 1)
+		      AND state IN ('ORDER_CREATED', 'PAYMENT_COMPLETED', 'RESERVE_FAILED', 'PAYMENT_FAILED')
+		    GROUP BY 1) c ON true`,
+		{ bind: [OVERVIEW_WINDOW_MINUTES], type: QueryTypes.SELECT, transaction: t },
 	);
-	return rows.map((r) => ({ minute: r.minute.toISOString(), created: r.created, completed: r.completed, failed: r.failed }));
+	const counted = new Map(rows.filter((r) => r.minute).map((r) => [r.minute.getTime(), r]));
+	const last = rows[0].now_minute.getTime();
+	return Array.from({ length: OVERVIEW_WINDOW_MINUTES }, (_, i) => {
+		const minute = last - (OVERVIEW_WINDOW_MINUTES - 1 - i) * 60_000;
+		const row = counted.get(minute);
+		return { minute: new Date(minute).toISOString(), created: row?.created ?? 0, completed: row?.completed ?? 0, failed: row?.failed ?? 0 };
+	});
 }
 
 /** p50 and p99 of ORDER_CREATED to the terminal state, for the sagas that ended in the window. */
-export async function sagaDurations(db: Sequelize): Promise<SagaDurations> {
+export async function sagaDurations(db: Sequelize, t: Transaction): Promise<SagaDurations> {
 	const [row] = await db.query<{ ended: number; p50: number | null; p99: number | null }>(
 		`SELECT count(*)::int AS ended,
 		        percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50,
@@ -53,14 +73,14 @@ export async function sagaDurations(db: Sequelize): Promise<SagaDurations> {
 		           JOIN order_states c ON c.order_id = e.order_id AND c.state = 'ORDER_CREATED'
 		          WHERE e.recorded_at >= now() - make_interval(mins => $1)
 		            AND e.state IN ('PAYMENT_COMPLETED', 'RESERVE_FAILED', 'PAYMENT_FAILED')) ended`,
-		{ bind: [OVERVIEW_WINDOW_MINUTES], type: QueryTypes.SELECT },
+		{ bind: [OVERVIEW_WINDOW_MINUTES], type: QueryTypes.SELECT, transaction: t },
 	);
 	const ms = (v: number | null) => (v === null ? null : Math.round(Number(v)));
 	return { ended: row.ended, p50_ms: ms(row.p50), p99_ms: ms(row.p99) };
 }
 
 /** Outbox events not yet published and the age of the oldest: the relay's figure, read here so any node's console has it. */
-export async function outboxFigures(db: Sequelize): Promise<OutboxBacklog> {
-	const [row] = await db.query<BacklogRow>(BACKLOG_SQL, { type: QueryTypes.SELECT });
+export async function outboxFigures(db: Sequelize, t: Transaction): Promise<OutboxBacklog> {
+	const [row] = await db.query<BacklogRow>(BACKLOG_SQL, { type: QueryTypes.SELECT, transaction: t });
 	return backlogOf(row);
 }
