@@ -1,0 +1,207 @@
+/**
+ * The operator console in a real browser (Chromium through playwright-core),
+ * against a node running every service over the real PostgreSQL, Redis and
+ * Kafka: orders are created over REST and the saga is answered on Kafka, then
+ * everything is checked from the page. A second gateway node with
+ * authentication on shows nothing without an operator token. The screenshots
+ * of docs/console.md are taken here.
+ */
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import type { ServiceBroker } from "moleculer";
+import type { Producer } from "kafkajs";
+import type { Page, Request } from "playwright-core";
+import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { projectRoot } from "../../lib/platform/project-root";
+import { encodeSagaMessage } from "../../domain/saga-message";
+import { freePort } from "../../dev/cluster/ports";
+import { startNode } from "../support/cluster";
+import { launchBrowser, type TestBrowser } from "../support/browser";
+import { AUTH_SECRET, OPERATOR, token } from "../support/tokens";
+import { waitFor } from "../support/wait";
+import { randomUserId } from "./rest-support";
+
+const run = randomUUID().slice(0, 8);
+const topics = { ORDER_TOPIC: `console-${run}-order`, RESERVE_TOPIC: `console-${run}-reserve`, PAYMENT_TOPIC: `console-${run}-payment` };
+const screenshot = (page: Page, name: string) => page.screenshot({ path: join(projectRoot(), "docs", "console", `${name}.png`), fullPage: true });
+
+let node: ServiceBroker;
+let authGateway: ServiceBroker;
+let site: string;
+let authSite: string;
+let producer: Producer;
+let browser: TestBrowser;
+const user = randomUserId();
+
+beforeAll(async () => {
+	const [port, authPort] = [await freePort(), await freePort()];
+	site = `http://127.0.0.1:${port}`;
+	authSite = `http://127.0.0.1:${authPort}`;
+	const cfg = loadConfig({ ...process.env, ...topics });
+	const kafka = createKafka(kafkaBrokers(cfg), `console-${run}`);
+	await ensureTopics(kafka, contractTopics(cfg), 2);
+	const common = { ...topics, GRPC_PORT: "0", METRICS: "off" };
+	node = await startNode([...ALL_SERVICES], { ...common, PORT: String(port), NODE_ID: `console-${run}-all` });
+	authGateway = await startNode(["api-gateway"], { ...common, PORT: String(authPort), NODE_ID: `console-${run}-auth`, AUTH_JWT_SECRET: AUTH_SECRET });
+	delete process.env.AUTH_JWT_SECRET;
+	await authGateway.waitForServices(["orders"]);
+	producer = kafka.producer();
+	await producer.connect();
+	browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+	await browser?.close();
+	await producer?.disconnect();
+	await authGateway?.stop();
+	await node?.stop();
+});
+
+async function createOrder(): Promise<number> {
+	const body = { user_id: user, description: "console test", order_products: [{ product_id: 3, count: 1 }] };
+	const res = await fetch(`${site}/api/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+	expect(res.status).toBe(201);
+	return ((await res.json()) as { order_id: number }).order_id;
+}
+
+const answer = (topic: string, orderId: number, status: string) =>
+	producer.send({ topic, acks: -1, messages: [{ key: String(orderId), value: encodeSagaMessage({ idempotent_key: randomUUID(), order_id: orderId, status }) }] });
+
+async function states(orderId: number): Promise<Array<{ state: string; time: string }>> {
+	const res = await fetch(`${site}/api/orders/${orderId}/states`);
+	return ((await res.json()) as { order_states: Array<{ state: string; time: string }> }).order_states;
+}
+
+/** Answers the saga up to PAYMENT_COMPLETED, waiting for each state (the next one is refused before it). */
+async function complete(orderId: number): Promise<void> {
+	const steps: Array<[string, string, string]> = [
+		[topics.RESERVE_TOPIC, "CREATED", "RESERVE_CREATED"],
+		[topics.PAYMENT_TOPIC, "CREATED", "PAYMENT_CREATED"],
+		[topics.PAYMENT_TOPIC, "COMPLETED", "PAYMENT_COMPLETED"],
+	];
+	for (const [topic, status, state] of steps) {
+		await answer(topic, orderId, status);
+		await waitFor(async () => ((await states(orderId)).some((s) => s.state === state) ? true : undefined), `${state} of order ${orderId}`);
+	}
+}
+
+const numberIn = async (page: Page, selector: string) => Number(await page.textContent(selector));
+
+describe("the console with authentication off", () => {
+	it("overview: the counters and the chart move by themselves as orders are created and complete", async () => {
+		const page = await browser.page();
+		await page.goto(`${site}/console`);
+		await page.waitForSelector("#created-total");
+		await page.waitForSelector("#chart canvas");
+		const created = await numberIn(page, "#created-total");
+		const completed = await numberIn(page, "#completed-total");
+		const chartBefore = await page.getAttribute("#per-minute", "data-series");
+		const orders = [await createOrder(), await createOrder(), await createOrder()];
+		await Promise.all(orders.map(complete));
+		// No reload: the fragment refreshes itself every 2 s.
+		const count = (id: string) => `Number(document.querySelector("#${id}")?.textContent)`;
+		await page.waitForFunction(`${count("created-total")} >= ${created + 3} && ${count("completed-total")} >= ${completed + 3}`, undefined, { timeout: 20_000 });
+		expect(await page.getAttribute("#per-minute", "data-series")).not.toBe(chartBefore);
+		const series = JSON.parse((await page.getAttribute("#per-minute", "data-series")) as string) as { created: number[] };
+		expect(series.created.at(-1)! + series.created.at(-2)!).toBeGreaterThanOrEqual(3);
+		expect(await page.textContent("#overview")).toContain(`console-${run}-all`);
+		expect(await page.textContent("#overview")).toContain(topics.RESERVE_TOPIC);
+		await screenshot(page, "overview");
+		await page.close();
+	});
+
+	it("timeline: the order's states in order, each at its recorded time, shown in the browser's zone with UTC on hover", async () => {
+		const orderId = await createOrder();
+		await complete(orderId);
+		const recorded = await states(orderId);
+		const page = await browser.page();
+		await page.goto(`${site}/console/orders/${orderId}`);
+		await page.waitForSelector("#states li:nth-child(4)");
+		const shown = await page.$$eval("#states li", (items) =>
+			items.map((li) => {
+				const time = li.querySelector("time");
+				const iso = time?.getAttribute("datetime") ?? "";
+				return { state: li.getAttribute("data-state"), iso, text: time?.textContent, title: time?.getAttribute("title"), local: new Date(iso).toLocaleString() };
+			}),
+		);
+		expect(shown.map((s) => s.state)).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"]);
+		expect(shown.map((s) => s.iso)).toEqual(recorded.map((r) => r.time));
+		for (const s of shown) {
+			expect(s.text).toBe(s.local);
+			expect(s.title).toBe(`${(s.iso as string).replace("T", " ").replace("Z", "")} UTC`);
+		}
+		expect(await page.textContent("#awaiting")).toContain("the saga ended (completed)");
+		await page.waitForSelector("text=Order event (outbox)");
+		expect(await page.textContent("#timeline")).toContain(topics.ORDER_TOPIC);
+		await screenshot(page, "timeline");
+		await page.close();
+	});
+
+	it("orders: found by user and filtered by state, each linking to its timeline", async () => {
+		const waiting = await createOrder();
+		const page = await browser.page();
+		await page.goto(`${site}/console/orders`);
+		await page.fill("input[name=user_id]", String(user));
+		await page.selectOption("select[name=state]", "ORDER_CREATED");
+		await page.click("#order-search button[type=submit]");
+		await page.waitForSelector(`#orders a[href="/console/orders/${waiting}"]`);
+		const listed = await page.$$eval("#orders td:nth-child(3)", (cells) => cells.map((c) => c.textContent));
+		expect(listed.length).toBeGreaterThan(0);
+		expect(new Set(listed)).toEqual(new Set(["ORDER_CREATED"]));
+		await screenshot(page, "orders");
+		await page.click(`#orders a[href="/console/orders/${waiting}"]`);
+		await page.waitForSelector("#awaiting");
+		expect(await page.textContent("#awaiting")).toContain("reserve result");
+		await page.close();
+	});
+
+	it("the browser logged no error on any page", () => {
+		expect(browser.errors).toEqual([]);
+	});
+});
+
+describe("the console with authentication on", () => {
+	/** Every request the page makes for data (fragments), with its status. */
+	async function openOverview(jwt?: string): Promise<{ page: Page; dataRequests: Request[] }> {
+		const page = await browser.page();
+		const dataRequests: Request[] = [];
+		page.on("request", (req) => {
+			if (req.url().includes("/console/fragments/")) dataRequests.push(req);
+		});
+		await page.goto(`${authSite}/console`);
+		if (jwt) {
+			await page.fill("#token", jwt);
+			await Promise.all([page.waitForNavigation(), page.click("#token-form button[type=submit]")]);
+		}
+		return { page, dataRequests };
+	}
+
+	it("without a token: the page asks for one, loads no data and shows none", async () => {
+		const { page, dataRequests } = await openOverview();
+		await page.waitForSelector("#notice:not([hidden])");
+		expect(await page.textContent("#notice")).toContain("orders:operator");
+		expect(dataRequests).toEqual([]);
+		expect(await page.$("#created-total")).toBeNull();
+		const direct = await fetch(`${authSite}/console/fragments/overview`);
+		expect(direct.status).toBe(401);
+		await page.close();
+	});
+
+	it("with a user's token (not an operator): 403 and no data", async () => {
+		const { page } = await openOverview(await token(user));
+		await page.waitForSelector("#notice:not([hidden])");
+		expect(await page.textContent("#notice")).toContain("orders:operator");
+		expect(await page.$("#created-total")).toBeNull();
+		await page.close();
+	});
+
+	it("with an operator token: the overview", async () => {
+		const errorsBefore = browser.errors.length;
+		const { page } = await openOverview(await token(undefined, { claims: OPERATOR }));
+		await page.waitForSelector("#created-total");
+		expect(await numberIn(page, "#created-total")).toBeGreaterThan(0);
+		expect(browser.errors.slice(errorsBefore)).toEqual([]);
+		await page.close();
+	});
+});
