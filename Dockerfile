@@ -25,6 +25,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin/launch.js ./bin/launch.js
 COPY migrations ./migrations
 COPY proto ./proto
+# The console's own script and style (htmx and uPlot come with the production dependencies).
+COPY lib/console/public ./lib/console/public
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 3030 3031 8081

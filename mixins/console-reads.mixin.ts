@@ -64,8 +64,9 @@ function nodesOf(ctx: Context): Array<{ id: string; available: boolean; services
 }
 
 /** The answer of an action some node may not run: null when none does, its error's message when it failed. */
-function ifRunning(ctx: Context, action: string): Promise<unknown> {
-	return ctx.call(action).catch((err: Error) => (err instanceof Errors.ServiceNotFoundError ? null : { error: err.message }));
+async function ifRunning(ctx: Context, action: string): Promise<unknown> {
+	if (!ctx.broker.registry.actions.isAvailable(action)) return null;
+	return ctx.call(action).catch((err: Error) => ({ error: err.message }));
 }
 
 export const ConsoleReads: Partial<ServiceSchema<ConsoleReadSettings, object, ConsoleReadVars>> = {
