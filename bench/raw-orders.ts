@@ -31,7 +31,9 @@ export async function rawApplyStates(pool: Pool, changes: Array<{ order_id: numb
 		await client.query("BEGIN");
 		await client.query("SELECT order_id FROM orders WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE", [ids]);
 		const latest = new Map(changes.map((c) => [c.order_id, c.state]));
-		await client.query(RECORD_STATES_SQL, recordStatesRows(changes, changes, latest).map((rows) => JSON.stringify(rows)));
+		// Each applied key with where its message was read, as the state store records it.
+		const applied = changes.map((c, i) => ({ ...c, topic: "raw", partition: 0, offset: String(i) }));
+		await client.query(RECORD_STATES_SQL, recordStatesRows(changes, applied, latest).map((rows) => JSON.stringify(rows)));
 		await client.query("COMMIT");
 	} catch (err) {
 		await client.query("ROLLBACK").catch(() => undefined);

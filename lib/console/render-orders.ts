@@ -54,10 +54,10 @@ export function renderTimeline(t: OrderTimeline & { ended: boolean; awaiting: st
 		(e) => html`<tr><td>${e.topic}</td><td>${time(e.created_at)}</td><td>${e.sent_at ? time(e.sent_at) : html`<span class="awaiting">not yet</span>`}</td></tr>`,
 		"No event in the outbox (it is deleted once sent and past OUTBOX_RETENTION_MS).",
 	)}</section>
-<section><h3>Messages applied</h3>${table(
-		["state", "idempotency key", "applied"],
+<section id="applied"><h3>Messages applied</h3>${table(
+		["state", "topic", "partition", "offset", "idempotency key", "applied"],
 		t.applied,
-		(a) => html`<tr><td>${a.state}</td><td><code>${a.idempotent_key}</code></td><td>${time(a.applied_at)}</td></tr>`,
+		(a) => html`<tr><td>${a.state}</td><td>${a.topic ?? "—"}</td><td class="num">${a.partition ?? "—"}</td><td class="num">${a.offset ?? "—"}</td><td><code>${a.idempotent_key}</code></td><td>${time(a.applied_at)}</td></tr>`,
 		"None (applied keys are pruned after APPLIED_KEY_RETENTION_MS).",
 	)}</section>
 <section><h3>Messages parked</h3>${table(

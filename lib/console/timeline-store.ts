@@ -24,6 +24,10 @@ export interface AppliedMessage {
 	idempotent_key: string;
 	state: OrderState;
 	applied_at: string;
+	/** Where the message was read; null for keys applied before migration 0007. */
+	topic: string | null;
+	partition: number | null;
+	offset: string | null;
 }
 
 export interface ParkedMessage {
@@ -57,7 +61,8 @@ const TIMELINE_SQL = `
 	                    FROM order_states WHERE order_id = o.order_id) s), '[]') AS states,
 	  coalesce((SELECT json_agg(json_build_object('topic', x.topic, 'created_at', x.created_at, 'sent_at', x.sent_at) ORDER BY x.id)
 	            FROM outbox x WHERE x.message_key = o.order_id::text), '[]') AS outbox,
-	  coalesce((SELECT json_agg(json_build_object('idempotent_key', a.idempotent_key, 'state', a.state, 'applied_at', a.applied_at) ORDER BY a.applied_at)
+	  coalesce((SELECT json_agg(json_build_object('idempotent_key', a.idempotent_key, 'state', a.state, 'applied_at', a.applied_at,
+	              'topic', a.source_topic, 'partition', a.source_partition, 'offset', a.source_offset::text) ORDER BY a.applied_at)
 	            FROM applied_messages a WHERE a.order_id = o.order_id), '[]') AS applied,
 	  coalesce((SELECT json_agg(json_build_object('idempotent_key', p.idempotent_key, 'state', p.state, 'topic', p.source_topic,
 	              'partition', p.source_partition, 'offset', p.source_offset::text, 'parked_at', p.parked_at,

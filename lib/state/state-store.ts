@@ -36,14 +36,20 @@ async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Pr
  * orders (in the order they were parked). Read after the locks are held, so it
  * sees everything the previous holder of a lock committed.
  */
-async function keysAndParked(db: Sequelize, t: Transaction, requests: ApplyRequest[], orderIds: number[]): Promise<{ applied: Map<string, KeyRecord>; parked: ParkedRow[] }> {
-	const rows = await db.query<ParkedRow & { parked: boolean }>(
+async function keysAndParked(
+	db: Sequelize,
+	t: Transaction,
+	requests: ApplyRequest[],
+	orderIds: number[],
+): Promise<{ applied: Map<string, KeyRecord>; parked: ParkedRow[]; parkedSources: Sources }> {
+	const rows = await db.query<ParkedRow & { parked: boolean; source_topic: string | null; source_partition: number | null; source_offset: string | null }>(
 		`SELECT * FROM (
-		   SELECT false AS parked, a.order_id, a.idempotent_key, a.state, false AS claimed, NULL::timestamptz AS parked_at, NULL::bigint AS source_offset
+		   SELECT false AS parked, a.order_id, a.idempotent_key, a.state, false AS claimed, NULL::timestamptz AS parked_at,
+		          NULL::text AS source_topic, NULL::integer AS source_partition, NULL::bigint AS source_offset
 		     FROM applied_messages a
 		     JOIN unnest($1::bigint[], $2::uuid[]) AS k(order_id, idempotent_key) USING (order_id, idempotent_key)
 		   UNION ALL
-		   SELECT true, order_id, idempotent_key, state, coalesce(claimed_until > now(), false), parked_at, source_offset
+		   SELECT true, order_id, idempotent_key, state, coalesce(claimed_until > now(), false), parked_at, source_topic, source_partition, source_offset
 		     FROM parked_messages WHERE order_id = ANY($3::bigint[])
 		 ) found
 		 ORDER BY parked, parked_at, source_offset`,
@@ -51,15 +57,29 @@ async function keysAndParked(db: Sequelize, t: Transaction, requests: ApplyReque
 	);
 	const applied = new Map<string, KeyRecord>();
 	const parked: ParkedRow[] = [];
-	for (const { parked: isParked, order_id, idempotent_key, state, claimed } of rows) {
-		if (isParked) parked.push({ order_id, idempotent_key, state, claimed });
-		else applied.set(keyOf(order_id, idempotent_key), { state });
+	const parkedSources: Sources = new Map();
+	for (const { parked: isParked, order_id, idempotent_key, state, claimed, source_topic, source_partition, source_offset } of rows) {
+		if (isParked) {
+			parked.push({ order_id, idempotent_key, state, claimed });
+			parkedSources.set(keyOf(order_id, idempotent_key), { topic: source_topic as string, partition: source_partition as number, offset: String(source_offset) });
+		} else applied.set(keyOf(order_id, idempotent_key), { state });
 	}
-	return { applied, parked };
+	return { applied, parked, parkedSources };
+}
+
+/** Where each message of a batch was read (topic, partition, offset), by order and key: recorded with its applied key. */
+type Sources = Map<string, { topic: string; partition: number; offset: string }>;
+
+function sourcesOf(requests: ApplyRequest[], parked: Sources): Sources {
+	const sources: Sources = new Map(parked);
+	for (const { order_id, idempotent_key, source } of requests) {
+		if (source) sources.set(keyOf(order_id, idempotent_key), { topic: source.topic, partition: source.partition, offset: source.offset });
+	}
+	return sources;
 }
 
 /** Set-based writes of one batch; rows go in as one jsonb array per table. */
-async function write(db: Sequelize, t: Transaction, writes: BatchWrites): Promise<void> {
+async function write(db: Sequelize, t: Transaction, writes: BatchWrites, sources: Sources): Promise<void> {
 	const run = (sql: string, ...rows: unknown[][]) =>
 		rows.every((r) => r.length === 0) ? Promise.resolve() : db.query(sql, { bind: rows.map((r) => JSON.stringify(r)), transaction: t, type: QueryTypes.INSERT });
 	// Parked messages that can now follow leave the table before their state is recorded.
@@ -69,7 +89,8 @@ async function write(db: Sequelize, t: Transaction, writes: BatchWrites): Promis
 		writes.unparked,
 	);
 	// The common case in one statement: history rows, applied keys, latest state.
-	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, writes.applied, writes.latest));
+	const applied = writes.applied.map((a) => ({ ...a, ...sources.get(keyOf(a.order_id, a.idempotent_key)) }));
+	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, applied, writes.latest));
 	await run(
 		`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset,
 		                              message_key, message_value, message_headers)
@@ -87,9 +108,9 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[]): Promi
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
 	return db.transaction(async (t) => {
 		const current = await lockOrders(db, t, orderIds);
-		const { applied, parked } = await keysAndParked(db, t, requests, [...current.keys()]);
+		const { applied, parked, parkedSources } = await keysAndParked(db, t, requests, [...current.keys()]);
 		const { outcomes, writes } = decideBatch(requests, { current, applied, parked });
-		await write(db, t, writes);
+		await write(db, t, writes, sourcesOf(requests, parkedSources));
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
 	});
 }

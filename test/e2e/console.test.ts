@@ -134,6 +134,13 @@ describe("the console with authentication off", () => {
 		expect(await page.textContent("#awaiting")).toContain("the saga ended (completed)");
 		await page.waitForSelector("text=Order event (outbox)");
 		expect(await page.textContent("#timeline")).toContain(topics.ORDER_TOPIC);
+		// Each applied message with the topic it was read from.
+		const applied = await page.$$eval("#applied tbody tr", (rows) => rows.map((r) => [r.children[0].textContent, r.children[1].textContent]));
+		expect(applied).toEqual([
+			["RESERVE_CREATED", topics.RESERVE_TOPIC],
+			["PAYMENT_CREATED", topics.PAYMENT_TOPIC],
+			["PAYMENT_COMPLETED", topics.PAYMENT_TOPIC],
+		]);
 		await screenshot(page, "timeline");
 		await page.close();
 	});

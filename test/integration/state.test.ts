@@ -133,6 +133,16 @@ describe("state service", () => {
 		const parked = await pool.query("SELECT 1 FROM parked_messages WHERE order_id = $1", [orderId]);
 		expect(parked.rowCount).toBe(0);
 		expect(await apply(orderId, "PAYMENT_COMPLETED", completed)).toEqual({ result: "duplicate" });
+		// Each applied key keeps where its message was read: the parked ones their parked source, one without a source none.
+		const sources = await pool.query(
+			"SELECT state, source_topic, source_partition, source_offset::text FROM applied_messages WHERE order_id = $1 ORDER BY source_offset NULLS FIRST",
+			[orderId],
+		);
+		expect(sources.rows).toEqual([
+			{ state: "RESERVE_CREATED", source_topic: null, source_partition: null, source_offset: null },
+			{ state: "PAYMENT_CREATED", source_topic: "t-state-test", source_partition: 0, source_offset: "2" },
+			{ state: "PAYMENT_COMPLETED", source_topic: "t-state-test", source_partition: 0, source_offset: "3" },
+		]);
 	});
 
 	it("decides a batch in order, in one call", async () => {
