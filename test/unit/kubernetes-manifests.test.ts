@@ -41,6 +41,7 @@ interface PodTemplate {
 	spec: {
 		containers: Container[];
 		securityContext?: { runAsUser?: number; runAsGroup?: number; runAsNonRoot?: boolean };
+		enableServiceLinks?: boolean;
 		terminationGracePeriodSeconds?: number;
 		topologySpreadConstraints?: Array<{ topologyKey: string; labelSelector: { matchLabels: Record<string, string> } }>;
 	};
@@ -161,8 +162,12 @@ describe("deploy/kubernetes", () => {
 				expect(Object.keys(map.data ?? {}).filter((name) => SECRET_SETTINGS.includes(name))).toEqual([]);
 				expect(Object.values(map.data ?? {}).filter((value) => /:\/\/[^/@\s]*:[^/@\s]*@/.test(value))).toEqual([]);
 			}
-			// Every pod reads the Secret; production renders none: the operator creates it in the cluster.
-			for (const w of workloads(overlay)) expect(node(w).envFrom).toContainEqual({ secretRef: { name: "orders-secrets" } });
+			for (const w of workloads(overlay)) {
+				// Every pod reads the Secret; production renders none: the operator creates it in the cluster.
+				expect(node(w).envFrom).toContainEqual({ secretRef: { name: "orders-secrets" } });
+				// Nothing but these sources: no <SERVICE>_PORT=tcp://... from the namespace's Services.
+				expect(w.spec.template.spec.enableServiceLinks).toBe(false);
+			}
 		}
 		expect(ofKind("production", "Secret")).toEqual([]);
 		const example = ofKind("small", "Secret");
