@@ -23,6 +23,13 @@ import { freePort } from "../dev/cluster/ports";
 import { nodeProcesses, type NodeProcess } from "../dev/cluster/processes";
 import { kafkaNames } from "./context";
 import { runBenchmark, withPrivateDatabase } from "./support";
+import { readCommandLine } from "../bin/command-line";
+
+readCommandLine({
+	command: "npm run bench:memory",
+	summary: "Resident memory of each production node kind under a bounded load. Environment: BENCH_ORDERS (default 2000), BENCH_CONCURRENCY (default 16), BENCH_NODE_ARGS (node options other than start:prod's).",
+	options: {},
+});
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);

@@ -17,6 +17,13 @@ import { loadConfig } from "../lib/platform/config";
 import { ensureDatabase } from "../lib/platform/database";
 import { migrateUp } from "../lib/platform/migrations";
 import { runBenchmark } from "./support";
+import { readCommandLine } from "../bin/command-line";
+
+readCommandLine({
+	command: "npm run bench:orders-read",
+	summary: "Reads of the orders service without the cache (orders.get and orders.list, in process). Environment: BENCH_CALLS, DATABASE_URL.",
+	options: {},
+});
 
 process.env.NAMESPACE ??= `bench-${randomInt(1e9)}`;
 process.env.ORDER_TOPIC ??= "bench-orders-read";

@@ -15,7 +15,6 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { Pool } from "pg";
 import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
 import { prepareInfrastructure } from "../dev/infrastructure";
@@ -30,8 +29,20 @@ import { startNode } from "./nodes";
 import { deleteRunTopics } from "./topics-cleanup";
 import { printTable, writeReport, type BenchResults } from "./report";
 import { withPrivateDatabase } from "./support";
+import { readCommandLine, usageError } from "../bin/command-line";
 
 const FIGURES = ["create", "reads", "outbox", "listener", "saga"] as const;
+
+const COMMAND = {
+	command: "npm run bench --",
+	summary: "Measures every figure against its raw baseline in the same run; a run of every figure writes bench/results/latest.json and docs/benchmarks.md.",
+	options: {
+		quick: { type: "boolean", help: "short rounds (a first look; the committed results come from a full run)" },
+		only: { type: "string", value: FIGURES.join(","), help: "measure only these figures (writes bench/results/only-*.json)" },
+		"cpu-prof": { type: "boolean", help: "profile the service nodes (--cpu-prof into bench/results/profiles)" },
+		report: { type: "boolean", help: "only regenerate docs/benchmarks.md from bench/results/latest.json" },
+	},
+} as const;
 const resultsFile = resolve(__dirname, "results", "latest.json");
 
 async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<string>): Promise<void> {
@@ -58,13 +69,13 @@ async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<st
 }
 
 async function main(): Promise<void> {
-	const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" }, "cpu-prof": { type: "boolean" }, report: { type: "boolean" } } });
+	const { values } = readCommandLine(COMMAND);
 	if (values.report) {
 		writeReport(JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults);
 		return;
 	}
 	const want = new Set(values.only ? values.only.split(",") : FIGURES);
-	for (const name of want) if (!(FIGURES as readonly string[]).includes(name)) throw new Error(`--only: unknown figure "${name}" (known: ${FIGURES.join(", ")})`);
+	for (const name of want) if (!(FIGURES as readonly string[]).includes(name)) usageError(COMMAND, `--only: unknown figure "${name}" (known: ${FIGURES.join(", ")})`);
 	execFileSync("npm", ["run", "--silent", "build"], { cwd: resolve(__dirname, ".."), stdio: "inherit" });
 	const run = randomUUID().slice(0, 8);
 	Object.assign(process.env, { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS: "off", KAFKAJS_NO_PARTITIONER_WARNING: "1", NAMESPACE: `bench-${run}` });

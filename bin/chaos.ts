@@ -4,35 +4,41 @@
  * exits 1 when an invariant is broken; Ctrl-C stops it and cleans up.
  */
 import { randomInt } from "node:crypto";
-import { parseArgs } from "node:util";
 import { runChaos } from "../dev/chaos/run";
 import { LAYOUTS, type LayoutName } from "../dev/chaos/layout";
 import { loadConfig } from "../lib/platform/config";
+import { readCommandLine, usageError } from "./command-line";
+
+const COMMAND = {
+	command: "npm run chaos --",
+	summary: "A fault run with a verdict: the whole system under load while nodes, databases and brokers fail (docs/chaos.md).",
+	options: {
+		minutes: { type: "string", value: "N", help: "how long the run lasts (default 10, at most 120)" },
+		rate: { type: "string", value: "R", help: "orders created per second (default 20, at most 200)" },
+		seed: { type: "string", value: "S", help: "the seed of the fault schedule, to replay a run (default: random)" },
+		layout: { type: "string", value: "full|compact", help: "one node per service, or a few nodes of several services (default full)" },
+	},
+} as const;
 
 function options() {
-	const { values } = parseArgs({
-		options: {
-			minutes: { type: "string", default: "10" },
-			rate: { type: "string", default: "20" },
-			seed: { type: "string" },
-			layout: { type: "string", default: "full" },
-		},
-	});
+	const { values } = readCommandLine(COMMAND);
+	const { minutes = "10", rate = "20", layout = "full" } = values;
 	const number = (name: string, raw: string, max: number) => {
 		const value = Number(raw);
-		if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`--${name}=${raw} is invalid: expected a number above 0 and at most ${max}`);
+		if (!Number.isFinite(value) || value <= 0 || value > max) usageError(COMMAND, `--${name}=${raw} is invalid: expected a number above 0 and at most ${max}`);
 		return value;
 	};
-	if (!(values.layout in LAYOUTS)) throw new Error(`--layout=${values.layout} is invalid: expected ${Object.keys(LAYOUTS).join(" or ")}`);
+	if (!(layout in LAYOUTS)) usageError(COMMAND, `--layout=${layout} is invalid: expected ${Object.keys(LAYOUTS).join(" or ")}`);
 	return {
-		minutes: number("minutes", values.minutes, 120),
-		rate: number("rate", values.rate, 200),
+		minutes: number("minutes", minutes, 120),
+		rate: number("rate", rate, 200),
 		seed: values.seed === undefined ? randomInt(2 ** 31) : Math.trunc(number("seed", values.seed, 2 ** 31)),
-		layout: values.layout as LayoutName,
+		layout: layout as LayoutName,
 	};
 }
 
 async function main(): Promise<void> {
+	const chosen = options();
 	process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= "1";
 	const cfg = loadConfig();
 	// The run creates and drops its own database: it talks to the server through the maintenance database.
@@ -45,7 +51,7 @@ async function main(): Promise<void> {
 		console.log("chaos: interrupted, cleaning up");
 		stop.abort();
 	});
-	const verdict = await runChaos({ ...options(), databaseUrl: server.toString(), redisUrl: cfg.redisUrl, signal: stop.signal });
+	const verdict = await runChaos({ ...chosen, databaseUrl: server.toString(), redisUrl: cfg.redisUrl, signal: stop.signal });
 	console.log(verdict.table);
 	console.log(`replay with --seed ${verdict.seed}`);
 	process.exitCode = verdict.ok ? 0 : 1;

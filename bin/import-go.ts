@@ -4,7 +4,6 @@
  * a progress bar on a terminal only. Exit 0 when done, 1 on a failure (one line), 2 on bad arguments.
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { ensureDatabase } from "../lib/platform/database";
 import { migrateUp } from "../lib/platform/migrations";
@@ -12,34 +11,26 @@ import { createKafka } from "../lib/platform/kafka";
 import { importGo, type ImportOptions } from "../lib/import-go/import-run";
 import { ImportError, redact } from "../lib/import-go/import-error";
 import { formatReport } from "../lib/import-go/report";
+import { readCommandLine, usageError } from "./command-line";
 
-const USAGE = "usage: npm run import-go -- --from <Go database URL> [--to <database URL>] [--kafka-group <group>] [--dry-run] [--batch-size N] [--report-json FILE]";
-
-class UsageError extends Error {}
-
-/** parseArgs, whose complaints (an unknown flag, a missing value) are usage errors. */
-function parseArgsOrUsage<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-	try {
-		return parseArgs(config);
-	} catch (err) {
-		throw new UsageError((err as Error).message);
-	}
-}
+const COMMAND = {
+	command: "npm run import-go --",
+	summary: "Takes over the Go orders service's data (and, with --kafka-group, its consumer offsets) into this service's database (docs/import-go.md).",
+	options: {
+		from: { type: "string", value: "URL", help: "the Go service's database (required)" },
+		to: { type: "string", value: "URL", help: "this service's database (default DATABASE_URL)" },
+		"kafka-group": { type: "string", value: "GROUP", help: "the Go consumers' group, whose offsets the listeners' groups take over" },
+		"dry-run": { type: "boolean", help: "read and check everything, write nothing" },
+		"batch-size": { type: "string", value: "N", help: "orders per transaction (default 1000, 1 to 10000)" },
+		"report-json": { type: "string", value: "FILE", help: "also write the report as JSON to FILE" },
+	},
+} as const;
 
 function parse(): { options: Omit<ImportOptions, "offsets" | "onProgress">; kafkaGroup?: string; reportJson?: string } {
-	const { values } = parseArgsOrUsage({
-		options: {
-			from: { type: "string" },
-			to: { type: "string" },
-			"kafka-group": { type: "string" },
-			"dry-run": { type: "boolean" },
-			"batch-size": { type: "string" },
-			"report-json": { type: "string" },
-		},
-	} as const);
-	if (!values.from) throw new UsageError("--from <Go database URL> is required");
+	const { values } = readCommandLine(COMMAND);
+	if (!values.from) usageError(COMMAND, "--from <Go database URL> is required");
 	const batchSize = Number(values["batch-size"] ?? 1000);
-	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError(`--batch-size must be an integer from 1 to 10000, got "${values["batch-size"]}"`);
+	if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) usageError(COMMAND, `--batch-size must be an integer from 1 to 10000, got "${values["batch-size"]}"`);
 	const cfg = config();
 	return {
 		options: { from: values.from, to: values.to ?? cfg.databaseUrl, orderTopic: cfg.topics.order, batchSize, dryRun: values["dry-run"] ?? false },
@@ -88,10 +79,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-	if (err instanceof UsageError) {
-		console.error(`import-go: ${err.message}\n${USAGE}`);
-		process.exit(2);
-	}
 	console.error(`import-go: ${err instanceof ImportError ? "" : `${err.name === "Error" ? "" : `${err.name}: `}`}${err.message.split("\n")[0]}`);
 	process.exit(1);
 });

@@ -5,6 +5,14 @@
 import { brokerLog, localKafkaPid, startLocalKafka, stopLocalKafka } from "../dev/kafka-local";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
+import { readCommandLine, usageError } from "./command-line";
+
+const COMMAND = {
+	command: "npm run kafka --",
+	summary: "The project's own Kafka broker on 127.0.0.1:9092 (KRaft, one node), for running several nodes against one broker (they then set KAFKA_BROKERS).",
+	options: {},
+	positionals: { words: "start|stop|status", allowed: ["start", "stop", "status"] },
+} as const;
 
 async function main(command: string | undefined): Promise<void> {
 	switch (command) {
@@ -24,12 +32,11 @@ async function main(command: string | undefined): Promise<void> {
 			return;
 		}
 		default:
-			console.error("usage: npm run kafka -- start|stop|status");
-			process.exitCode = 2;
+			usageError(COMMAND, "start, stop or status?");
 	}
 }
 
-main(process.argv[2]).catch((err: Error) => {
+main(readCommandLine(COMMAND).positionals[0]).catch((err: Error) => {
 	console.error(`kafka: ${err.message.split("\n")[0]}`);
 	process.exit(1);
 });

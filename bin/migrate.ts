@@ -8,8 +8,16 @@ import { config } from "../lib/platform/config";
 import { createSequelize, ensureDatabase } from "../lib/platform/database";
 import { createMigrator, migrateUp } from "../lib/platform/migrations";
 import { checkPostgres } from "../lib/platform/preflight";
+import { readCommandLine } from "./command-line";
 
-async function main(command = "up"): Promise<void> {
+const COMMAND = {
+	command: "npm run migrate --",
+	summary: "up (default): creates the database when missing and applies every pending migration; down: reverts the last applied one.",
+	options: {},
+	positionals: { words: "up|down", allowed: ["up", "down"] },
+} as const;
+
+async function main(command: string): Promise<void> {
 	const { databaseUrl } = config();
 	await checkPostgres(databaseUrl);
 	switch (command) {
@@ -29,13 +37,10 @@ async function main(command = "up"): Promise<void> {
 			}
 			return;
 		}
-		default:
-			console.error("usage: npm run migrate [-- up|down]");
-			process.exitCode = 2;
 	}
 }
 
-main(process.argv[2]).catch((err: Error) => {
+main(readCommandLine(COMMAND).positionals[0] ?? "up").catch((err: Error) => {
 	console.error(`migrate: ${err.name === "Error" ? "" : `${err.name}: `}${err.message.split("\n")[0]}`);
 	process.exit(1);
 });

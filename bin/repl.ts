@@ -8,6 +8,13 @@ import { createNode } from "../lib/platform/broker";
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
 import { replCommands } from "../lib/platform/repl-commands";
+import { readCommandLine } from "./command-line";
+
+const COMMAND = {
+	command: "npm run repl",
+	summary: "Joins the running cluster (same NAMESPACE and REDIS_URL) as a node with no services and opens the Moleculer REPL with the project's commands.",
+	options: {},
+} as const;
 
 async function main(): Promise<void> {
 	const cfg = config();
@@ -21,6 +28,7 @@ async function main(): Promise<void> {
 	broker.repl();
 }
 
+readCommandLine(COMMAND);
 main().catch((err: Error) => {
 	process.stderr.write(`repl: cannot start: ${err.message.split("\n")[0]}\n`);
 	process.exit(1);

@@ -16,6 +16,13 @@ import { cannotStart } from "../lib/platform/cannot-start";
 import { nodeVersionProblem } from "../lib/platform/node-version";
 import { prepareInfrastructure, type Infrastructure } from "../dev/infrastructure";
 import { startProbes, type Probes } from "../lib/platform/probes";
+import { readCommandLine } from "./command-line";
+
+const COMMAND = {
+	command: "npm start",
+	summary: "Starts the whole system on local defaults: the project's Kafka broker (unless KAFKA_BROKERS is set), the database and its migrations, the topics, and the services of SERVICES (all by default) on one node. Settings: docs/configuration.md.",
+	options: {},
+} as const;
 
 /** What is up so far; stopped in reverse order. */
 interface Running {
@@ -80,4 +87,5 @@ try {
 	if (err instanceof ConfigError) cannotStart(err);
 	throw err;
 }
+readCommandLine(COMMAND);
 main().catch(cannotStart);

@@ -6,6 +6,13 @@
 import { config, kafkaBrokers } from "../lib/platform/config";
 import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
 import { checkKafka } from "../lib/platform/preflight";
+import { readCommandLine } from "./command-line";
+
+const COMMAND = {
+	command: "npm run topics",
+	summary: "Creates the topics the service produces and consumes (and their .dlq) that are missing on KAFKA_BROKERS, with KAFKA_PARTITIONS partitions.",
+	options: {},
+} as const;
 
 async function main(): Promise<void> {
 	const cfg = config();
@@ -16,6 +23,7 @@ async function main(): Promise<void> {
 	console.log(`topics ready on ${brokers.join(",")}: ${topics.join(", ")}`);
 }
 
+readCommandLine(COMMAND);
 main().catch((err: Error) => {
 	console.error(`topics: ${err.name === "Error" ? "" : `${err.name}: `}${err.message.split("\n")[0]}`);
 	process.exit(1);

@@ -37,6 +37,8 @@ export interface SimulatorStats {
 	orders: number;
 	/** Orders left unanswered because the reserve decider could not read them. */
 	skipped: number;
+	/** Order events delivered again (the relay publishes at least once), left unanswered. */
+	redelivered: number;
 	sent: Record<string, number>;
 }
 
@@ -73,7 +75,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 	};
 	const random = options.random ?? Math.random;
 	const delayMs = options.delayMs ?? 0;
-	const stats: SimulatorStats = { orders: 0, skipped: 0, sent: {} };
+	const stats: SimulatorStats = { orders: 0, skipped: 0, redelivered: 0, sent: {} };
 	// The relay publishes at least once: a redelivered event must not start a second chain.
 	// Redeliveries come soon after the original, so the newest keys are enough (bounded memory).
 	const answered = new Set<string>();
@@ -126,11 +128,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 			const orderIds: number[] = [];
 			for (const message of batch.messages) {
 				const parsed = parseSagaMessage(message.value, ["CREATED"]);
-				if (parsed.ok && !answered.has(parsed.message.idempotent_key)) {
-					remember(parsed.message.idempotent_key);
-					stats.orders += 1;
-					orderIds.push(parsed.message.order_id);
+				if (!parsed.ok) continue;
+				if (answered.has(parsed.message.idempotent_key)) {
+					stats.redelivered += 1;
+					continue;
 				}
+				remember(parsed.message.idempotent_key);
+				stats.orders += 1;
+				orderIds.push(parsed.message.order_id);
 			}
 			await answerAll(orderIds);
 			const last = batch.messages[batch.messages.length - 1];

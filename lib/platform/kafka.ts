@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type SASLOptions } from "kafkajs";
 import type { Config, KafkaSecurity } from "./config";
 import { silenceKafkajsTimeoutWarning } from "./kafkajs-timeout-warning";
+import { kafkajsLog } from "./kafkajs-log";
 
 /** kafkajs's SASL and TLS options from KAFKA_SASL_* and KAFKA_SSL*: every client is made with them. */
 export function kafkaAccess(security: KafkaSecurity): Pick<KafkaConfig, "sasl" | "ssl"> {
@@ -20,6 +21,7 @@ export function createKafka(brokers: string[], clientId = "orders", retries = 8,
 		clientId,
 		brokers,
 		logLevel: logLevel.WARN,
+		logCreator: kafkajsLog,
 		connectionTimeout: 3_000,
 		retry: { initialRetryTime: 200, retries, maxRetryTime: 5_000 },
 		...kafkaAccess(security),

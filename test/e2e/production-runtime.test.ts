@@ -7,7 +7,7 @@
  */
 import { execFile, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
@@ -45,8 +45,8 @@ async function npmRun(script: string): Promise<string> {
 }
 
 /** `node dist/bin/runner.js` in the image with `services`, to its exit: for a node that must refuse to start. */
-function runnerExit(nodeBinary: string, services: string) {
-	const result = spawnSync(nodeBinary, ["dist/bin/runner.js"], {
+function runnerExit(nodeBinary: string, services: string, nodeArgs: string[] = []) {
+	const result = spawnSync(nodeBinary, [...nodeArgs, "dist/bin/runner.js"], {
 		cwd: image.dir,
 		env: { ...process.env, ...env, SERVICES: services, PROBES: "off", METRICS: "off" },
 		encoding: "utf8",
@@ -102,8 +102,10 @@ describe("the runtime image", () => {
 
 	it("refuses an older Node with one line, before anything loads", () => {
 		const old = ["/usr/bin/node", "/usr/local/bin/node"].find((bin) => existsSync(bin) && Number(spawnSync(bin, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" }).stdout) < 24);
-		if (!old) return console.warn("no Node older than 24 on this machine: the old-Node start is not exercised");
-		const { status, lines } = runnerExit(old, "orders");
+		// A machine with no older Node: this one says it is Node 20.0.0 before the runner loads.
+		const pretend = join(image.dir, "pretend-node-20.js");
+		if (!old) writeFileSync(pretend, 'Object.defineProperty(process.versions, "node", { value: "20.0.0" });\n');
+		const { status, lines } = old ? runnerExit(old, "orders") : runnerExit(process.execPath, "orders", ["--require", pretend]);
 		expect(status).toBe(1);
 		expect(lines).toEqual([expect.stringMatching(/^orders: cannot start: Node \d+\.\d+\.\d+ is older than Node 24, which this project needs$/)]);
 	});

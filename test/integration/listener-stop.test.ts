@@ -10,13 +10,26 @@ describe("listener stopped before it started", () => {
 	afterAll(() => topics.tearDown());
 
 	it("stops without an error while waiting for its dependency", async () => {
-		const node = createNode(loadConfig(), ["reserve-listener"]);
+		// Moleculer's wait for a dependency outlives a stop: bounded here so it ends within the test.
+		const node = createNode(loadConfig(), ["reserve-listener"], { dependencyTimeout: 3_000, logger: false });
 		const errors: unknown[] = [];
 		node.localBus.on("$broker.error", (payload: unknown) => errors.push(payload));
-		const starting = node.start().catch(() => undefined); // never resolves: no node runs `state`
-		await new Promise((r) => setTimeout(r, 1_000));
+		// Told when the listener starts waiting for `state` (no node runs it): the moment this test is about.
+		const waitForServices = node.waitForServices.bind(node);
+		const waiting = new Promise<string[]>((resolve) => {
+			jest.spyOn(node, "waitForServices").mockImplementation((names, ...rest) => {
+				resolve([names].flat().map(String));
+				return waitForServices(names, ...rest);
+			});
+		});
+		const starting = node.start().then(
+			() => "started",
+			() => "start abandoned",
+		);
+		expect(await waiting).toEqual(["state"]);
 		await node.stop();
-		void starting;
 		expect(errors).toEqual([]);
+		// Its start never completed: the listener never joined a group.
+		expect(await starting).toBe("start abandoned");
 	});
 });

@@ -54,7 +54,7 @@ test("a relay whose claim transaction loses PostgreSQL during a send lives on an
 	expect(await eventually(waitingOnKafkaInTransaction, 60_000, 20)).toBe(true);
 
 	proxy.cut();
-	await eventually(async () => proxy.refused > 0, 30_000); // the relay noticed and tries again
+	expect(await eventually(async () => proxy.refused > 0, 30_000)).toBe(true); // the relay noticed and tries again
 	proxy.restore();
 	await ensureTopics(kafka, [topic], 3);
 

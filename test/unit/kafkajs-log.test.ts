@@ -1,0 +1,36 @@
+import { logLevel } from "kafkajs";
+import { kafkajsLog } from "../../lib/platform/kafkajs-log";
+
+function logged(clientLevel: logLevel, entry: { level: logLevel; label: string; error?: string }): Array<{ stream: string; line: Record<string, unknown> }> {
+	const lines: Array<{ stream: string; line: Record<string, unknown> }> = [];
+	const spies = (["error", "warn", "info", "log"] as const).map((stream) =>
+		jest.spyOn(console, stream).mockImplementation((...args: unknown[]) => void lines.push({ stream, line: JSON.parse(String(args[0])) })),
+	);
+	try {
+		kafkajsLog(clientLevel)({
+			namespace: "Connection",
+			level: entry.level,
+			label: entry.label,
+			log: { timestamp: "t", logger: "kafkajs", message: "Response GroupCoordinator(key: 10, version: 2)", error: entry.error },
+		});
+	} finally {
+		for (const spy of spies) spy.mockRestore();
+	}
+	return lines;
+}
+
+describe("kafkajs log lines", () => {
+	it("keeps kafkajs's own JSON line for an error", () => {
+		expect(logged(logLevel.WARN, { level: logLevel.ERROR, label: "ERROR", error: "Connection timeout" })).toEqual([
+			{ stream: "error", line: { level: "ERROR", timestamp: "t", logger: "kafkajs", message: "[Connection] Response GroupCoordinator(key: 10, version: 2)", error: "Connection timeout" } },
+		]);
+	});
+
+	it.each(["The group coordinator is not available", "The coordinator is loading and hence can't process requests for this group", "This is not the correct coordinator for this group"])(
+		"treats a coordinator that is still starting (%s) as a debug line",
+		(error) => {
+			expect(logged(logLevel.WARN, { level: logLevel.ERROR, label: "ERROR", error })).toEqual([]);
+			expect(logged(logLevel.DEBUG, { level: logLevel.ERROR, label: "ERROR", error })).toEqual([{ stream: "log", line: expect.objectContaining({ level: "DEBUG", error }) }]);
+		},
+	);
+});
