@@ -13,10 +13,9 @@ import type { ApiRouteSchema } from "moleculer-web";
 import { isOperator } from "../domain/operator-only";
 import { toPositiveInt } from "../domain/order-input";
 import { consoleAsset } from "../lib/console/assets";
-import { html } from "../lib/console/html";
 import { consolePage, type ConsoleView } from "../lib/console/pages";
 import { renderOverview, type Overview } from "../lib/console/render-overview";
-import { renderDeadLetters, renderRedrives, renderStuck, type StuckOrder } from "../lib/console/render-operations";
+import { renderDeadLetters, renderRedrives, renderStuck, type Redrive, type StuckOrder } from "../lib/console/render-operations";
 import { renderOrderList, renderTimeline, type DeadLetterRow } from "../lib/console/render-orders";
 import type { OrderSummary } from "../lib/orders/orders-repository";
 import type { OrderTimeline } from "../lib/console/timeline-store";
@@ -184,8 +183,9 @@ export const ConsolePages: Partial<ServiceSchema<ServiceSettingSchema & GatewayR
 		consoleStuck: {
 			visibility: "published",
 			async handler(ctx: Context<Query, FragmentMeta>) {
+				const filters = filled(ctx.params, ["state"]);
 				const page = await viaRest<Page<"orders", StuckOrder>>(ctx, this.settings, REST.stuck, filled(ctx.params, ["state", "cursor"]), "stuck-order list");
-				return asHtml(ctx, renderStuck(page.orders, page.next_cursor));
+				return asHtml(ctx, renderStuck(page.orders, page.next_cursor, filters));
 			},
 		},
 		consoleDeadLetters: {
@@ -198,7 +198,7 @@ export const ConsolePages: Partial<ServiceSchema<ServiceSettingSchema & GatewayR
 		consoleRedrive: {
 			visibility: "published",
 			async handler(ctx: Context<Query, FragmentMeta>) {
-				const done = await viaRest<unknown>(ctx, this.settings, REST.redrive, redriveBody(ctx.params), "dead-letter redrive");
+				const done = await viaRest<Redrive>(ctx, this.settings, REST.redrive, redriveBody(ctx.params), "dead-letter redrive");
 				const page = await viaRest<Page<"dead_letters", DeadLetterRow>>(ctx, this.settings, REST.deadLetters, {}, "dead-letter store");
 				return asHtml(ctx, renderDeadLetters(page.dead_letters, page.next_cursor, done));
 			},
@@ -206,9 +206,8 @@ export const ConsolePages: Partial<ServiceSchema<ServiceSettingSchema & GatewayR
 		consoleRedrives: {
 			visibility: "published",
 			async handler(ctx: Context<Query, FragmentMeta>) {
-				const page = await viaRest<Record<string, unknown>>(ctx, this.settings, REST.redrives, {}, "redrive audit");
-				const entries = Object.values(page).find(Array.isArray) as Array<Record<string, unknown>> | undefined;
-				return asHtml(ctx, entries ? renderRedrives(entries) : html`<p class="muted">No redrives yet.</p>`);
+				const page = await viaRest<Page<"redrives", Redrive>>(ctx, this.settings, REST.redrives, {}, "redrive audit");
+				return asHtml(ctx, renderRedrives(page.redrives));
 			},
 		},
 	},

@@ -4,8 +4,11 @@
  * token the operator entered (public/console.js), so a page without a token
  * shows nothing.
  */
-import { ORDER_STATES } from "../../domain/order-state";
+import { ORDER_STATES, TERMINAL_STATES } from "../../domain/order-state";
 import { html, type Html } from "./html";
+
+/** The states an order can be stuck in: those that wait for an answer. */
+const WAITING = ORDER_STATES.filter((s) => !TERMINAL_STATES.has(s));
 
 export type ConsoleView = "overview" | "orders" | "order" | "stuck" | "dead-letters";
 
@@ -28,7 +31,11 @@ function body(view: ConsoleView, orderId: number | null): Html {
 		case "order":
 			return html`<p><a href="/console/orders">← Orders</a></p>${live("timeline", `/console/fragments/orders/${orderId}/timeline`, 3)}`;
 		case "stuck":
-			return html`<h1>Stuck orders</h1><p class="muted">Orders past their state's deadline, oldest first.</p>${live("stuck", "/console/fragments/stuck", 5)}`;
+			return html`<h1>Stuck orders</h1><p class="muted">Orders past their state's deadline, oldest first.</p>
+<form id="stuck-filter" hx-get="/console/fragments/stuck" hx-target="#stuck">
+	<label>Waiting in <select name="state"><option value="">any state</option>${WAITING.map((s) => html`<option>${s}</option>`)}</select></label>
+	<button type="submit">Show</button>
+</form>${live("stuck", "/console/fragments/stuck", 0)}`;
 		case "dead-letters":
 			return html`<h1>Dead letters</h1>
 <form id="dead-letter-filter" hx-get="/console/fragments/dead-letters" hx-target="#dead-letters">

@@ -9,16 +9,17 @@ export interface StuckOrder {
 	awaiting: string;
 }
 
-const nextButton = (path: string, next: string | null, target: string): Html | "" =>
-	next ? html`<button class="next" hx-get="${path}?cursor=${encodeURIComponent(next)}" hx-target="${target}">Next page</button>` : "";
+/** The next page's button; `query` holds the filters of this page (the cursor is added). */
+const nextButton = (path: string, next: string | null, target: string, query: Record<string, string> = {}): Html | "" =>
+	next ? html`<button class="next" hx-get="${path}?${new URLSearchParams({ ...query, cursor: next }).toString()}" hx-target="${target}">Next page</button>` : "";
 
-export function renderStuck(orders: StuckOrder[], next: string | null): Html {
+export function renderStuck(orders: StuckOrder[], next: string | null, filters: Record<string, string>): Html {
 	return html`${table(
 		["order", "state", "since", "waiting for"],
 		orders,
 		(o) => html`<tr data-order="${o.order_id}"><td><a href="/console/orders/${o.order_id}">${o.order_id}</a></td><td><span class="state ${o.state}">${o.state}</span></td><td>${time(o.since)}</td><td>${o.awaiting}</td></tr>`,
 		"No stuck orders.",
-	)}${nextButton("/console/fragments/stuck", next, "#stuck")}`;
+	)}${nextButton("/console/fragments/stuck", next, "#stuck", filters)}`;
 }
 
 /** Distinct reasons of the page, each with a redrive of all its letters on that topic. */
@@ -38,15 +39,30 @@ function redriveByOrder(letters: DeadLetterRow[]): Html {
 	)}`;
 }
 
-export function renderDeadLetters(letters: DeadLetterRow[], next: string | null, done?: unknown): Html {
-	return html`${done === undefined ? "" : html`<p class="done" id="redriven">Redriven: <code>${JSON.stringify(done)}</code></p>`}
+/** A redrive as the dead-letter store reports it (the answer of a redrive, and each entry of its audit). */
+export interface Redrive {
+	redrive_id: number;
+	who: string;
+	at: string;
+	selector: Record<string, unknown>;
+	letters: Array<{ topic: string; partition: number; offset: string; order_id: number | null; dead_letter_reason: string; outcome: string; reason?: string | null }>;
+	more?: boolean;
+}
+
+const outcomes = (r: Redrive): string => r.letters.map((l) => `${l.topic} ${l.partition}:${l.offset} ${l.outcome}${l.reason ? ` (${l.reason})` : ""}`).join("; ");
+
+export function renderDeadLetters(letters: DeadLetterRow[], next: string | null, done?: Redrive): Html {
+	return html`${done === undefined ? "" : html`<p class="done" id="redriven">Redrive ${done.redrive_id}: ${done.letters.length} letter(s): ${outcomes(done)}${done.more ? " (more remain: redrive again)" : ""}</p>`}
 <div class="actions">${redriveByReason(letters)}${redriveByOrder(letters)}</div>
 ${renderDeadLetterTable(letters, true)}${nextButton("/console/fragments/dead-letters", next, "#dead-letters")}`;
 }
 
-/** The audit of earlier redrives, whatever fields each entry has (the dead-letter store defines them). */
-export function renderRedrives(entries: Array<Record<string, unknown>>): Html {
-	const headers = [...new Set(entries.flatMap((e) => Object.keys(e)))];
-	const cell = (value: unknown) => (typeof value === "string" && /^\d{4}-\d\d-\d\dT/.test(value) ? time(value) : typeof value === "object" && value !== null ? JSON.stringify(value) : String(value ?? ""));
-	return table(headers, entries, (e) => html`<tr>${headers.map((h) => html`<td>${cell(e[h])}</td>`)}</tr>`, "No redrives yet.");
+/** The audit of earlier redrives, newest first. */
+export function renderRedrives(entries: Redrive[]): Html {
+	return table(
+		["redrive", "who", "at", "named", "letters"],
+		entries,
+		(r) => html`<tr><td class="num">${r.redrive_id}</td><td>${r.who}</td><td>${time(r.at)}</td><td><code>${JSON.stringify(r.selector)}</code></td><td>${outcomes(r) || "none"}</td></tr>`,
+		"No redrives yet.",
+	);
 }

@@ -3,7 +3,9 @@
  * against a node running every service over the real PostgreSQL, Redis and
  * Kafka: orders are created over REST and the saga is answered on Kafka, then
  * everything is checked from the page. A second gateway node with
- * authentication on shows nothing without an operator token. The screenshots
+ * authentication on shows nothing without an operator token. Stuck orders and
+ * dead letters come from their own stores; a dead letter is redriven from the
+ * page. The screenshots
  * of docs/console.md are taken here.
  */
 import { randomUUID } from "node:crypto";
@@ -41,7 +43,8 @@ beforeAll(async () => {
 	const cfg = loadConfig({ ...process.env, ...topics });
 	const kafka = createKafka(kafkaBrokers(cfg), `console-${run}`);
 	await ensureTopics(kafka, contractTopics(cfg), 2);
-	const common = { ...topics, GRPC_PORT: "0", METRICS: "off" };
+	// Parked messages are dead-lettered after 1 s; an order waiting for its payment is stuck after 1 s.
+	const common = { ...topics, GRPC_PORT: "0", METRICS: "off", OUT_OF_ORDER_WINDOW_MS: "1000", STUCK_AFTER_PAYMENT_CREATED_MS: "1000" };
 	node = await startNode([...ALL_SERVICES], { ...common, PORT: String(port), NODE_ID: `console-${run}-all` });
 	authGateway = await startNode(["api-gateway"], { ...common, PORT: String(authPort), NODE_ID: `console-${run}-auth`, AUTH_JWT_SECRET: AUTH_SECRET });
 	delete process.env.AUTH_JWT_SECRET;
@@ -160,6 +163,64 @@ describe("the console with authentication off", () => {
 		await page.click(`#orders a[href="/console/orders/${waiting}"]`);
 		await page.waitForSelector("#awaiting");
 		expect(await page.textContent("#awaiting")).toContain("reserve result");
+		await page.close();
+	});
+
+	it("stuck orders: an order waiting for its payment past the deadline is listed with what it awaits, and counted on the overview", async () => {
+		const orderId = await createOrder();
+		await answer(topics.RESERVE_TOPIC, orderId, "CREATED");
+		await answer(topics.PAYMENT_TOPIC, orderId, "CREATED");
+		await waitFor(async () => ((await states(orderId)).some((s) => s.state === "PAYMENT_CREATED") ? true : undefined), `PAYMENT_CREATED of order ${orderId}`);
+		const page = await browser.page();
+		await page.goto(`${site}/console/stuck`);
+		await page.selectOption("#stuck-filter select[name=state]", "PAYMENT_CREATED");
+		const row = `#stuck tr[data-order="${orderId}"]`;
+		// Oldest first: other tests' stuck orders may come before it, so the page's own "Next page" is followed.
+		await waitFor(async () => {
+			if (await page.$(row)) return true;
+			const next = await page.$("#stuck button.next");
+			if (next) await Promise.all([page.waitForResponse((r) => r.url().includes("/console/fragments/stuck")), next.click()]);
+			else await Promise.all([page.waitForResponse((r) => r.url().includes("/console/fragments/stuck")), page.click("#stuck-filter button[type=submit]")]);
+			return (await page.$(row)) ? true : undefined;
+		}, `order ${orderId} on the stuck page`);
+		expect(await page.textContent(`${row} td:nth-child(4)`)).toContain(`on topic ${topics.PAYMENT_TOPIC}`);
+		await screenshot(page, "stuck");
+		await page.goto(`${site}/console`);
+		await page.waitForSelector('[data-stuck="PAYMENT_CREATED"]');
+		expect(await numberIn(page, '[data-stuck="PAYMENT_CREATED"]')).toBeGreaterThanOrEqual(1);
+		await page.close();
+	});
+
+	it("dead letters: a payment that came before its reserve is dead-lettered, redriven from the page after a confirmation, and its order moves on", async () => {
+		const orderId = await createOrder();
+		await answer(topics.PAYMENT_TOPIC, orderId, "CREATED"); // early: parked, then dead-lettered as out_of_order
+		const page = await browser.page();
+		await page.goto(`${site}/console/dead-letters`);
+		await page.fill("#dead-letter-filter input[name=order_id]", String(orderId));
+		const letter = `#dead-letters tr:has(a[href="/console/orders/${orderId}"])`;
+		await waitFor(async () => {
+			await Promise.all([page.waitForResponse((r) => r.url().includes("/console/fragments/dead-letters?")), page.click("#dead-letter-filter button[type=submit]")]);
+			return (await page.$(letter)) ? true : undefined;
+		}, `the dead letter of order ${orderId} on the page`);
+		expect(await page.textContent(letter)).toContain("out_of_order");
+		await answer(topics.RESERVE_TOPIC, orderId, "CREATED");
+		await waitFor(async () => ((await states(orderId)).some((s) => s.state === "RESERVE_CREATED") ? true : undefined), `RESERVE_CREATED of order ${orderId}`);
+		await screenshot(page, "dead-letters");
+
+		const confirmations: string[] = [];
+		page.once("dialog", (dialog) => {
+			confirmations.push(dialog.message());
+			void dialog.accept();
+		});
+		await page.click(`${letter} button.redrive-one`);
+		await page.waitForSelector("#redriven");
+		expect(confirmations).toEqual([expect.stringContaining(`Redrive the letter ${topics.PAYMENT_TOPIC}`)]);
+		expect(await page.textContent("#redriven")).toContain("applied");
+		expect((await states(orderId)).map((s) => s.state)).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED"]);
+		// The audit lists it (it refreshes every 5 s).
+		await page.waitForSelector(`#redrives td:has-text("${topics.PAYMENT_TOPIC}")`, { timeout: 15_000 });
+		await page.goto(`${site}/console/orders/${orderId}`);
+		await page.waitForSelector('#states li[data-state="PAYMENT_CREATED"]');
 		await page.close();
 	});
 
