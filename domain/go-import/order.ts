@@ -4,7 +4,7 @@
  * writing are in lib/import-go.
  */
 import { MAX_DESCRIPTION } from "../order-input";
-import type { OrderState } from "../order-state";
+import { furthestState, type OrderState } from "../order-state";
 import { importHistory, type GoStateRow, type ImportedState } from "./history";
 import { toSafeId } from "./ids";
 import { importProducts, type GoProductRow, type ImportedProduct } from "./products";
@@ -21,7 +21,7 @@ export interface ImportedOrder {
 	order_id: number;
 	user_id: number;
 	description: string;
-	/** The latest state of the history; ORDER_CREATED for an order without one. */
+	/** The furthest state of the history (domain/order-state.ts); ORDER_CREATED for an order without one. */
 	state: OrderState;
 	products: ImportedProduct[];
 	/** Oldest first. A Go order without any state row gets ORDER_CREATED with no time: the import's time. */
@@ -55,7 +55,7 @@ export function importOrder(rows: GoOrderRows): OrderOutcome {
 	const states = history.states.length > 0 ? history.states : [{ state: "ORDER_CREATED" as const, time: null }];
 	return {
 		kind: "ok",
-		order: { order_id: orderId, user_id: userId, description, state: states[states.length - 1].state, products: products.products, states },
+		order: { order_id: orderId, user_id: userId, description, state: furthestState(states.map((s) => s.state)) ?? "ORDER_CREATED", products: products.products, states },
 		notes: { mergedProducts: products.merged, repeatedStates: history.repeated, brokenRule: history.brokenRule, noHistory: rows.states.length === 0 },
 	};
 }
