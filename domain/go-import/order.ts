@@ -3,7 +3,7 @@
  * schema stores, or refused whole with the reason. Pure: the reading and the
  * writing are in lib/import-go.
  */
-import { MAX_DESCRIPTION } from "../order-input";
+import { MAX_DESCRIPTION, toUserId } from "../order-input";
 import { furthestState, type OrderState } from "../order-state";
 import { importHistory, type GoStateRow, type ImportedState } from "./history";
 import { toSafeId } from "./ids";
@@ -44,8 +44,8 @@ export function importOrder(rows: GoOrderRows): OrderOutcome {
 	const refuse = (reason: string): OrderOutcome => ({ kind: "refused", orderId: rows.id, reason });
 	const orderId = toSafeId(rows.id);
 	if (orderId === null) return refuse(`order id ${rows.id} is above 2^53-1, which clients cannot read exactly`);
-	const userId = toSafeId(rows.user_id);
-	if (userId === null) return refuse(`user_id ${rows.user_id} is not an id this schema takes (1 to 2^53-1)`);
+	const userId = toUserId(rows.user_id);
+	if (userId === null) return refuse(`user_id ${rows.user_id} is not a user id this schema takes (non-zero, -(2^53-1) to 2^53-1)`);
 	const description = rows.description ?? "";
 	if ([...description].length > MAX_DESCRIPTION) return refuse(`description is longer than ${MAX_DESCRIPTION} characters`);
 	const products = importProducts(rows.products);

@@ -70,7 +70,7 @@ async function write(db: Sequelize, t: Transaction, writes: BatchWrites): Promis
 		  WHERE p.order_id = x.order_id AND p.idempotent_key = x.idempotent_key`,
 		writes.unparked,
 	);
-	// The common case in one statement: history rows, applied keys, latest state.
+	// The common case in one statement: history rows, applied keys, current state.
 	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, writes.applied, writes.latest));
 	await run(
 		`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset,
