@@ -31,6 +31,12 @@ const customCheck =
 const positiveId = (): ValidationRuleObject => ({ type: "number", integer: true, positive: true, max: Number.MAX_SAFE_INTEGER });
 
 /**
+ * A user id is any non-zero integer JSON carries exactly: the Telegram bot
+ * sends the chat id, negative for a group chat. 0 is proto3's "unset".
+ */
+const userId = (): ValidationRuleObject => ({ type: "number", integer: true, min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, notEqual: 0 });
+
+/**
  * A positive integer given as a number or as the canonical decimal text of a
  * URL (route or query): "0123", "1e3", "1.0" and " 1" are refused, so one id
  * has exactly one spelling (and one cache key). `toPositiveInt` reads it.
@@ -44,6 +50,23 @@ const positiveIdText = (max = Number.MAX_SAFE_INTEGER, optional = false): Valida
 			: { type: "positiveInteger", field: path, message: `The '${path}' field must be a positive integer of at most ${max}.`, actual: value },
 	),
 });
+
+/** A user id given as a number or as canonical decimal text (a leading "-", no "+", no "-0"); `toUserId` reads it. */
+const userIdText = (): ValidationRuleObject => ({
+	type: "any",
+	optional: true,
+	custom: customCheck((value, path) =>
+		value === undefined || toUserId(value) !== null
+			? undefined
+			: { type: "userId", field: path, message: `The '${path}' field must be a non-zero integer of at most ${Number.MAX_SAFE_INTEGER} either way.`, actual: value },
+	),
+});
+
+/** The number a userIdText field holds, or null when it breaks the rule. */
+export function toUserId(value: unknown): number | null {
+	const number = typeof value === "string" && /^-?[1-9][0-9]{0,15}$/.test(value) ? Number(value) : value;
+	return typeof number === "number" && Number.isSafeInteger(number) && number !== 0 ? number : null;
+}
 
 /** The number a positiveIdText field holds, or null when it breaks the rule. */
 export function toPositiveInt(value: unknown, max = Number.MAX_SAFE_INTEGER): number | null {
@@ -62,7 +85,7 @@ const product: ValidationRuleObject = {
 
 export const createOrderParams = {
 	$$strict: true,
-	user_id: positiveId(),
+	user_id: userId(),
 	description: {
 		type: "string",
 		optional: true,
@@ -100,7 +123,7 @@ export const orderIdParams = { $$strict: true, order_id: positiveIdText() } as c
 
 export const listOrdersParams = {
 	$$strict: true,
-	user_id: positiveIdText(Number.MAX_SAFE_INTEGER, true),
+	user_id: userIdText(),
 	limit: positiveIdText(MAX_LIMIT, true),
 	cursor: { type: "string", optional: true, max: 200 },
 	state: { type: "enum", values: [...ORDER_STATES], optional: true },

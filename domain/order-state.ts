@@ -1,7 +1,9 @@
 /**
  * The order state machine of the contract (README, docs/kafka-behaviour.md), pure: no I/O, no clock.
- * `decide` tells what to do with a state that arrives for an order whose
- * latest recorded state is `current`.
+ * `decide` judges a state that arrives for an order against every state its
+ * history holds, not only the latest: a history the Go service recorded out of
+ * order (ORDER_CREATED, PAYMENT_CREATED, RESERVE_CREATED) still takes its next
+ * state (PAYMENT_COMPLETED).
  */
 
 export const ORDER_STATES = [
@@ -26,12 +28,13 @@ const PREDECESSORS: Readonly<Record<OrderState, readonly OrderState[]>> = {
 
 export const TERMINAL_STATES: ReadonlySet<OrderState> = new Set(["RESERVE_FAILED", "PAYMENT_FAILED", "PAYMENT_COMPLETED"]);
 
-const mayFollow = (current: OrderState, next: OrderState): boolean => PREDECESSORS[next].includes(current);
-
-/** True when `to` can still be reached from `from` through one or more transitions. */
+/** True when `to` can be reached from `from` through one or more transitions. */
 function reachable(from: OrderState, to: OrderState): boolean {
 	return PREDECESSORS[to].some((before) => before === from || reachable(from, before));
 }
+
+/** Two states of different branches (RESERVE_FAILED and PAYMENT_CREATED): one history never holds both. */
+const onOtherBranch = (a: OrderState, b: OrderState): boolean => a !== b && !reachable(a, b) && !reachable(b, a);
 
 export type Decision =
 	/** Record it now. */
@@ -41,10 +44,34 @@ export type Decision =
 	/** It can never follow the recorded history. */
 	| { kind: "reject"; reason: "invalid_transition" };
 
-/** `current` is the latest recorded state, or null for an order with no history. */
-export function decide(current: OrderState | null, next: OrderState): Decision {
-	if (current === null) return next === "ORDER_CREATED" ? { kind: "apply" } : { kind: "early" };
-	if (mayFollow(current, next)) return { kind: "apply" };
-	if (reachable(current, next)) return { kind: "early" };
-	return { kind: "reject", reason: "invalid_transition" };
+const REJECT: Decision = { kind: "reject", reason: "invalid_transition" };
+
+/**
+ * `recorded` is every state of the order's history, in any order (empty for an
+ * order with none). `next` may follow when one of its predecessors is recorded
+ * and the history holds neither a terminal state, nor a state of another
+ * branch, nor `next` itself; it is early when such a predecessor may still come.
+ */
+export function decide(recorded: readonly OrderState[], next: OrderState): Decision {
+	if (recorded.length === 0) return next === "ORDER_CREATED" ? { kind: "apply" } : { kind: "early" };
+	if (recorded.some((state) => state === next || TERMINAL_STATES.has(state) || onOtherBranch(state, next))) return REJECT;
+	if (PREDECESSORS[next].some((before) => recorded.includes(before))) return { kind: "apply" };
+	// ORDER_CREATED is only ever first: a state whose every way back needs it can never follow.
+	return PREDECESSORS[next].some((before) => decide(recorded, before).kind !== "reject") ? { kind: "early" } : REJECT;
+}
+
+/** Transitions from ORDER_CREATED on the longest way to `state` (ORDER_CREATED 0, PAYMENT_COMPLETED 3). */
+const depth = (state: OrderState): number => Math.max(0, ...PREDECESSORS[state].map((before) => depth(before) + 1));
+
+/** How far along a state is: a terminal state ends the order, then the depth counts. */
+const progress = (state: OrderState): number => (TERMINAL_STATES.has(state) ? 10 : 0) + depth(state);
+
+/**
+ * The order's current state: the furthest one of its history along the state
+ * table, not the last recorded (an imported Go history may hold them out of
+ * order). A terminal state ends the order whatever came after it in time;
+ * between equals the later record wins. `history` is oldest first; null when empty.
+ */
+export function furthestState(history: readonly OrderState[]): OrderState | null {
+	return history.reduce<OrderState | null>((furthest, state) => (furthest === null || progress(state) >= progress(furthest) ? state : furthest), null);
 }

@@ -1,11 +1,11 @@
 /**
  * The batch decision of the state store, pure: given a batch of requests and
- * what the database holds for their orders (latest states, applied keys,
+ * what the database holds for their orders (recorded states, applied keys,
  * parked messages), decide every request in batch order and collect the rows
  * the batch must write. lib/state/state-store.ts reads the inputs under the
  * orders' row locks and writes the result in the same transaction.
  */
-import { decide, type OrderState } from "./order-state";
+import { decide, furthestState, type OrderState } from "./order-state";
 
 /** Where a consumed message came from; kept with a parked message so it can still be dead-lettered. */
 export interface MessageSource {
@@ -54,8 +54,8 @@ export interface ParkedRow {
 
 /** What the database holds for the orders of a batch, read under their row locks. */
 export interface BatchInputs {
-	/** Latest state of each existing order of the batch. */
-	current: ReadonlyMap<number, OrderState>;
+	/** The recorded states of each existing order of the batch, oldest first. */
+	history: ReadonlyMap<number, readonly OrderState[]>;
 	/** Applied keys of the batch's requests, by `keyOf`. */
 	applied: ReadonlyMap<string, KeyRecord>;
 	/** Parked messages of the batch's orders, oldest first. */
@@ -71,7 +71,7 @@ export interface BatchWrites {
 	unparked: Array<{ order_id: number; idempotent_key: string }>;
 	/** Requests to park now. */
 	parked: Array<ApplyRequest & { source: MessageSource }>;
-	/** Each changed order's new latest state. */
+	/** Each changed order's new current state (the furthest of its history, domain/order-state.ts). */
 	latest: Map<number, OrderState>;
 }
 
@@ -86,9 +86,9 @@ export const keyOf = (orderId: number | string, idempotentKey: string): string =
 /** A parked message waiting for its predecessor; `request` is set when this very batch parked it. */
 type Waiting = ParkedRow & { request?: number };
 
-/** Decides every request in batch order, against the state each earlier request of the batch left. */
+/** Decides every request in batch order, against the history each earlier request of the batch left. */
 export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInputs): BatchDecision {
-	const current = new Map(inputs.current);
+	const history = new Map(inputs.history);
 	const applied = new Map(inputs.applied);
 	const parked = new Map<string, KeyRecord>(inputs.parked.map((p) => [keyOf(p.order_id, p.idempotent_key), { state: p.state }]));
 	const waiting = new Map<number, Waiting[]>();
@@ -100,14 +100,15 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 	const record = (orderId: number, idempotentKey: string, state: OrderState) => {
 		writes.states.push({ order_id: orderId, state });
 		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state });
-		writes.latest.set(orderId, state);
-		current.set(orderId, state);
+		const states = [...(history.get(orderId) ?? []), state];
+		history.set(orderId, states);
+		writes.latest.set(orderId, furthestState(states) ?? state);
 		applied.set(keyOf(orderId, idempotentKey), { state });
 	};
 	// A recorded state may let parked messages of the order follow, one after another.
 	const applyWaiting = (orderId: number) => {
 		const queue = waiting.get(orderId) ?? [];
-		const nextReady = () => queue.findIndex((p) => decide(current.get(orderId) ?? null, p.state).kind === "apply");
+		const nextReady = () => queue.findIndex((p) => decide(history.get(orderId) ?? [], p.state).kind === "apply");
 		for (let next = nextReady(); next >= 0; next = nextReady()) {
 			const [p] = queue.splice(next, 1);
 			parked.delete(keyOf(orderId, p.idempotent_key));
@@ -124,12 +125,12 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 
 	const decideOne = (request: ApplyRequest, index: number): ApplyOutcome => {
 		const { order_id: orderId, state, idempotent_key: idempotentKey, source } = request;
-		const latest = current.get(orderId);
-		if (latest === undefined) return { result: "rejected", reason: "unknown_order" };
+		const recorded = history.get(orderId);
+		if (recorded === undefined) return { result: "rejected", reason: "unknown_order" };
 		const seen = applied.get(keyOf(orderId, idempotentKey)) ?? parked.get(keyOf(orderId, idempotentKey));
 		if (seen) return seen.state === state ? { result: "duplicate" } : { result: "rejected", reason: "idempotency_conflict" };
 
-		const decision = decide(latest, state);
+		const decision = decide(recorded, state);
 		if (decision.kind === "reject") return { result: "rejected", reason: decision.reason };
 		if (decision.kind === "early") {
 			if (!source) return { result: "early" };

@@ -13,6 +13,7 @@ import {
 	listOrdersParams,
 	orderIdParams,
 	toPositiveInt,
+	toUserId,
 	type CreateOrderInput,
 	type ListOrdersInput,
 } from "../domain/order-input";
@@ -76,7 +77,7 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 		create: {
 			params: createOrderParams,
 			async handler(ctx: Context<CreateOrderInput, OrdersMeta>) {
-				if (!mayAccess(ctx.meta.user, toPositiveInt(ctx.params.user_id) as number)) {
+				if (!mayAccess(ctx.meta.user, ctx.params.user_id)) {
 					throw forbidden("An order can only be created for the user of the token");
 				}
 				const claim = idempotencyClaim(ctx.meta.idempotency_key, ctx.params);
@@ -121,7 +122,7 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 				const beforeOrderId = cursor === undefined ? undefined : decodeCursor(cursor);
 				if (beforeOrderId === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 				const pageSize = limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(limit) as number);
-				const userId = listedUser(ctx.meta.user, user_id === undefined ? undefined : (toPositiveInt(user_id) as number));
+				const userId = listedUser(ctx.meta.user, user_id === undefined ? undefined : (toUserId(user_id) as number));
 				if (userId === "forbidden") throw forbidden("Only the orders of the token's user can be listed");
 				const page = await this.db(() => listOrders(this.model, { userId, state, beforeOrderId, limit: pageSize }));
 				const last = page.orders.at(-1);

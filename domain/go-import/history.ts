@@ -2,9 +2,9 @@
  * A Go order's state history as this schema keeps it. The Go service recorded
  * any state after any other, and the same state twice; here a state is recorded
  * at most once per order (UNIQUE (order_id, state)). So a repeated state keeps
- * its latest record, which keeps the latest state of the history the latest
- * state of the order. A history the transition rules would not allow is still
- * imported as it was: the rules apply to what comes next. Both are reported.
+ * its latest record. A history the transition rules would not allow is still
+ * imported as it was: the rules judge what comes next against all its states,
+ * and the order's state is the furthest of them. Both are reported.
  */
 import { decide, ORDER_STATES, type OrderState } from "../order-state";
 import { utcFromPlainTimestamp } from "./utc-time";
@@ -47,12 +47,8 @@ export function importHistory(rows: readonly GoStateRow[]): HistoryOutcome {
 	return { kind: "ok", states, repeated, brokenRule: firstBrokenRule(read.map((r) => r.state)) };
 }
 
-/** Checked on the history as the Go service recorded it, repeats included. */
+/** Checked on the history as the Go service recorded it, repeats included: each state against the ones before it. */
 function firstBrokenRule(history: readonly OrderState[]): string | null {
-	let current: OrderState | null = null;
-	for (const next of history) {
-		if (decide(current, next).kind !== "apply") return `${current ?? "(start)"} -> ${next}`;
-		current = next;
-	}
-	return null;
+	const broken = history.findIndex((next, i) => decide(history.slice(0, i), next).kind !== "apply");
+	return broken < 0 ? null : `${history[broken - 1] ?? "(start)"} -> ${history[broken]}`;
 }

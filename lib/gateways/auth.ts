@@ -7,6 +7,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
 import { Errors } from "moleculer";
 import type { Caller } from "../../domain/order-access";
+import { toUserId } from "../../domain/order-input";
 import type { AuthConfig } from "../platform/config";
 
 /** The scope that reads (and creates for) every user. */
@@ -45,13 +46,8 @@ function bearerToken(authorization: string | undefined): string {
 	return match[1];
 }
 
-/** The claim as a user id: a positive safe integer, as a JSON number or a decimal string. */
-function userIdOf(value: unknown): number | null {
-	const text = typeof value === "number" ? String(value) : value;
-	if (typeof text !== "string" || !/^[1-9][0-9]{0,15}$/.test(text)) return null;
-	const id = Number(text);
-	return Number.isSafeInteger(id) ? id : null;
-}
+/** The claim as a user id (domain/order-input.ts): a non-zero safe integer, as a JSON number or a decimal string. */
+const userIdOf = (value: unknown): number | null => (typeof value === "number" || typeof value === "string" ? toUserId(value) : null);
 
 /** OAuth's `scope` is a space-separated string (RFC 8693); some providers send a list (`scp`). */
 function scopesOf(payload: JWTPayload): string[] {

@@ -7,6 +7,7 @@ import type { Kafka } from "kafkajs";
 import type { Client } from "pg";
 import { differenceFrom } from "../../domain/go-import/compare";
 import { importEvent, type ImportedEvent } from "../../domain/go-import/event";
+import { largestSafeId } from "../../domain/go-import/ids";
 import { importOrder, type ImportedOrder } from "../../domain/go-import/order";
 import { GoSource, type GoBatch } from "./go-source";
 import { connectOrExplain } from "./import-error";
@@ -44,7 +45,8 @@ export async function importGo(opts: ImportOptions): Promise<ImportReport> {
 				const batch = await source.readBatch(afterId, opts.batchSize);
 				if (batch.orders.length === 0) break;
 				const { orders, events } = await planBatch(batch, target, opts.orderTopic, report);
-				const written = opts.dryRun ? orders.map((o) => o.order_id) : await writeBatch(target, orders, events);
+				const largestGoId = largestSafeId(batch.orders.map((o) => o.id));
+				const written = opts.dryRun ? orders.map((o) => o.order_id) : await writeBatch(target, orders, events, largestGoId);
 				report.imported += written.length;
 				report.eventsQueued += written.reduce((n, id) => n + (events.get(id)?.length ?? 0), 0);
 				report.goOrders += batch.orders.length;

@@ -2,7 +2,8 @@
  * This service's database as the import target: what of a batch is already
  * here, and the write of a batch's new orders in ONE transaction (orders,
  * products, states, unsent outbox events, and the identity moved past the
- * largest id), so a run stopped anywhere leaves whole orders and resumes.
+ * largest Go id of the batch, refused orders' included), so a run stopped
+ * anywhere leaves whole orders and resumes.
  */
 import type { Client } from "pg";
 import type { StoredOrder } from "../../domain/go-import/compare";
@@ -34,18 +35,26 @@ export async function readStored(client: Client, ids: readonly number[]): Promis
 
 /**
  * Writes the orders and their events; an order that appeared meanwhile (a
- * concurrent run) is left as it is, with its events. Returns the ids written.
+ * concurrent run) is left as it is, with its events. `largestGoId` is the
+ * largest id of the Go batch, refused orders included: the peers know those
+ * ids (payments keeps a unique order_id), so no order here may get one.
+ * Returns the ids written.
  */
-export async function writeBatch(client: Client, orders: readonly ImportedOrder[], events: ReadonlyMap<number, ImportedEvent[]>): Promise<number[]> {
-	if (orders.length === 0) return [];
+export async function writeBatch(
+	client: Client,
+	orders: readonly ImportedOrder[],
+	events: ReadonlyMap<number, ImportedEvent[]>,
+	largestGoId: number | null,
+): Promise<number[]> {
+	if (orders.length === 0 && largestGoId === null) return [];
 	await client.query("BEGIN");
 	try {
-		const written = await insertOrders(client, orders);
+		const written = orders.length === 0 ? new Set<number>() : await insertOrders(client, orders);
 		const mine = orders.filter((o) => written.has(o.order_id));
 		await insertProducts(client, mine);
 		await insertStates(client, mine);
 		await insertEvents(client, mine.flatMap((o) => events.get(o.order_id) ?? []));
-		await moveIdentityPast(client, Math.max(...orders.map((o) => o.order_id)));
+		await moveIdentityPast(client, Math.max(largestGoId ?? 0, ...orders.map((o) => o.order_id)));
 		await client.query("COMMIT");
 		return mine.map((o) => o.order_id);
 	} catch (err) {
@@ -108,7 +117,7 @@ async function insertEvents(client: Client, events: readonly ImportedEvent[]): P
 	);
 }
 
-/** Orders created here after the import get ids above every imported one; never moves it back. */
+/** Orders created here after the import get ids above `largestId`; never moves it back. */
 async function moveIdentityPast(client: Client, largestId: number): Promise<void> {
 	await client.query(
 		`SELECT setval(seq, GREATEST($1::bigint, COALESCE(pg_sequence_last_value(seq), 0)))

@@ -28,6 +28,8 @@ interface ParkedCandidate {
 	idempotent_key: string;
 	state: OrderState;
 	current: OrderState;
+	/** Every recorded state of the order, which the parked state is judged against. */
+	recorded: OrderState[];
 	expired: boolean;
 	source_partition: number;
 	source_offset: string;
@@ -37,7 +39,7 @@ interface ParkedCandidate {
 }
 
 function verdict(row: ParkedCandidate, windowMs: number): DeadLetter | null {
-	const decision = decide(row.current, row.state);
+	const decision = decide(row.recorded, row.state);
 	const base = {
 		topic: "",
 		partition: row.source_partition,
@@ -64,6 +66,7 @@ export interface SweptMessage {
 
 const CANDIDATES = `
 	SELECT p.order_id, p.idempotent_key, p.state, o.state AS current,
+	       ARRAY(SELECT s.state::text FROM order_states s WHERE s.order_id = p.order_id) AS recorded,
 	       p.parked_at < now() - make_interval(secs => $2::double precision / 1000) AS expired,
 	       p.source_partition, p.source_offset, p.message_key, p.message_value, p.message_headers
 	  FROM parked_messages p JOIN orders o USING (order_id)

@@ -1,6 +1,6 @@
 /**
  * The write of a batch of new states as one SQL statement: history rows,
- * applied keys and each order's latest state. Shared by the state store
+ * applied keys and each order's current state. Shared by the state store
  * (through Sequelize) and the benchmark's raw baseline (plain `pg`), so both
  * write exactly the same rows.
  */
@@ -9,7 +9,7 @@ import type { OrderState } from "../../domain/order-state";
 /**
  * $1 the states [{order_id, state}] in the order they were decided (WITH
  * ORDINALITY ... ORDER BY keeps the ids and recorded_at in that order), $2 the
- * applied keys [{order_id, idempotent_key, state, topic?, partition?, offset?}] (where the message was read, when known), $3 the latest state per order [{order_id, state}]; each a jsonb array.
+ * applied keys [{order_id, idempotent_key, state, topic?, partition?, offset?}] (where the message was read, when known), $3 the current state per order [{order_id, state}]; each a jsonb array.
  */
 export const RECORD_STATES_SQL = `
 	WITH history AS (

@@ -3,8 +3,8 @@
  *
  * The orders rows of a batch are locked first, in order_id order (so two nodes
  * serialise on an order and never deadlock); under those locks every request is
- * decided in memory (domain/state-batch.ts), in batch order, against the latest
- * state, the applied keys and the parked messages of its order; then the batch's
+ * decided in memory (domain/state-batch.ts), in batch order, against the recorded
+ * states, the applied keys and the parked messages of its order; then the batch's
  * writes go out in a few set-based statements. Every write to order_states,
  * applied_messages and parked_messages of an order happens while its orders row
  * is locked, but for the sweep's delete of the rows it claimed
@@ -22,12 +22,14 @@ export interface BatchResult {
 	changedOrderIds: number[];
 }
 
-async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Promise<Map<number, OrderState>> {
-	const rows = await db.query<{ order_id: string; state: OrderState }>(
-		"SELECT order_id, state FROM orders WHERE order_id = ANY($1::bigint[]) ORDER BY order_id FOR UPDATE",
+/** Locks the orders and reads each one's recorded states, oldest first (as text: pg does not parse arrays of the enum). */
+async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Promise<Map<number, OrderState[]>> {
+	const rows = await db.query<{ order_id: string; history: OrderState[] }>(
+		`SELECT o.order_id, ARRAY(SELECT s.state::text FROM order_states s WHERE s.order_id = o.order_id ORDER BY s.recorded_at, s.id) AS history
+		   FROM orders o WHERE o.order_id = ANY($1::bigint[]) ORDER BY o.order_id FOR UPDATE`,
 		{ bind: [orderIds], transaction: t, type: QueryTypes.SELECT },
 	);
-	return new Map(rows.map((r) => [Number(r.order_id), r.state]));
+	return new Map(rows.map((r) => [Number(r.order_id), r.history]));
 }
 
 /**
@@ -88,7 +90,7 @@ async function write(db: Sequelize, t: Transaction, writes: BatchWrites, sources
 		  WHERE p.order_id = x.order_id AND p.idempotent_key = x.idempotent_key`,
 		writes.unparked,
 	);
-	// The common case in one statement: history rows, applied keys, latest state.
+	// The common case in one statement: history rows, applied keys (with where each was read), current state.
 	const applied = writes.applied.map((a) => ({ ...a, ...sources.get(keyOf(a.order_id, a.idempotent_key)) }));
 	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, applied, writes.latest));
 	await run(
@@ -107,9 +109,9 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[]): Promi
 	if (requests.length === 0) return { outcomes: [], changedOrderIds: [] };
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
 	return db.transaction(async (t) => {
-		const current = await lockOrders(db, t, orderIds);
-		const { applied, parked, parkedSources } = await keysAndParked(db, t, requests, [...current.keys()]);
-		const { outcomes, writes } = decideBatch(requests, { current, applied, parked });
+		const history = await lockOrders(db, t, orderIds);
+		const { applied, parked, parkedSources } = await keysAndParked(db, t, requests, [...history.keys()]);
+		const { outcomes, writes } = decideBatch(requests, { history, applied, parked });
 		await write(db, t, writes, sourcesOf(requests, parkedSources));
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
 	});

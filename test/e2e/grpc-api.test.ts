@@ -119,15 +119,22 @@ describe("gRPC OrdersApi", () => {
 		expect(await client.GetOrderStates({ order_id: "9007199254740000" })).toEqual({ order_states: [] });
 	});
 
-	it("GetOrders gives every order of the user newest first; user 0 has none", async () => {
+	it("GetOrders gives every order of the user oldest first, as the Go service did; user 0 has none", async () => {
 		const userId = randomUserId();
 		const ids: string[] = [];
 		for (let i = 0; i < MAX_ORDERS; i++) ids.push((await client.CreateOrder(order(userId, [[i + 1, 1]], `order ${i}`))).order_id as string);
 		const { orders } = (await client.GetOrders({ user_id: userId })) as { orders: Reply[] };
-		expect(orders).toEqual(
-			[...ids].reverse().map((id, i) => ({ order_id: id, description: `order ${MAX_ORDERS - 1 - i}`, state: "ORDER_CREATED" })),
-		);
+		expect(orders).toEqual(ids.map((id, i) => ({ order_id: id, description: `order ${i}`, state: "ORDER_CREATED" })));
 		expect(await client.GetOrders({ user_id: 0 })).toEqual({ orders: [] });
+	});
+
+	it("a negative user id (a Telegram group chat's) creates and lists orders", async () => {
+		const userId = -randomUserId();
+		const ids: string[] = [];
+		for (let i = 0; i < 2; i++) ids.push((await client.CreateOrder(order(userId, [[i + 1, 1]], `group ${i}`))).order_id as string);
+		const { orders } = (await client.GetOrders({ user_id: String(userId) })) as { orders: Reply[] };
+		expect(orders.map((o) => o.order_id)).toEqual(ids);
+		expect((await db.query<{ user_id: string }>("SELECT user_id::text FROM orders WHERE order_id = $1", [ids[0]])).rows[0].user_id).toBe(String(userId));
 	});
 
 	it("GetOrders past GRPC_MAX_ORDERS is RESOURCE_EXHAUSTED, pointing at REST paging", async () => {
@@ -139,7 +146,8 @@ describe("gRPC OrdersApi", () => {
 	});
 
 	it.each([
-		["user_id", "number", { ...order(1), user_id: 0 }],
+		["user_id", "numberNotEqual", { ...order(1), user_id: 0 }],
+		["user_id", "numberMin", { ...order(1), user_id: "-9223372036854775808" }],
 		["order_products", "array", { ...order(1), order_products: [] }],
 		["order_products[0].count", "number", order(1, [[3, 0]])],
 		["order_products", "productUnique", order(1, [[3, 1], [3, 2]])],

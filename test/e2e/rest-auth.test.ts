@@ -72,6 +72,15 @@ describe("a user's token", () => {
 		expect(aliceOrder.user_id).toBe(alice);
 	});
 
+	it("of a negative user (a Telegram group chat's id) creates and lists that user's orders", async () => {
+		const group = -randomUserId();
+		const auth = bearer(await token(String(group)));
+		const created = await post<OrderBody>(node.base, { ...EXAMPLE_BODY, user_id: group }, auth);
+		expect(created.status).toBe(201);
+		const listed = await http<ListBody>(`${node.base}/orders`, { headers: auth });
+		expect(listed.body.orders.map((o) => [o.order_id, o.user_id])).toEqual([[created.body.order_id, group]]);
+	});
+
 	it("creates with the token's own user_id in the body", async () => {
 		const res = await post<OrderBody>(node.base, { ...EXAMPLE_BODY, user_id: alice }, bearer(await token(alice)));
 		expect(res.status).toBe(201);

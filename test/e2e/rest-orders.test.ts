@@ -110,6 +110,17 @@ describe("list", () => {
 		expect(res.body.next_cursor).toBeNull();
 	});
 
+	it("takes a negative user id (a Telegram group chat's) to create and to list", async () => {
+		const userId = -randomUserId();
+		const created = await post<OrderBody>(node.base, { ...EXAMPLE_BODY, user_id: userId });
+		expect(created.status).toBe(201);
+		expect(created.body.user_id).toBe(userId);
+		const res = await http<ListBody>(`${node.base}/orders?user_id=${userId}`);
+		expect(res.status).toBe(200);
+		expect(res.body.orders.map((o) => [o.order_id, o.user_id])).toEqual([[created.body.order_id, userId]]);
+		expect((await http<OrderBody>(`${node.base}/orders/${created.body.order_id}`)).body.user_id).toBe(userId);
+	});
+
 	it("without user_id lists all orders, newest first", async () => {
 		const res = await http<ListBody>(`${node.base}/orders?limit=5`);
 		expect(res.status).toBe(200);
@@ -141,7 +152,9 @@ describe("list", () => {
 		["limit=501", "limit"],
 		["limit=abc", "limit"],
 		["user_id=0", "user_id"],
+		["user_id=-0", "user_id"],
 		["user_id=1.5", "user_id"],
+		["user_id=-9007199254740992", "user_id"],
 		["cursor=not-a-cursor", "cursor"],
 		["colour=red", "colour"],
 	])("refuses ?%s with 422 naming %s", async (query, field) => {
@@ -159,7 +172,7 @@ describe("bad input", () => {
 	const cases: [string, unknown, string][] = [
 		["user_id missing", { order_products: products(1) }, "user_id"],
 		["user_id 0", body({ user_id: 0 }), "user_id"],
-		["user_id -1", body({ user_id: -1 }), "user_id"],
+		["user_id -2^53", body({ user_id: -(2 ** 53) }), "user_id"],
 		["user_id 1.5", body({ user_id: 1.5 }), "user_id"],
 		['user_id "1"', body({ user_id: "1" }), "user_id"],
 		["user_id 2^64", body({ user_id: 2 ** 64 }), "user_id"],

@@ -32,7 +32,7 @@ it("--dry-run reports what it would do and writes nothing", async () => {
 	const before = await tableFingerprint(target.url);
 	const run = await runImportGo(["--from", go.url, "--to", target.url, "--dry-run"]);
 	expect(run.code).toBe(0);
-	expect(run.stdout).toMatch(/^dry run, nothing written: 124 Go orders read/);
+	expect(run.stdout).toMatch(new RegExp(`^dry run, nothing written: ${go.expected.size} Go orders read`));
 	const wouldImport = [...go.expected.values()].filter((e) => e !== null).length;
 	expect(run.stdout).toContain(`${wouldImport} orders would be imported`);
 	expect(run.report).toMatchObject({ dryRun: true, imported: wouldImport });

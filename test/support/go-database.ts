@@ -12,9 +12,9 @@ import { ensureDatabase } from "../../lib/platform/database";
 import { migrateUp } from "../../lib/platform/migrations";
 import { TEST_DATABASE_URL } from "./test-env";
 
-type State = "ORDER_CREATED" | "RESERVE_CREATED" | "RESERVE_FAILED" | "PAYMENT_CREATED" | "PAYMENT_FAILED" | "PAYMENT_COMPLETED";
+export type State = "ORDER_CREATED" | "RESERVE_CREATED" | "RESERVE_FAILED" | "PAYMENT_CREATED" | "PAYMENT_FAILED" | "PAYMENT_COMPLETED";
 
-interface GoOrder {
+export interface GoOrder {
 	id: string;
 	userId: string;
 	description: string | null;
@@ -145,7 +145,8 @@ function makeCase(kind: number, id: string, i: number, fixture: GoFixture): GoOr
 			base.states = [["ORDER_CREATED", t(0).go], ["RESERVE_CREATED", t(1).go], ["ORDER_CREATED", t(2).go]];
 			fixture.cases.repeated.push(Number(id));
 			fixture.cases.broken.push(Number(id));
-			expect({ state: "ORDER_CREATED", states: [{ state: "RESERVE_CREATED", time: t(1).utc }, { state: "ORDER_CREATED", time: t(2).utc }] });
+			// The order's state is the furthest of its history, not the last in time.
+			expect({ state: "RESERVE_CREATED", states: [{ state: "RESERVE_CREATED", time: t(1).utc }, { state: "ORDER_CREATED", time: t(2).utc }] });
 			break;
 		case 9: // no state at all
 			base.states = [];
@@ -186,9 +187,19 @@ function oneOffs(fixture: GoFixture): GoOrder[] {
 		events: [JSON.parse(event)],
 	});
 	fixture.largestImportedId = Number(safeLargest);
+	const groupChat = "30001"; // the Telegram bot's user id in a group chat is negative
+	fixture.expected.set(groupChat, {
+		user_id: -1001234567890,
+		description: "limits",
+		state: "ORDER_CREATED",
+		products: [{ product_id: 5, count: 1 }],
+		states: [{ state: "ORDER_CREATED", time: timeAt(0, 0).utc }],
+		events: [],
+	});
 	for (const refused of ["9007199254740993", "9007199254740100", "9007199254740200"]) fixture.expected.set(refused, null);
 	return [
 		plain(safeLargest, { products: [["5", "2147483647"]], events: [{ status: "WAIT", payload: event, time: timeAt(1, 0).go }] }),
+		plain(groupChat, { userId: "-1001234567890" }),
 		plain("9007199254740993", {}), // above 2^53-1: clients could not read it exactly
 		plain("9007199254740100", { userId: "0" }),
 		plain("9007199254740200", { products: [["5", "2147483647"], ["5", "1"]] }), // merged past the largest count
@@ -258,15 +269,34 @@ export async function migratedDatabase(prefix: string): Promise<{ url: string; n
 }
 
 /**
- * A Go-shaped database with `count` generated orders (ids with gaps) plus the
- * one-off cases. Its sessions run in a zone other than UTC, which must not
- * change how its `timestamp` columns are read.
+ * A Go-shaped database filled by `fill`. Its sessions run in a zone other than
+ * UTC, which must not change how its `timestamp` columns are read.
  */
-export async function goDatabase(count: number): Promise<GoFixture & { name: string }> {
+async function goShapedDatabase(fill: (client: Client) => Promise<void>): Promise<{ url: string; name: string }> {
 	const db = databaseUrl("import_go_src");
 	await ensureDatabase(db.url);
+	const client = new Client({ connectionString: db.url });
+	await client.connect();
+	try {
+		await client.query(`ALTER DATABASE "${db.name}" SET timezone TO 'Asia/Tokyo'`);
+		await client.query(readFileSync(resolve(__dirname, "..", "fixtures", "go-schema.sql"), "utf8"));
+		await fill(client);
+	} finally {
+		await client.end();
+	}
+	return db;
+}
+
+/** A Go-shaped database holding just `orders`. */
+export const goDatabaseOf = (orders: GoOrder[]): Promise<{ url: string; name: string }> => goShapedDatabase((client) => insert(client, orders));
+
+/** The Go `timestamp` text `seconds` after the fixtures' base time. */
+export const goTime = (seconds: number): string => timeAt(seconds, 0).go;
+
+/** A Go-shaped database with `count` generated orders (ids with gaps) plus the one-off cases. */
+export async function goDatabase(count: number): Promise<GoFixture & { name: string }> {
 	const fixture: GoFixture = {
-		url: db.url,
+		url: "",
 		expected: new Map(),
 		cases: { merged: [], broken: [], repeated: [], noHistory: [] },
 		orphanEventIds: [],
@@ -274,16 +304,10 @@ export async function goDatabase(count: number): Promise<GoFixture & { name: str
 		waitEventsOfRefused: 0,
 		doneEvents: 0,
 	};
-	const client = new Client({ connectionString: db.url });
-	await client.connect();
-	try {
-		await client.query(`ALTER DATABASE "${db.name}" SET timezone TO 'Asia/Tokyo'`);
-		await client.query(readFileSync(resolve(__dirname, "..", "fixtures", "go-schema.sql"), "utf8"));
+	const db = await goShapedDatabase(async (client) => {
 		const orders = Array.from({ length: count }, (_, i) => makeCase(i % CASES, String(1 + i * 2), i, fixture));
 		await insert(client, [...orders, ...oneOffs(fixture)]);
 		fixture.orphanEventIds = await insertOrphans(client);
-	} finally {
-		await client.end();
-	}
-	return { ...fixture, name: db.name };
+	});
+	return { ...fixture, url: db.url, name: db.name };
 }

@@ -1,6 +1,7 @@
 import { differenceFrom, type StoredOrder } from "../../domain/go-import/compare";
 import { importEvent } from "../../domain/go-import/event";
 import { importHistory } from "../../domain/go-import/history";
+import { largestSafeId } from "../../domain/go-import/ids";
 import { importOrder, type GoOrderRows } from "../../domain/go-import/order";
 import { importProducts } from "../../domain/go-import/products";
 import { utcFromPlainTimestamp } from "../../domain/go-import/utc-time";
@@ -75,7 +76,7 @@ describe("importHistory", () => {
 		expect(importHistory([row("RESERVE_CREATED", 1)])).toMatchObject({ brokenRule: "(start) -> RESERVE_CREATED" });
 	});
 
-	it("keeps the latest record of a repeated state, so the latest state stays the last", () => {
+	it("keeps the latest record of a repeated state", () => {
 		const result = importHistory([row("ORDER_CREATED", 1), row("RESERVE_CREATED", 2), row("ORDER_CREATED", 3)]);
 		expect(result).toEqual({
 			kind: "ok",
@@ -107,7 +108,24 @@ describe("importOrder", () => {
 		expect(importOrder(go({ description: null }))).toMatchObject({ kind: "ok", order: { description: "" } });
 	});
 
-	it("takes the latest state as the order's state", () => {
+	it("takes a negative user id (a Telegram group chat's)", () => {
+		expect(importOrder(go({ user_id: "-1001234567890" }))).toMatchObject({ kind: "ok", order: { user_id: -1001234567890 } });
+	});
+
+	it("takes the furthest state of an out-of-order history as the order's state, not the last in time", () => {
+		const states = [
+			{ state: "ORDER_CREATED", created_at: "2024-03-01 10:00:00" },
+			{ state: "PAYMENT_CREATED", created_at: "2024-03-01 10:00:01" },
+			{ state: "RESERVE_CREATED", created_at: "2024-03-01 10:00:02" },
+		];
+		expect(importOrder(go({ states }))).toMatchObject({
+			kind: "ok",
+			order: { state: "PAYMENT_CREATED" },
+			notes: { brokenRule: "ORDER_CREATED -> PAYMENT_CREATED" },
+		});
+	});
+
+	it("takes the last state of a history in order as the order's state", () => {
 		const states = [
 			{ state: "ORDER_CREATED", created_at: "2024-03-01 10:00:00" },
 			{ state: "RESERVE_FAILED", created_at: "2024-03-01 10:00:01" },
@@ -126,6 +144,7 @@ describe("importOrder", () => {
 	it.each([
 		["an id above 2^53-1", { id: "9007199254740993" }],
 		["user 0", { user_id: "0" }],
+		["a user id below -(2^53-1)", { user_id: "-9007199254740992" }],
 		["a description over 1000 characters", { description: "x".repeat(1001) }],
 		["a count of 0", { products: [{ product_id: "3", count: "0" }] }],
 	])("refuses %s whole", (_what, overrides: Partial<GoOrderRows>) => {
@@ -176,5 +195,13 @@ describe("importEvent", () => {
 			payload,
 			created_at: "2024-03-01T10:00:00.000000Z",
 		});
+	});
+});
+
+describe("largestSafeId", () => {
+	it("is the largest id clients can read, whatever the order, refused or not", () => {
+		expect(largestSafeId(["7", "9007199254740993", "12", "3"])).toBe(12);
+		expect(largestSafeId(["9007199254740993"])).toBeNull();
+		expect(largestSafeId([])).toBeNull();
 	});
 });

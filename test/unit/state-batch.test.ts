@@ -15,16 +15,16 @@ const request = (state: OrderState, idempotent_key: string, withSource = true, o
 	...(withSource && { source }),
 });
 
-const inputs = (current: Array<[number, OrderState]>, more: Partial<BatchInputs> = {}): BatchInputs => ({
-	current: new Map(current),
+const inputs = (history: Array<[number, OrderState[]]>, more: Partial<BatchInputs> = {}): BatchInputs => ({
+	history: new Map(history),
 	applied: new Map(),
 	parked: [],
 	...more,
 });
 
 describe("decideBatch", () => {
-	it("applies a state that may follow the latest one, and writes its state, key and latest state", () => {
-		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]]));
+	it("applies a state that may follow the recorded ones, and writes its state, key and current state", () => {
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "applied" }]);
 		expect(writes.states).toEqual([{ order_id: ORDER, state: "RESERVE_CREATED" }]);
 		expect(writes.applied).toEqual([{ order_id: ORDER, idempotent_key: K1, state: "RESERVE_CREATED" }]);
@@ -34,48 +34,48 @@ describe("decideBatch", () => {
 	});
 
 	it("rejects a state for an order that does not exist, and writes nothing", () => {
-		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1, true, OTHER)], inputs([[ORDER, "ORDER_CREATED"]]));
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1, true, OTHER)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "rejected", reason: "unknown_order" }]);
 		expect(writes.states).toEqual([]);
 	});
 
 	it("answers duplicate for a key already applied with the same state, whatever the case of the UUID", () => {
 		const applied = new Map([[keyOf(ORDER, K1), { state: "RESERVE_CREATED" as const }]]);
-		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1.toUpperCase())], inputs([[ORDER, "RESERVE_CREATED"]], { applied }));
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1.toUpperCase())], inputs([[ORDER, ["ORDER_CREATED", "RESERVE_CREATED"]]], { applied }));
 		expect(outcomes).toEqual([{ result: "duplicate" }]);
 		expect(writes.applied).toEqual([]);
 	});
 
 	it("rejects a key already applied with another state as an idempotency conflict", () => {
 		const applied = new Map([[keyOf(ORDER, K1), { state: "RESERVE_CREATED" as const }]]);
-		const { outcomes } = decideBatch([request("RESERVE_FAILED", K1)], inputs([[ORDER, "RESERVE_CREATED"]], { applied }));
+		const { outcomes } = decideBatch([request("RESERVE_FAILED", K1)], inputs([[ORDER, ["ORDER_CREATED", "RESERVE_CREATED"]]], { applied }));
 		expect(outcomes).toEqual([{ result: "rejected", reason: "idempotency_conflict" }]);
 	});
 
 	it("answers duplicate for a key that is parked with the same state, and leaves it parked", () => {
 		const parked = [{ order_id: String(ORDER), idempotent_key: K1, state: "PAYMENT_CREATED" as const }];
-		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]], { parked }));
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED"]]], { parked }));
 		expect(outcomes).toEqual([{ result: "duplicate" }]);
 		expect(writes.parked).toEqual([]);
 		expect(writes.unparked).toEqual([]);
 	});
 
 	it("rejects a state that can never follow the recorded history", () => {
-		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, "RESERVE_FAILED"]]));
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED", "RESERVE_FAILED"]]]));
 		expect(outcomes).toEqual([{ result: "rejected", reason: "invalid_transition" }]);
 		expect(writes.states).toEqual([]);
 	});
 
 	it("parks an early state that comes with its source", () => {
 		const early = request("PAYMENT_CREATED", K1);
-		const { outcomes, writes } = decideBatch([early], inputs([[ORDER, "ORDER_CREATED"]]));
+		const { outcomes, writes } = decideBatch([early], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "parked" }]);
 		expect(writes.parked).toEqual([early]);
 		expect(writes.states).toEqual([]);
 	});
 
 	it("stores nothing for an early state without a source", () => {
-		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1, false)], inputs([[ORDER, "ORDER_CREATED"]]));
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1, false)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "early" }]);
 		expect(writes.parked).toEqual([]);
 	});
@@ -85,7 +85,7 @@ describe("decideBatch", () => {
 			{ order_id: String(ORDER), idempotent_key: K3, state: "PAYMENT_COMPLETED" as const },
 			{ order_id: String(ORDER), idempotent_key: K2, state: "PAYMENT_CREATED" as const },
 		];
-		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]], { parked }));
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED"]]], { parked }));
 		expect(outcomes).toEqual([{ result: "applied" }]);
 		expect(writes.states.map((s) => s.state)).toEqual(["RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"]);
 		expect(writes.unparked).toEqual([
@@ -96,7 +96,7 @@ describe("decideBatch", () => {
 	});
 
 	it("applies a message parked earlier in the same batch when its predecessor follows, and never writes it to the table", () => {
-		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K2), request("RESERVE_CREATED", K1)], inputs([[ORDER, "ORDER_CREATED"]]));
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K2), request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "applied" }, { result: "applied" }]);
 		expect(writes.parked).toEqual([]);
 		expect(writes.unparked).toEqual([]);
@@ -106,15 +106,37 @@ describe("decideBatch", () => {
 	it("decides each request against the state the earlier requests of the batch left", () => {
 		const { outcomes } = decideBatch(
 			[request("RESERVE_CREATED", K1), request("RESERVE_CREATED", K1), request("RESERVE_FAILED", K2)],
-			inputs([[ORDER, "ORDER_CREATED"]]),
+			inputs([[ORDER, ["ORDER_CREATED"]]]),
 		);
 		expect(outcomes).toEqual([{ result: "applied" }, { result: "duplicate" }, { result: "rejected", reason: "invalid_transition" }]);
 	});
 
 	it("does not change the inputs it was given", () => {
-		const given = inputs([[ORDER, "ORDER_CREATED"]]);
+		const given = inputs([[ORDER, ["ORDER_CREATED"]]]);
 		decideBatch([request("RESERVE_CREATED", K1)], given);
-		expect([...given.current]).toEqual([[ORDER, "ORDER_CREATED"]]);
+		expect([...given.history]).toEqual([[ORDER, ["ORDER_CREATED"]]]);
 		expect(given.applied.size).toBe(0);
+	});
+
+	it("judges a state against every recorded one: an imported history out of time order takes its next state", () => {
+		const goHistory: OrderState[] = ["ORDER_CREATED", "PAYMENT_CREATED", "RESERVE_CREATED"];
+		const { outcomes, writes } = decideBatch([request("PAYMENT_COMPLETED", K1)], inputs([[ORDER, goHistory]]));
+		expect(outcomes).toEqual([{ result: "applied" }]);
+		expect(writes.states).toEqual([{ order_id: ORDER, state: "PAYMENT_COMPLETED" }]);
+		expect(writes.latest.get(ORDER)).toBe("PAYMENT_COMPLETED");
+	});
+
+	it("keeps the furthest state current when a state fills a gap of the history", () => {
+		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED", "PAYMENT_CREATED"]]]));
+		expect(outcomes).toEqual([{ result: "applied" }]);
+		expect(writes.latest.get(ORDER)).toBe("PAYMENT_CREATED");
+	});
+
+	it("unparks a message whose predecessor an imported history already holds out of order", () => {
+		const parked = [{ order_id: String(ORDER), idempotent_key: K2, state: "PAYMENT_COMPLETED" as const }];
+		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED", "RESERVE_CREATED"]]], { parked }));
+		expect(outcomes).toEqual([{ result: "applied" }]);
+		expect(writes.unparked).toEqual([{ order_id: ORDER, idempotent_key: K2 }]);
+		expect(writes.latest.get(ORDER)).toBe("PAYMENT_COMPLETED");
 	});
 });

@@ -2,13 +2,13 @@
  * The five methods of ordersapi.OrdersApi, each one call (or a few, for
  * GetOrders) of the `orders` actions through the broker, as REST makes them, with
  * the answers the Go service's clients expect: NOT_FOUND for an unknown order,
- * an empty list for its states, every order of a user in one answer.
+ * an empty list for its states, every order of a user in one answer, oldest first.
  * int64 fields arrive as decimal strings (orders-proto.ts).
  */
 import { status as Status } from "@grpc/grpc-js";
 import type { Context } from "moleculer";
 import type { Caller } from "../../../domain/order-access";
-import { MAX_LIMIT, type CreateOrderInput } from "../../../domain/order-input";
+import { MAX_LIMIT, toUserId, type CreateOrderInput } from "../../../domain/order-input";
 import { checkPostgres, SINGLE_ATTEMPT } from "../../platform/preflight";
 import { GrpcError } from "./grpc-errors";
 
@@ -92,10 +92,14 @@ const GetOrderStates: OrdersApiMethod = async (ctx) => {
 	}
 };
 
-/** Every order of the user, newest first, read page by page; more than maxOrders is refused, not cut. */
+/**
+ * Every order of the user, oldest first as the Go service answered, read page by
+ * page (REST's pages, newest first) and turned round; more than maxOrders is refused, not cut.
+ */
 const GetOrders: OrdersApiMethod = async (ctx, { maxOrders }) => {
-	// User 0 is the user 0, as for the Go service: it has no orders (this service's users are positive).
-	const userId = knownId(ctx.params.user_id);
+	// User 0 is the user 0, as for the Go service: it has no orders (this service refuses 0 as a user id);
+	// neither has a user id past what JSON carries exactly.
+	const userId = toUserId(ctx.params.user_id);
 	if (userId === null) return { orders: [] };
 	const orders: OrderView[] = [];
 	let cursor: string | null = null;
@@ -111,7 +115,7 @@ const GetOrders: OrdersApiMethod = async (ctx, { maxOrders }) => {
 		}
 		cursor = page.next_cursor;
 	} while (cursor);
-	return { orders: orders.map((o) => ({ order_id: o.order_id, description: o.description, state: o.state })) };
+	return { orders: orders.reverse().map((o) => ({ order_id: o.order_id, description: o.description, state: o.state })) };
 };
 
 const GetPing: OrdersApiMethod = async (_ctx, { databaseUrl }) => {
