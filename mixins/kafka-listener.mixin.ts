@@ -2,14 +2,15 @@
  * KafkaListener(mapping): the Moleculer lifecycle of a Kafka listener. The
  * engine that consumes the saga topic of `settings.listener` and turns each
  * message into at most one order state lives in lib/listeners/listener-engine.ts;
- * this mixin creates it with the service's settings, starts it once `state` is
- * available, and stops it with the service.
+ * this mixin creates and starts it once `state` is available (not earlier: its
+ * clients and pool would outlive a node stopped while it waited), and stops it
+ * with the service.
  */
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { StatusMapping } from "../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../domain/state-batch";
 import { ListenerEngine, type ListenerSettings } from "../lib/listeners/listener-engine";
-import { listenerTelemetry } from "../lib/listeners/listener-telemetry";
+import { listenerTelemetry, type ListenerTelemetry } from "../lib/listeners/listener-telemetry";
 import { onStopRequested } from "../lib/platform/broker";
 
 export type { ListenerSettings } from "../lib/listeners/listener-engine";
@@ -19,11 +20,10 @@ export interface KafkaListenerSettings extends ServiceSettingSchema {
 	listener?: ListenerSettings;
 }
 
-/** What a listener holds (optional: created() refuses a service without settings). */
+/** What a listener holds (optional: a node stopped while it waited for `state` never started it). */
 interface ListenerVars {
+	telemetry?: ListenerTelemetry;
 	engine?: ListenerEngine;
-	/** Set once started() ran: a node stopped while it still waited for `state` never started it. */
-	engineStarted?: boolean;
 }
 
 export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<KafkaListenerSettings, object, ListenerVars>> {
@@ -34,25 +34,27 @@ export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<Kaf
 		created() {
 			const { listener } = this.settings;
 			if (!listener) throw new Error(`service ${this.name}: settings.listener (topic, group, ...) is missing`);
-			this.engine = new ListenerEngine({
+			this.telemetry = listenerTelemetry(this.broker, this.logger, listener.topic);
+		},
+		async started() {
+			const { listener } = this.settings;
+			if (!listener || !this.telemetry) return; // created() refused such a service
+			// Kept before connecting: if a connect fails, stopped() still closes what was opened.
+			const engine = new ListenerEngine({
 				settings: listener,
 				mapping,
 				nodeId: this.broker.nodeID,
 				logger: this.logger,
-				telemetry: listenerTelemetry(this.broker, this.logger, listener.topic),
+				telemetry: this.telemetry,
 				applyBatch: (messages) => this.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages }),
 			});
-		},
-		async started() {
-			const { engine } = this;
-			if (!engine) return; // created() refused such a service
-			this.engineStarted = true;
+			this.engine = engine;
 			// The node may be told to stop before broker.stop() (bin/start.ts on a signal during start-up).
 			onStopRequested(this.broker, () => engine.requestStop());
 			await engine.start();
 		},
 		async stopped() {
-			if (this.engineStarted) await this.engine?.stop();
+			await this.engine?.stop();
 		},
 	};
 }
