@@ -76,6 +76,8 @@ export interface Config {
 	kafkaSecurity: KafkaSecurity;
 	/** Shared key of the transporter's encryption; undefined: packets travel in clear. */
 	transitKey: string | undefined;
+	/** Test-only fault hook of the listeners (FAULT_INJECTION). */
+	faultInjection: "off" | "kill-before-commit";
 }
 
 export interface AuthConfig {
@@ -325,6 +327,7 @@ export function loadConfig(env: Env = process.env): Config {
 		createRateLimit: createRateLimit(env),
 		kafkaSecurity: kafkaSecurity(env),
 		transitKey: secret(env, "TRANSIT_KEY", MIN_TRANSIT_KEY),
+		faultInjection: oneOf(env, "FAULT_INJECTION", "off", ["off", "kill-before-commit"] as const),
 	});
 }
 

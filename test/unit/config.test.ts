@@ -106,6 +106,7 @@ describe("a bad setting", () => {
 		["GRPC_PORT", "127.0.0.1:8081"],
 		["GRPC_MAX_ORDERS", "0"],
 		["CONSUMER_START", "newest"],
+		["FAULT_INJECTION", "kill"],
 		["LOG_FORMAT", "xml"],
 		["SERVICES", "api-gateway,billing"],
 		["ORDER_TOPIC", "orders topic"],

@@ -6,7 +6,7 @@
  * image's user, topics, groups, partitions, stop times, measured memory, metric names.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { brokerOptions } from "../../moleculer.config";
