@@ -203,7 +203,7 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 		},
 	},
 
-	started() {
+	async started() {
 		const { stuck } = this.settings;
 		if (!stuck) throw new Error("service orders: settings.stuck is missing");
 		const { broker } = this;
@@ -215,6 +215,8 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 			logger: this.logger,
 			sink: stuckMetricsSink(broker),
 		});
+		// Started means the node has looked once: it holds the lease or knows another node does.
+		await this.stuckMonitor.firstTick;
 	},
 
 	async stopped() {

@@ -4,7 +4,8 @@
  * stuck orders per waiting state and reads the states recorded since the last
  * tick. The node holding the lease exports the figures; every other node's
  * ticks find the lease taken, do nothing else and export nothing. A node that
- * stops hands the lease back; one that dies loses it after three intervals.
+ * stops hands the lease back; one that dies loses it when the lease runs out
+ * (three intervals, at least 10 s, so a node slowed down for a moment keeps it).
  */
 import type { Sequelize } from "sequelize";
 import { monitorIntervalMs, type StuckDeadlines } from "../../domain/stuck-orders";
@@ -14,8 +15,9 @@ import { advanceWatermark, claimLease, readTransitions, releaseLease, type Trans
 /** State rows read per statement, and statements per tick at most (the rest waits for the next tick). */
 const TRANSITION_BATCH = 5_000;
 const MAX_BATCHES_PER_TICK = 10;
-/** The lease outlives two missed ticks. */
+/** The lease outlives two missed ticks, and a pause of a few seconds. */
 const LEASE_INTERVALS = 3;
+const MIN_LEASE_MS = 10_000;
 
 export interface StuckMonitorSink {
 	/** A tick's figures, on the node holding the lease. */
@@ -35,6 +37,8 @@ export interface StuckMonitorOptions {
 }
 
 export interface StuckMonitor {
+	/** Settles once the first tick is done (whether it took the lease or not, or failed). */
+	firstTick: Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -65,7 +69,7 @@ async function tick(opts: StuckMonitorOptions, leaseMs: number): Promise<TickRes
 
 export function startStuckMonitor(opts: StuckMonitorOptions): StuckMonitor {
 	const intervalMs = monitorIntervalMs(opts.deadlines);
-	const leaseMs = intervalMs * LEASE_INTERVALS;
+	const leaseMs = Math.max(MIN_LEASE_MS, intervalMs * LEASE_INTERVALS);
 	const { logger, sink } = opts;
 	let leading = false;
 	let failing: string | null = null;
@@ -100,9 +104,11 @@ export function startStuckMonitor(opts: StuckMonitorOptions): StuckMonitor {
 			running = runOnce().finally(schedule);
 		}, intervalMs);
 	};
-	running = runOnce().finally(schedule);
+	const firstTick = runOnce();
+	running = firstTick.finally(schedule);
 
 	return {
+		firstTick,
 		async stop() {
 			stopped = true;
 			clearTimeout(timer);
