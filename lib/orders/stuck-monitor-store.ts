@@ -81,3 +81,6 @@ export async function readTransitions(db: Sequelize, transaction: Transaction, w
 export async function advanceWatermark(db: Sequelize, transaction: Transaction, namespace: string, watermark: number): Promise<void> {
 	await db.query(ADVANCE_SQL, { bind: [namespace, watermark], transaction });
 }
+
+/** The monitor's read of new states as it runs, for EXPLAIN in tests. */
+export const STUCK_MONITOR_SQL = { transitions: TRANSITIONS_SQL } as const;
