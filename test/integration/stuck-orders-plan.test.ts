@@ -6,7 +6,7 @@
  * partial index orders_waiting_state_updated_at and `order_states` only through
  * its indexes: never a sequential scan. The planner chooses from the index's
  * size relative to the table's, which is the same at 1,000,000 orders (measured
- * there, docs/operations.md#stuck-orders); 100,000 keeps the test short. The
+ * there: docs/stuck-orders.md); 100,000 keeps the test short. The
  * counts are checked against a plain count of the same rows.
  */
 import { privateDatabase, type PrivateDatabase } from "../../dev/cluster/private-database";
