@@ -3,6 +3,7 @@
  * often the monitor looks, and the cursor of GET /api/orders/stuck. An order is
  * stuck when it has been in a waiting state for longer than that state's deadline.
  */
+import { listOrdersParams } from "./order-input";
 import type { OrderState } from "./order-state";
 
 /** The states an order leaves only when an answer comes: the non-terminal ones (a unit test holds them to TERMINAL_STATES). */
@@ -65,3 +66,17 @@ export function decodeStuckCursor(text: string): StuckCursor | null {
 /** The deadlines in the order of WAITING_STATES, limited to `only` when given. */
 export const deadlinesOf = (deadlines: StuckDeadlines, only?: WaitingState): Array<{ state: WaitingState; afterMs: number }> =>
 	WAITING_STATES.filter((state) => only === undefined || state === only).map((state) => ({ state, afterMs: deadlines[state] }));
+
+/** The input rules of GET /api/orders/stuck: the list's `limit` and `cursor` rules, and a waiting state. */
+export const listStuckParams = {
+	$$strict: true,
+	limit: listOrdersParams.limit,
+	cursor: listOrdersParams.cursor,
+	state: { type: "enum", values: WAITING_STATES, optional: true },
+} as const;
+
+export interface StuckOrdersInput {
+	limit?: number | string;
+	cursor?: string;
+	state?: WaitingState;
+}

@@ -3,7 +3,7 @@
  * states and list; stuck orders (listed, summarised, and watched by the stuck
  * monitor on one node of the cluster). The data access lives in
  * lib/orders/orders-repository.ts and lib/orders/stuck-orders-store.ts, the
- * input rules in domain/order-input.ts.
+ * input rules in domain/order-input.ts and domain/stuck-orders.ts.
  */
 import { Errors, type Context, type ServiceSchema } from "moleculer";
 import { listedUser, mayAccess, type Caller } from "../domain/order-access";
@@ -26,7 +26,7 @@ import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
 import { startStuckMonitor, type StuckMonitor } from "../lib/orders/stuck-monitor";
 import { stuckMetricsSink } from "../lib/orders/stuck-metrics";
-import { awaiting, decodeStuckCursor, encodeStuckCursor, WAITING_STATES, type AnswerTopics, type StuckDeadlines, type WaitingState } from "../domain/stuck-orders";
+import { awaiting, decodeStuckCursor, encodeStuckCursor, listStuckParams, type AnswerTopics, type StuckDeadlines, type StuckOrdersInput } from "../domain/stuck-orders";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 
 /** What the gateway passes along: the Idempotency-Key header, when sent, and the authenticated caller. */
@@ -42,19 +42,6 @@ export interface OrdersSettings extends DbSettings {
 	/** Each waiting state's deadline, and the topics whose answers the orders wait for (given by the node). */
 	stuck?: { afterMs: StuckDeadlines; topics: AnswerTopics };
 }
-
-interface StuckOrdersInput {
-	limit?: number | string;
-	cursor?: string;
-	state?: WaitingState;
-}
-
-const listStuckParams = {
-	$$strict: true,
-	limit: listOrdersParams.limit,
-	cursor: listOrdersParams.cursor,
-	state: { type: "enum", values: WAITING_STATES, optional: true },
-} as const;
 
 type OrdersVars = DbVars & { stuckMonitor?: StuckMonitor };
 
