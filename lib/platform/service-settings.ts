@@ -47,7 +47,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 	return {
 		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
 		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl, auth: cfg.auth },
-		orders: { orderTopic: cfg.topics.order, database },
+		orders: { orderTopic: cfg.topics.order, database, stuck: { afterMs: cfg.stuckAfterMs, topics: cfg.topics } },
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
 		"reserve-listener": listener("reserve"),
 		"payment-listener": listener("payment"),
