@@ -1,16 +1,14 @@
 /**
- * What an order waits for, from its latest state: the saga's next message, or
- * nothing once it ended. Pure: the console's timeline says it in these words.
+ * What an order waits for, from its latest state: in a waiting state the
+ * answer the stuck-order work names (domain/stuck-orders.ts), once it ended
+ * nothing. Pure: the console's timeline says it in these words.
  */
-import { TERMINAL_STATES, type OrderState } from "./order-state";
+import type { OrderState } from "./order-state";
+import { awaiting, isWaitingState, type AnswerTopics } from "./stuck-orders";
 
-const AWAITING: Readonly<Record<OrderState, string>> = {
-	ORDER_CREATED: "the inventory's reserve result (CREATED or FAILED) on the reserve topic",
-	RESERVE_CREATED: "the payment's CREATED (or FAILED) on the payment topic",
-	PAYMENT_CREATED: "the payment's COMPLETED (or FAILED) on the payment topic",
-	RESERVE_FAILED: "nothing: the saga ended (reserve failed)",
-	PAYMENT_FAILED: "nothing: the saga ended (payment failed)",
-	PAYMENT_COMPLETED: "nothing: the saga ended (completed)",
-};
+const ENDED: Partial<Record<OrderState, string>> = { RESERVE_FAILED: "reserve failed", PAYMENT_FAILED: "payment failed", PAYMENT_COMPLETED: "completed" };
 
-export const awaitingOf = (state: OrderState): { ended: boolean; awaiting: string } => ({ ended: TERMINAL_STATES.has(state), awaiting: AWAITING[state] });
+export function awaitingOf(state: OrderState, topics: AnswerTopics): { ended: boolean; awaiting: string } {
+	if (isWaitingState(state)) return { ended: false, awaiting: awaiting(state, topics) };
+	return { ended: true, awaiting: `nothing: the saga ended (${ENDED[state] ?? state})` };
+}

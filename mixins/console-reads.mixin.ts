@@ -8,6 +8,7 @@ import { Errors, type Context, type Service, type ServiceSchema, type ServiceSet
 import type { Admin } from "kafkajs";
 import { isOperator } from "../domain/operator-only";
 import { awaitingOf } from "../domain/order-awaiting";
+import type { AnswerTopics } from "../domain/stuck-orders";
 import { orderIdParams, toPositiveInt } from "../domain/order-input";
 import { consumerLag, type WatchedGroup } from "../lib/console/consumer-lag";
 import { ordersPerMinute, outboxFigures, sagaDurations, smallRead, OVERVIEW_WINDOW_MINUTES } from "../lib/console/overview-store";
@@ -18,6 +19,8 @@ import type { DbVars } from "./db.mixin";
 import type { OrdersMeta } from "../services/orders.service";
 
 export interface ConsoleReadSettings extends ServiceSettingSchema {
+	/** The consumed topics, which name what an order waits for (the orders service's stuck settings). */
+	stuck?: { topics: AnswerTopics };
 	/** Where the overview reads consumer lag (given by the node; absent: no lag figures). */
 	console?: { kafkaBrokers: string[]; kafkaSecurity: KafkaSecurity; clientIdPrefix: string; watched: WatchedGroup[] };
 }
@@ -100,7 +103,9 @@ export const ConsoleReads: Partial<ServiceSchema<ConsoleReadSettings, object, Co
 					err.name = "NotFoundError";
 					throw err;
 				}
-				return { ...timeline, ...awaitingOf(timeline.state) };
+				const topics = this.settings.stuck?.topics;
+				if (!topics) throw new Error("service orders: settings.stuck is missing");
+				return { ...timeline, ...awaitingOf(timeline.state, topics) };
 			},
 		},
 	},

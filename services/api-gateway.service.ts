@@ -83,6 +83,8 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 				aliases: {
 					"POST /orders": "orders.create",
 					"GET /orders": "orders.list",
+					// Before /orders/:order_id, which would take "stuck" for an order id.
+					"GET /orders/stuck": "orders.stuck",
 					"GET /orders/:order_id": "orders.get",
 					"GET /orders/:order_id/states": "orders.states",
 					"GET /ping": "api-gateway.ping",

@@ -1,7 +1,9 @@
 /**
  * Orders: create (one transaction with its first state and outbox event), get,
- * states and list. The data access lives in lib/orders/orders-repository.ts, the
- * input rules in domain/order-input.ts.
+ * states and list; stuck orders (listed, summarised, and watched by the stuck
+ * monitor on one node of the cluster). The data access lives in
+ * lib/orders/orders-repository.ts and lib/orders/stuck-orders-store.ts, the
+ * input rules in domain/order-input.ts and domain/stuck-orders.ts.
  */
 import { Errors, type Context, type ServiceSchema } from "moleculer";
 import { listedUser, mayAccess, type Caller } from "../domain/order-access";
@@ -22,6 +24,10 @@ import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
 import { createOrder, findOrder, findStates, listOrders, type Order } from "../lib/orders/orders-repository";
 import { toServiceError } from "../lib/orders/orders-db-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
+import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
+import { startStuckMonitor, type StuckMonitor } from "../lib/orders/stuck-monitor";
+import { stuckMetricsSink } from "../lib/orders/stuck-metrics";
+import { awaiting, decodeStuckCursor, encodeStuckCursor, listStuckParams, type AnswerTopics, type StuckDeadlines, type StuckOrdersInput } from "../domain/stuck-orders";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 import { ConsoleReads, type ConsoleReadSettings } from "../mixins/console-reads.mixin";
 
@@ -35,7 +41,11 @@ export interface OrdersMeta {
 export interface OrdersSettings extends DbSettings, ConsoleReadSettings {
 	/** Where ORDER_CREATED events go, through the outbox. */
 	orderTopic: string;
+	/** Each waiting state's deadline, and the topics whose answers the orders wait for (given by the node). */
+	stuck?: { afterMs: StuckDeadlines; topics: AnswerTopics };
 }
+
+type OrdersVars = DbVars & { stuckMonitor?: StuckMonitor };
 
 interface OrdersMethods {
 	/** Runs a database step; its failure becomes a 503 or a sanitised 500. */
@@ -44,6 +54,8 @@ interface OrdersMethods {
 	loadOrder(orderId: number, required?: boolean): Promise<Order | null>;
 	/** The order as GET shows it; 404 when it does not exist or belongs to another user (its existence is not revealed). */
 	readableOrder(ctx: Context<unknown, OrdersMeta>, orderId: number): Promise<Order>;
+	/** The stuck settings; 403 for a caller who is not an operator (with authentication on). */
+	stuckFor(ctx: Context<unknown, OrdersMeta>): NonNullable<OrdersSettings["stuck"]>;
 }
 
 function notFound(orderId: number): Errors.MoleculerClientError {
@@ -69,7 +81,7 @@ function idempotencyClaim(key: string | undefined, input: CreateOrderInput): Ide
 	return { key, requestHash: requestHash(input) };
 }
 
-const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
+const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = {
 	name: "orders",
 	mixins: [DbMixin(ORDER_MODEL), ConsoleReads],
 
@@ -129,6 +141,29 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 				return { orders: page.orders, next_cursor: page.more && last ? encodeCursor(last.order_id) : null };
 			},
 		},
+
+		stuck: {
+			params: listStuckParams,
+			async handler(ctx: Context<StuckOrdersInput, OrdersMeta>) {
+				const { afterMs, topics } = this.stuckFor(ctx);
+				const cursor = ctx.params.cursor === undefined ? undefined : decodeStuckCursor(ctx.params.cursor);
+				if (cursor === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
+				const limit = ctx.params.limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(ctx.params.limit) as number);
+				const page = await this.db(() => listStuckOrders(this.sequelize, { deadlines: afterMs, state: ctx.params.state, cursor, limit }));
+				const last = page.orders.at(-1);
+				return {
+					orders: page.orders.map((o) => ({ ...o, awaiting: awaiting(o.state, topics) })),
+					next_cursor: page.more && last ? encodeStuckCursor({ since: last.since, orderId: last.order_id }) : null,
+				};
+			},
+		},
+
+		stuckSummary: {
+			async handler(ctx: Context<unknown, OrdersMeta>) {
+				const { afterMs } = this.stuckFor(ctx);
+				return { states: await this.db(() => summarizeStuckOrders(this.sequelize, afterMs)) };
+			},
+		},
 	},
 
 	methods: {
@@ -144,11 +179,37 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, DbVars> = {
 			if (!order || !mayAccess(ctx.meta.user, order.user_id)) throw notFound(orderId);
 			return order;
 		},
+		stuckFor(ctx) {
+			if (ctx.meta.user && !ctx.meta.user.operator) throw forbidden("Only an operator may see stuck orders");
+			const { stuck } = this.settings;
+			if (!stuck) throw new Error("service orders: settings.stuck is missing");
+			return stuck;
+		},
 		async loadOrder(orderId: number, required = true) {
 			const order = await this.db(() => findOrder(this.model, orderId));
 			if (!order && required) throw notFound(orderId);
 			return order;
 		},
+	},
+
+	async started() {
+		const { stuck } = this.settings;
+		if (!stuck) throw new Error("service orders: settings.stuck is missing");
+		const { broker } = this;
+		this.stuckMonitor = startStuckMonitor({
+			sequelize: this.sequelize,
+			namespace: broker.namespace,
+			nodeId: broker.nodeID,
+			deadlines: stuck.afterMs,
+			logger: this.logger,
+			sink: stuckMetricsSink(broker),
+		});
+		// Started means the node has looked once: it holds the lease or knows another node does.
+		await this.stuckMonitor.firstTick;
+	},
+
+	async stopped() {
+		await this.stuckMonitor?.stop();
 	},
 };
 

@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { projectRoot } from "./project-root";
 import { redactUrl } from "./redact";
+import type { StuckDeadlines } from "../../domain/stuck-orders";
 
 export const ALL_SERVICES = [
 	"api-gateway",
@@ -56,6 +57,8 @@ export interface Config {
 	outOfOrderWindowMs: number;
 	outboxRetentionMs: number;
 	appliedKeyRetentionMs: number;
+	/** How long an order may wait in each non-terminal state before it counts as stuck. */
+	stuckAfterMs: StuckDeadlines;
 	/** Connections each service's pool may open. */
 	dbPoolMax: number;
 	/** Outbox rows one relay claims and publishes per transaction. */
@@ -76,6 +79,8 @@ export interface Config {
 	kafkaSecurity: KafkaSecurity;
 	/** Shared key of the transporter's encryption; undefined: packets travel in clear. */
 	transitKey: string | undefined;
+	/** Test-only fault hook of the listeners (FAULT_INJECTION). */
+	faultInjection: "off" | "kill-before-commit";
 }
 
 export interface AuthConfig {
@@ -267,6 +272,7 @@ function databaseUrl(env: Env): string {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60 * 1000;
 
 /** Settings that are each valid but break the service together. */
 function checkCombination(cfg: Config): Config {
@@ -314,6 +320,12 @@ export function loadConfig(env: Env = process.env): Config {
 		outOfOrderWindowMs: integer(env, "OUT_OF_ORDER_WINDOW_MS", 60_000, 0, 7 * DAY_MS),
 		outboxRetentionMs: integer(env, "OUTBOX_RETENTION_MS", DAY_MS, 0, 365 * DAY_MS),
 		appliedKeyRetentionMs: integer(env, "APPLIED_KEY_RETENTION_MS", 7 * DAY_MS, 0, 365 * DAY_MS),
+		stuckAfterMs: {
+			// The products service's reserve answer, then the payment service's two answers.
+			ORDER_CREATED: integer(env, "STUCK_AFTER_ORDER_CREATED_MS", 2 * MINUTE_MS, 1_000, 30 * DAY_MS),
+			RESERVE_CREATED: integer(env, "STUCK_AFTER_RESERVE_CREATED_MS", 5 * MINUTE_MS, 1_000, 30 * DAY_MS),
+			PAYMENT_CREATED: integer(env, "STUCK_AFTER_PAYMENT_CREATED_MS", 15 * MINUTE_MS, 1_000, 30 * DAY_MS),
+		},
 		dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 200),
 		outboxBatchSize: integer(env, "OUTBOX_BATCH_SIZE", 1000, 1, 10_000),
 		outboxPollMs: integer(env, "OUTBOX_POLL_MS", 5_000, 10, DAY_MS),
@@ -325,6 +337,7 @@ export function loadConfig(env: Env = process.env): Config {
 		createRateLimit: createRateLimit(env),
 		kafkaSecurity: kafkaSecurity(env),
 		transitKey: secret(env, "TRANSIT_KEY", MIN_TRANSIT_KEY),
+		faultInjection: oneOf(env, "FAULT_INJECTION", "off", ["off", "kill-before-commit"] as const),
 	});
 }
 

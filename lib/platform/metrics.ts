@@ -14,6 +14,9 @@ export const SAGA_METRICS = {
 	httpDuration: "orders.http.request.duration.seconds",
 	grpcDuration: "orders.grpc.request.duration.seconds",
 	grpcRequests: "orders.grpc.requests.total",
+	stuck: "orders.stuck",
+	stuckOldestAge: "orders.stuck.oldest.seconds",
+	stateDuration: "orders.state.duration.seconds",
 } as const;
 
 type MetricDefinition = MetricRegistry.GaugeMetricOptions | MetricRegistry.CounterMetricOptions | MetricRegistry.HistogramMetricOptions;
@@ -44,6 +47,15 @@ const DEFINITIONS: Record<keyof typeof SAGA_METRICS, MetricDefinition> = {
 		description: "gRPC call latency per OrdersApi method and status code",
 	},
 	grpcRequests: { type: "counter", name: SAGA_METRICS.grpcRequests, labelNames: ["method", "code"], description: "gRPC calls per OrdersApi method and status code" },
+	stuck: { type: "gauge", name: SAGA_METRICS.stuck, labelNames: ["state"], description: "Orders in a waiting state for longer than its deadline" },
+	stuckOldestAge: { type: "gauge", name: SAGA_METRICS.stuckOldestAge, labelNames: ["state"], description: "How long the oldest stuck order of each state has been in it, 0 when none" },
+	stateDuration: {
+		type: "histogram",
+		name: SAGA_METRICS.stateDuration,
+		labelNames: ["state"],
+		buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+		description: "Time orders spent in a state, observed when they leave it",
+	},
 };
 
 export function registerMetrics(broker: ServiceBroker, names: Array<keyof typeof SAGA_METRICS>): void {

@@ -7,6 +7,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Kafka } from "kafkajs";
 import type { Config } from "./config";
 import { readDeadLetters, redrive } from "../listeners/dead-letter-inbox";
+import { stuckReplCommand } from "../orders/stuck-repl-command";
 
 /** moleculer-repl hands a command its operands by name, though Moleculer's typings call them string[]. */
 const operand = (args: string[], name: string): unknown => Reflect.get(args, name);
@@ -88,5 +89,6 @@ export function replCommands(cfg: Config, kafka: () => Kafka): ReplCommand[] {
 				print(`outbox: ${backlog.unsent} unsent event(s), oldest unsent ${age}`);
 			},
 		},
+		stuckReplCommand,
 	];
 }

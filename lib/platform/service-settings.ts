@@ -31,12 +31,17 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		listener: {
 			topic: cfg.topics[topic],
 			group: cfg.groups[topic],
+			consumers: {
+				reserve: { topic: cfg.topics.reserve, group: cfg.groups.reserve },
+				payment: { topic: cfg.topics.payment, group: cfg.groups.payment },
+			},
 			kafkaBrokers: kafkaBrokers(cfg),
 			clientIdPrefix: cfg.namespace,
 			outOfOrderWindowMs: cfg.outOfOrderWindowMs,
 			databaseUrl: cfg.databaseUrl,
 			fromBeginning: cfg.consumerStart === "earliest",
 			kafkaSecurity: cfg.kafkaSecurity,
+			faultInjection: cfg.faultInjection,
 		},
 	});
 	return {
@@ -45,6 +50,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		orders: {
 			orderTopic: cfg.topics.order,
 			database,
+			stuck: { afterMs: cfg.stuckAfterMs, topics: cfg.topics },
 			console: {
 				kafkaBrokers: kafkaBrokers(cfg),
 				kafkaSecurity: cfg.kafkaSecurity,

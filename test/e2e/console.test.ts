@@ -162,7 +162,7 @@ describe("the console with authentication off", () => {
 		await screenshot(page, "orders");
 		await page.click(`#orders a[href="/console/orders/${waiting}"]`);
 		await page.waitForSelector("#awaiting");
-		expect(await page.textContent("#awaiting")).toContain("reserve result");
+		expect(await page.textContent("#awaiting")).toContain(`the reserve answer (CREATED or FAILED) on topic ${topics.RESERVE_TOPIC}`);
 		await page.close();
 	});
 

@@ -8,30 +8,11 @@ import type { ServiceBroker } from "moleculer";
 import { freePort } from "../../dev/cluster/ports";
 import { startNode } from "../support/cluster";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
+import { parseMetrics, value } from "../support/metrics-page";
 import { waitFor } from "../support/wait";
 import { EXAMPLE_BODY, randomUserId, useOwnOrderTopic } from "./rest-support";
 
 const topics = useSagaTopics();
-
-type Labels = Record<string, string>;
-
-/** Samples of a Prometheus text page: metric name -> labels and value per line. */
-function parseMetrics(page: string): Map<string, Array<{ labels: Labels; value: number }>> {
-	const samples = new Map<string, Array<{ labels: Labels; value: number }>>();
-	for (const line of page.split("\n")) {
-		const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-		if (!m) continue;
-		const labels = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
-		samples.set(m[1], [...(samples.get(m[1]) ?? []), { labels, value: Number(m[3]) }]);
-	}
-	return samples;
-}
-
-/** The sum of the samples of `name` whose labels include `labels`; undefined when there is none. */
-function value(page: ReturnType<typeof parseMetrics>, name: string, labels: Labels = {}): number | undefined {
-	const matching = (page.get(name) ?? []).filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-	return matching.length === 0 ? undefined : matching.reduce((sum, s) => sum + s.value, 0);
-}
 
 describe("metrics endpoint", () => {
 	let broker: ServiceBroker;

@@ -19,6 +19,7 @@ const env = {
 	RESERVE_TOPIC: `repl-${run}-reserve`,
 	PAYMENT_TOPIC: `repl-${run}-payment`,
 	OUT_OF_ORDER_WINDOW_MS: "1000",
+	STUCK_AFTER_ORDER_CREATED_MS: "1000",
 };
 
 /** A REPL process whose output is collected; `type` sends one line and waits for `expect` to match. */
@@ -98,5 +99,17 @@ describe("REPL commands on a live cluster", () => {
 		]);
 
 		expect(await repl.type("outbox", /outbox: \d+ unsent event\(s\), oldest unsent/)).toBeTruthy();
+	});
+
+	it("counts and lists stuck orders", async () => {
+		const order = await node.call<{ order_id: number }, object>("orders.create", { user_id: 7, order_products: [{ product_id: 3, count: 1 }] });
+		// Past its 1 s deadline with no reserve answer. Other tests' orders share the database: it is found by id, unless a full first page of older ones hides it.
+		const listing = await waitFor(async () => {
+			const out = await repl.type("stuck ORDER_CREATED", /PAYMENT_CREATED: \d+ stuck/);
+			return out.includes(`order ${order.order_id}  ORDER_CREATED`) ? out : /oldest first \(the first/.test(out) ? out : undefined;
+		}, "the order in the stuck listing");
+		expect(listing).toMatch(/ORDER_CREATED: [1-9]\d* stuck, the oldest for /);
+		expect(listing).toMatch(/RESERVE_CREATED: \d+ stuck/);
+		expect(listing).toMatch(/order \d+ {2}ORDER_CREATED for .* awaiting the reserve answer \(CREATED or FAILED\) on topic repl-/);
 	});
 });

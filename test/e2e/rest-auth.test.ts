@@ -56,7 +56,7 @@ describe("a request without a valid token", () => {
 		expect((await rowsOf(db, user, node.topic)).orders).toBe(0);
 	});
 
-	it.each(["/orders", `/orders/1`, `/orders/1/states`])("GET %s: 401", async (path) => {
+	it.each(["/orders", `/orders/1`, `/orders/1/states`, "/orders/stuck"])("GET %s: 401", async (path) => {
 		const res = await http(`${node.base}${path}`);
 		expect(res.status).toBe(401);
 		expect(res.headers.get("www-authenticate")).toBe('Bearer realm="orders"');
@@ -126,6 +126,13 @@ describe("a user's token", () => {
 		expect(res.status).toBe(403);
 		expect(res.body).toMatchObject({ code: 403, type: "FORBIDDEN" });
 	});
+
+	it("cannot see stuck orders: 403 (operators only), from REST or the summary action", async () => {
+		const res = await http(`${node.base}/orders/stuck`, { headers: bearer(await token(alice)) });
+		expect(res.status).toBe(403);
+		expect(res.body).toMatchObject({ name: "ForbiddenError", code: 403, type: "FORBIDDEN", data: null });
+		await expect(node.broker.call("orders.stuckSummary", {}, { meta: { user: { userId: alice, operator: false } } })).rejects.toMatchObject({ code: 403 });
+	});
 });
 
 describe("an operator's token (scope orders:operator)", () => {
@@ -134,6 +141,13 @@ describe("an operator's token (scope orders:operator)", () => {
 		expect((await http(`${node.base}/orders/${aliceOrder.order_id}`, { headers })).status).toBe(200);
 		const res = await http<ListBody>(`${node.base}/orders?user_id=${alice}`, { headers });
 		expect(res.body.orders.map((o) => o.order_id)).toContain(aliceOrder.order_id);
+	});
+
+	it("lists stuck orders", async () => {
+		const res = await http<{ orders: unknown[]; next_cursor: string | null }>(`${node.base}/orders/stuck?limit=5`, { headers: bearer(await token(undefined, { claims: OPERATOR })) });
+		expect(res.status).toBe(200);
+		expect(Object.keys(res.body).sort()).toEqual(["next_cursor", "orders"]);
+		expect(Array.isArray(res.body.orders)).toBe(true);
 	});
 
 	it("lists every user's orders without user_id", async () => {

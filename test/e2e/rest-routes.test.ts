@@ -57,7 +57,7 @@ describe.each(["GET", "POST", "PUT", "DELETE"])("%s", (method) => {
 });
 
 // GET /api/orders/<word> is the route of one order: the word is refused as an order id.
-it.each(["create", "get", "list", "states"])("GET /api/orders/%s -> 422 on order_id, no action of that name", async (word) => {
+it.each(["create", "get", "list", "states", "stuckSummary"])("GET /api/orders/%s -> 422 on order_id, no action of that name", async (word) => {
 	const res = await http<{ data: { field: string }[] }>(`${node.base}/orders/${word}`);
 	expect(res.status).toBe(422);
 	expect(res.body.data.map((e) => e.field)).toEqual(["order_id"]);

@@ -1,5 +1,7 @@
 /**
- * The parked-message sweep talks to Kafka holding no row lock: while its dead
+ * The parked-message sweep gives a message up only once every partition of its
+ * predecessor's topic is consumed past the time it was parked plus the window
+ * (consumer_watermarks). And it talks to Kafka holding no row lock: while its dead
  * letter waits to be sent, the order and its parked row can be locked at once
  * (NOWAIT) and a state applied to the order, which does not apply the message
  * being dead-lettered. Real PostgreSQL and Kafka; the sweep's producer is the
@@ -18,7 +20,10 @@ import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { waitFor } from "../support/wait";
 
-const topic = `t-${randomUUID().slice(0, 8)}-payment`;
+const run = randomUUID().slice(0, 8);
+const topic = `t-${run}-payment`;
+const reserve = { topic: `t-${run}-reserve`, group: `g-${run}-reserve` };
+const scope = { topic, outOfOrderWindowMs: 60_000, consumers: { reserve, payment: { topic, group: `g-${run}-payment` } } };
 const kafka = createKafka(kafkaBrokers(loadConfig()), `sweep-test-${topic}`);
 
 describe("the parked-message sweep", () => {
@@ -39,15 +44,46 @@ describe("the parked-message sweep", () => {
 		await pool?.end();
 	});
 
-	it("holds no row lock while it sends, and the message it dead-letters is not applied meanwhile", async () => {
+	/** Parks a PAYMENT_CREATED of a new order an hour ago: long past its window, if its predecessor's consumer has read past it. */
+	async function parkedPaymentOfAnHourAgo(): Promise<{ orderId: number; key: string }> {
 		const orderId = await createOrder(pool);
 		const key = randomUUID();
-		// PAYMENT_CREATED parked an hour ago: its predecessor (RESERVE_CREATED) is long overdue.
 		await pool.query(
 			`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset, message_value, parked_at)
 			 VALUES ($1, $2, 'PAYMENT_CREATED', $3, 0, 41, $4, now() - interval '1 hour')`,
 			[orderId, key, topic, Buffer.from(JSON.stringify({ idempotent_key: key, order_id: orderId, status: "CREATED" }))],
 		);
+		return { orderId, key };
+	}
+
+	const reserveConsumedThrough = (partition: number, through: string) =>
+		pool.query(
+			`INSERT INTO consumer_watermarks (topic, consumer_group, partition, consumed_through) VALUES ($1, $2, $3, $4::timestamptz)
+			 ON CONFLICT (topic, consumer_group, partition) DO UPDATE SET consumed_through = excluded.consumed_through`,
+			[reserve.topic, reserve.group, partition, through],
+		);
+
+	it("keeps a parked message while any partition of its predecessor's topic is not consumed past its window", async () => {
+		const { orderId, key } = await parkedPaymentOfAnHourAgo();
+		// Partition 0 is caught up; partition 1 exists but its consumer has told nothing (down since before).
+		await reserveConsumedThrough(0, "now");
+		await reserveConsumedThrough(1, "-infinity");
+		expect(await sweepParked(db, producer, scope)).toEqual([]);
+		// Consumed up to the time it was parked, but not the window past it: a predecessor may still be behind.
+		await reserveConsumedThrough(1, new Date(Date.now() - 3_600_000 + 30_000).toISOString());
+		expect(await sweepParked(db, producer, scope)).toEqual([]);
+		expect((await pool.query("SELECT 1 FROM parked_messages WHERE order_id = $1", [orderId])).rowCount).toBe(1);
+
+		await reserveConsumedThrough(1, "now");
+		const swept = await sweepParked(db, producer, scope);
+		expect(swept.map((s) => [s.order_id, s.idempotent_key, s.letter.reason])).toEqual([[String(orderId), key, "out_of_order"]]);
+	});
+
+	it("holds no row lock while it sends, and the message it dead-letters is not applied meanwhile", async () => {
+		// Its predecessor (RESERVE_CREATED) is long overdue: the reserve consumer is caught up.
+		const { orderId, key } = await parkedPaymentOfAnHourAgo();
+		await reserveConsumedThrough(0, "now");
+		await reserveConsumedThrough(1, "now");
 		let release: () => void = () => undefined;
 		let sending = false;
 		const held: Producer = {
@@ -58,7 +94,7 @@ describe("the parked-message sweep", () => {
 				return producer.send(record);
 			},
 		};
-		const sweep = sweepParked(db, held, topic, 60_000);
+		const sweep = sweepParked(db, held, scope);
 		await waitFor(() => (sending ? true : undefined), "the sweep to send its dead letter");
 
 		// Let the sweep go whatever happens: a failed check must not leave it holding what it holds.

@@ -27,6 +27,7 @@ describe("configuration defaults", () => {
 			grpcMaxOrders: 10_000,
 			consumerStart: "earliest",
 			logLevel: "info",
+			stuckAfterMs: { ORDER_CREATED: 120_000, RESERVE_CREATED: 300_000, PAYMENT_CREATED: 900_000 },
 		});
 	});
 
@@ -106,6 +107,7 @@ describe("a bad setting", () => {
 		["GRPC_PORT", "127.0.0.1:8081"],
 		["GRPC_MAX_ORDERS", "0"],
 		["CONSUMER_START", "newest"],
+		["FAULT_INJECTION", "kill"],
 		["LOG_FORMAT", "xml"],
 		["SERVICES", "api-gateway,billing"],
 		["ORDER_TOPIC", "orders topic"],
@@ -119,6 +121,9 @@ describe("a bad setting", () => {
 		["OUTBOX_RETENTION_MS", "1e99"],
 		["APPLIED_KEY_RETENTION_MS", "soon"],
 		["DB_POOL_MAX", "0"],
+		["STUCK_AFTER_ORDER_CREATED_MS", "999"],
+		["STUCK_AFTER_RESERVE_CREATED_MS", "5m"],
+		["STUCK_AFTER_PAYMENT_CREATED_MS", "2592000001"],
 	];
 
 	it.each(cases)("%s=%j stops start-up with one line naming it", (name, value) => {

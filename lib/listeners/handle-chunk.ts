@@ -1,0 +1,136 @@
+/**
+ * One chunk of a fetched batch, start to end: parse every message, apply the
+ * valid ones (state.applyBatch, one transaction), dead-letter the malformed and
+ * rejected ones in offset order, record the partition's progress, and only then
+ * resolve the offset. While a step fails for an outage the chunk waits and
+ * retries (lib/listeners/retry-batch.ts); a failure that is not an outage
+ * (lib/platform/failure-kind.ts) is tried POISON_TRIES times, then the chunk is
+ * halved until the messages that fail on their own are found
+ * (lib/listeners/isolate-failures.ts), and those are dead-lettered as `processing_error`.
+ */
+import type { EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+import { parseSagaMessage, type StatusMapping } from "../../domain/saga-message";
+import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
+import { failureKind } from "../platform/failure-kind";
+import { encodeHeaders, sendDeadLetters, type DeadLetter } from "./dead-letter";
+import { isolateFailures, type Isolated } from "./isolate-failures";
+import type { ApplyFn } from "./joined-apply";
+import type { ListenerTelemetry, MessageOutcome } from "./listener-telemetry";
+import type { PartitionProgress } from "./partition-progress";
+import { STOPPED, untilDone, type RetryLogger } from "./retry-batch";
+
+/** Tries of a chunk that fails for a reason other than an outage, before its culprits are looked for. */
+const POISON_TRIES = 3;
+
+/** What a chunk is handled with: the listener's clients and hooks. */
+export interface ChunkContext {
+	topic: string;
+	mapping: StatusMapping;
+	logger: RetryLogger;
+	producer: Producer;
+	telemetry: ListenerTelemetry;
+	progress: PartitionProgress;
+	/** state.applyBatch, small chunks of one fetch joined into one call (lib/listeners/joined-apply.ts). */
+	applyJoined: ApplyFn<ApplyRequest, ApplyOutcome>;
+	/** state.applyBatch on its own (the poison search calls it with parts of a chunk). */
+	applyAlone: ApplyFn<ApplyRequest, ApplyOutcome>;
+	/** Test-only fault hook (the `faultInjection` setting): SIGKILL after the effects are durable, before the offset is resolved. */
+	killBeforeCommit: boolean;
+}
+
+const base64 = (value: Buffer | null): string | null => (value === null ? null : value.toString("base64"));
+
+const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected" | "early">, MessageOutcome> = {
+	applied: "applied",
+	duplicate: "duplicate",
+	parked: "parked",
+};
+
+function rejection(isolated: Isolated<ApplyOutcome>, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
+	if (!isolated.ok) return { reason: "processing_error", error: isolated.error.message };
+	const outcome = isolated.value;
+	if (outcome.result !== "rejected") return null;
+	const { order_id: id, state, idempotent_key: key } = request;
+	const error = {
+		unknown_order: `order ${id} does not exist`,
+		invalid_transition: `${state} may not follow the recorded states of order ${id}`,
+		idempotency_conflict: `idempotent_key ${key} of order ${id} was already used with another status`,
+	}[outcome.reason];
+	return { reason: outcome.reason, error };
+}
+
+/**
+ * One try of a chunk's requests. An outage is thrown (untilDone waits and tries
+ * again); so is any other failure, until the chunk has failed POISON_TRIES times
+ * in a row: then its culprits are isolated and come back as failures.
+ */
+function applier(ctx: ChunkContext): (requests: ApplyRequest[]) => Promise<Array<Isolated<ApplyOutcome>>> {
+	let failures = 0;
+	return async (requests) => {
+		try {
+			return (await ctx.applyJoined(requests)).map((value) => ({ ok: true, value }));
+		} catch (err) {
+			if (failureKind(err) === "unavailable" || ++failures < POISON_TRIES) throw err;
+			ctx.logger.warn(`state.applyBatch failed ${failures} times with the database up: looking for the messages that fail on their own`);
+			return isolateFailures(requests, ctx.applyAlone, (e) => failureKind(e) === "unavailable");
+		}
+	};
+}
+
+/** The chunk's latest Kafka timestamp (CreateTime or LogAppendTime, as the topic keeps them). */
+const latestTimestamp = (messages: KafkaMessage[]): number => messages.reduce((latest, m) => Math.max(latest, Number(m.timestamp)), 0);
+
+/** One chunk of a fetched batch, start to end; false when the consumer stopped meanwhile. */
+export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, messages: KafkaMessage[]): Promise<boolean> {
+	const { topic, mapping } = ctx;
+	const { partition } = payload.batch;
+	const letters: Array<DeadLetter & { order_id?: number; idempotent_key?: string }> = [];
+	const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
+		topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
+	});
+	const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
+	const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
+	const applyBatch = applier(ctx);
+	for (const message of messages) {
+		const parsed = parseSagaMessage(message.value, mapping.statuses);
+		if (!parsed.ok) {
+			letters.push(letter(message, { reason: "malformed", error: parsed.error }));
+			continue;
+		}
+		const { order_id, idempotent_key, status } = parsed.message;
+		requests.push({
+			message,
+			request: {
+				order_id, idempotent_key, state: mapping.toState(status),
+				source: { topic, partition, offset: message.offset, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) },
+			},
+		});
+	}
+	if (requests.length > 0) {
+		const answer = await untilDone(ctx.logger, "state.applyBatch", payload, () => applyBatch(requests.map((r) => r.request)));
+		if (answer === STOPPED) return false;
+		answer.forEach((isolated, i) => {
+			const { message, request } = requests[i];
+			const why = rejection(isolated, request);
+			if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
+			else if (isolated.ok && isolated.value.result !== "rejected" && isolated.value.result !== "early") {
+				kept.push({ outcome: OUTCOMES[isolated.value.result], request, offset: message.offset });
+			}
+		});
+	}
+	// Dead letters in offset order, so the .dlq topic reads like the source.
+	letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
+	if ((await untilDone(ctx.logger, "dead-letter produce", payload, () => sendDeadLetters(ctx.producer, topic, letters))) === STOPPED) return false;
+	if (ctx.killBeforeCommit) process.kill(process.pid, "SIGKILL");
+	const last = messages[messages.length - 1].offset;
+	// Every effect of the chunk is durable: its consumer has read the partition this far.
+	ctx.progress.handled(partition, last, latestTimestamp(messages));
+	for (const { outcome, request, offset } of kept) ctx.telemetry.record(outcome, { ...request, partition, offset });
+	for (const l of letters) {
+		ctx.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
+	}
+	ctx.telemetry.lag(partition, Math.max(0, Number(payload.batch.highWatermark) - 1 - Number(last)));
+	payload.resolveOffset(last);
+	await payload.heartbeat();
+	return true;
+}
