@@ -54,6 +54,11 @@ beforeAll(async () => {
 	browser = await launchBrowser();
 }, 120_000);
 
+// A test that failed half-way leaves no page refreshing itself into the next test.
+afterEach(async () => {
+	await Promise.all(browser?.context.pages().map((page) => page.close()) ?? []);
+});
+
 afterAll(async () => {
 	await browser?.close();
 	await producer?.disconnect();
