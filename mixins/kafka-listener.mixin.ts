@@ -214,7 +214,7 @@ async function handleChunk(run: Running, mapping: StatusMapping, payload: EachBa
 	}
 	// Dead letters in offset order, so the .dlq topic reads like the source.
 	letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
-	if ((await untilDone(run, "dead-letter produce", payload, () => sendDeadLetters(run.producer, topic, letters))) === STOPPED) return false;
+	if ((await untilDone(run, "dead-letter produce", payload, () => sendDeadLetters(run.producer, run.db, topic, letters))) === STOPPED) return false;
 	if (killBeforeCommit) process.kill(process.pid, "SIGKILL");
 	for (const { outcome, request, offset } of kept) run.telemetry.record(outcome, { ...request, partition, offset });
 	for (const l of letters) {
