@@ -34,6 +34,7 @@ CREATE TABLE dead_letter_redrives (
 	at          timestamptz NOT NULL DEFAULT now(),
 	-- What was asked: {"topic","partition","offset"}, {"order_id"} or {"topic","reason"}.
 	selector    jsonb NOT NULL,
-	-- [{"topic","partition","offset","order_id","outcome","reason"}], one per letter redriven.
+	-- One per letter redriven: [{"topic","partition","offset","order_id","dead_letter_reason","outcome","reason"}]
+	-- (reason: why it was rejected again).
 	letters     jsonb NOT NULL
 );

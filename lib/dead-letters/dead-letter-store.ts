@@ -34,7 +34,8 @@ export interface RedriveOutcome {
 	reason?: string;
 }
 
-export type RedrivenLetter = { topic: string; partition: number; offset: string; order_id: number | null } & RedriveOutcome;
+/** One letter of a redrive, as the audit keeps it: which letter, why it had been dead-lettered, what the redrive did. */
+export type RedrivenLetter = { topic: string; partition: number; offset: string; order_id: number | null; dead_letter_reason: string } & RedriveOutcome;
 
 /** One row of the audit. */
 export interface RedriveRecord {

@@ -84,7 +84,7 @@ export function redrive(db: Sequelize, mappings: ReadonlyMap<string, StatusMappi
 			const j = judged[i];
 			const outcome = "state" in j ? outcomeOf(outcomes[next++]) : j;
 			const orderId = "state" in j ? j.order_id : letter.order_id === null ? null : Number(letter.order_id);
-			return { topic: letter.topic, partition: letter.partition, offset: letter.offset, order_id: orderId, ...outcome };
+			return { topic: letter.topic, partition: letter.partition, offset: letter.offset, order_id: orderId, dead_letter_reason: letter.reason, ...outcome };
 		});
 		const record = await recordRedrive(db, t, who, selector, redriven);
 		return { ...record, more: locked.length > letters.length, changedOrderIds };
