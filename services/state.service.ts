@@ -62,6 +62,9 @@ interface StateVars extends DbVars {
 	pruneTimer?: NodeJS.Timeout;
 }
 
+/** Served by the gateway to operators (an alias of docs/rest-api.md; no other route reaches `state`): "public" would hide it from moleculer-web. */
+const REST_ROUTE = { visibility: "published" } as const;
+
 /** Pruning runs this often: cheap, and often enough that the table never holds much more than the retention. */
 const pruneEveryMs = (retentionMs: number) => Math.min(Math.max(retentionMs / 10, 1_000), 10 * 60_000);
 
@@ -86,7 +89,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			},
 		},
 		deadLetters: {
-			visibility: "public",
+			...REST_ROUTE,
 			params: listDeadLettersParams,
 			handler(ctx: Context<ListLettersInput, DeadLetterMeta>) {
 				return this.operatorStep(ctx, () => deadLetters(this.sequelize, ctx.params));
@@ -99,7 +102,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			},
 		},
 		redrive: {
-			visibility: "public",
+			...REST_ROUTE,
 			params: redriveParams,
 			async handler(ctx: Context<RedriveInput, DeadLetterMeta>) {
 				const { answer, changedOrderIds } = await this.operatorStep(ctx, () => redriveLetters(this.sequelize, this.settings.sagaTopics, whoOf(ctx.meta), ctx.params));
@@ -108,7 +111,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			},
 		},
 		redrives: {
-			visibility: "public",
+			...REST_ROUTE,
 			params: listRedrivesParams,
 			handler(ctx: Context<{ limit?: string; cursor?: string }, DeadLetterMeta>) {
 				return this.operatorStep(ctx, () => redrives(this.sequelize, ctx.params));
