@@ -132,7 +132,7 @@ export async function redriveLetters(db: Sequelize, topics: SagaTopics, who: str
 	try {
 		result = await redrive(db, statusMappings(topics), who, selector);
 	} catch (err) {
-		if (err instanceof UnknownLetterError) throw clientError(`No dead letter at ${JSON.stringify(selector)}`, 404, "DEAD_LETTER_NOT_FOUND", "NotFoundError", selector);
+		if (err instanceof UnknownLetterError) throw clientError(err.message, 404, "DEAD_LETTER_NOT_FOUND", "NotFoundError", selector);
 		throw err;
 	}
 	return { answer: { ...redriveView(result), more: result.more }, changedOrderIds: result.changedOrderIds };

@@ -73,7 +73,7 @@ export function redrive(db: Sequelize, mappings: ReadonlyMap<string, StatusMappi
 	return db.transaction(async (t) => {
 		const locked = await lockLetters(db, t, selector, MAX_REDRIVE + 1);
 		if ("offset" in selector && locked.length === 0) {
-			throw new UnknownLetterError(`no dead letter of ${selector.topic} at partition ${selector.partition} offset ${selector.offset}`);
+			throw new UnknownLetterError(`No dead letter of ${selector.topic} at partition ${selector.partition} offset ${selector.offset}`);
 		}
 		const letters = locked.slice(0, MAX_REDRIVE);
 		const judged = letters.map((letter) => requestOf(letter, mappings));
