@@ -165,6 +165,15 @@ describe("POST /api/dead-letters/redrive", () => {
 		expect(rows[0].n).toBe(2);
 	});
 
+	it("two redrives of one letter at the same moment: one applies it, the other finds it a duplicate", async () => {
+		const { orderId, letters } = await orderWithOutOfOrderLetters(["CREATED"]);
+		const one = { topic: letters[0].topic, partition: letters[0].partition, offset: letters[0].offset };
+		const answers = await Promise.all([redrive(one), redrive(one)]);
+		expect(answers.map((a) => a.status)).toEqual([200, 200]);
+		expect(answers.map((a) => a.body.letters[0].outcome).sort()).toEqual(["applied", "duplicate"]);
+		expect(await states(orderId)).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED"]);
+	});
+
 	it("by order_id: applies every letter of the order in one go, in order", async () => {
 		const { orderId } = await orderWithOutOfOrderLetters(["CREATED", "COMPLETED"]);
 		const res = await redrive({ order_id: orderId });
