@@ -5,7 +5,8 @@
  */
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import type { LetterStatus, RedriveSelector } from "../../domain/dead-letter-input";
-import { encodeHeaders, type DeadLetter } from "../listeners/dead-letter";
+import type { DeadLetter } from "../listeners/dead-letter";
+import { encodeHeaders } from "../listeners/message-headers";
 
 /** A dead letter as the table holds it. */
 export interface StoredLetter {

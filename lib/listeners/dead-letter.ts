@@ -95,17 +95,5 @@ export async function sendDeadLetters(producer: Producer, db: Sequelize, sourceT
 	await recordDeadLetters(db, letters);
 }
 
-/** Headers as name -> base64, so they survive JSON and a parked row byte for byte (a repeated header keeps its first value). */
-export function encodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-	const out: Record<string, string> = {};
-	for (const [name, value] of Object.entries(headers ?? {})) {
-		const first = Array.isArray(value) ? value[0] : value;
-		// A null value (written by another client) cannot be produced again: left out.
-		if (first !== undefined && first !== null) out[name] = Buffer.from(first).toString("base64");
-	}
-	return out;
-}
-
-export function decodeHeaders(headers: Record<string, string>): IHeaders {
-	return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value, "base64")]));
-}
+// Where parked rows and dead_letters keep headers; exported here for the listener and the sweep.
+export { decodeHeaders, encodeHeaders } from "./message-headers";
