@@ -48,7 +48,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
 		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl, auth: cfg.auth },
 		orders: { orderTopic: cfg.topics.order, database, stuck: { afterMs: cfg.stuckAfterMs, topics: cfg.topics } },
-		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
+		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, sagaTopics: { reserve: cfg.topics.reserve, payment: cfg.topics.payment }, database },
 		"reserve-listener": listener("reserve"),
 		"payment-listener": listener("payment"),
 		"outbox-relay": { relay: cfg },
