@@ -3,10 +3,8 @@
  * cluster (same NAMESPACE and REDIS_URL), with the Moleculer REPL and the
  * project's commands (lib/platform/repl-commands.ts) open.
  */
-import type { Kafka } from "kafkajs";
 import { createNode } from "../lib/platform/broker";
-import { config, kafkaBrokers } from "../lib/platform/config";
-import { createKafka } from "../lib/platform/kafka";
+import { config } from "../lib/platform/config";
 import { replCommands } from "../lib/platform/repl-commands";
 import { readCommandLine } from "./command-line";
 
@@ -18,11 +16,10 @@ const COMMAND = {
 
 async function main(): Promise<void> {
 	const cfg = config();
-	let kafka: Kafka | undefined;
 	const broker = createNode(cfg, [], {
 		nodeID: cfg.nodeId ?? `repl-${process.pid}`,
 		metrics: { enabled: false },
-		replOptions: { customCommands: replCommands(cfg, () => (kafka ??= createKafka(kafkaBrokers(cfg), "orders-repl", undefined, cfg.kafkaSecurity))) },
+		replOptions: { customCommands: replCommands(cfg) },
 	});
 	await broker.start();
 	broker.repl();

@@ -8,6 +8,8 @@ export interface Caller {
 	/** null for an operator token that names no user (a back-office client). */
 	userId: number | null;
 	operator: boolean;
+	/** The token's subject (`sub`), when it has one: who an audit names. */
+	subject?: string;
 }
 
 /** May `caller` read or act on an order of `ownerId`? */

@@ -19,7 +19,7 @@ type RuleError = { type: string; field: string; message: string; actual: unknown
  * A custom check in fastest-validator's form: it pushes what it finds to
  * `errors` (the message included) and hands the value on unchanged.
  */
-const customCheck =
+export const customCheck =
 	(check: (value: unknown, path: string) => RuleError | undefined): CheckerFunctionV2 =>
 	(value, errors, _schema, path) => {
 		const error = check(value, path);
@@ -41,7 +41,7 @@ const userId = (): ValidationRuleObject => ({ type: "number", integer: true, min
  * URL (route or query): "0123", "1e3", "1.0" and " 1" are refused, so one id
  * has exactly one spelling (and one cache key). `toPositiveInt` reads it.
  */
-const positiveIdText = (max = Number.MAX_SAFE_INTEGER, optional = false): ValidationRuleObject => ({
+export const positiveIdText = (max = Number.MAX_SAFE_INTEGER, optional = false): ValidationRuleObject => ({
 	type: "any",
 	optional,
 	custom: customCheck((value, path) =>

@@ -87,6 +87,10 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 					"GET /orders/stuck": "orders.stuck",
 					"GET /orders/:order_id": "orders.get",
 					"GET /orders/:order_id/states": "orders.states",
+					// Operators only when authentication is on (the state service checks the caller).
+					"GET /dead-letters": "state.deadLetters",
+					"POST /dead-letters/redrive": "state.redrive",
+					"GET /dead-letters/redrives": "state.redrives",
 					"GET /ping": "api-gateway.ping",
 					"GET /health": "api-gateway.health",
 					"GET /overview": "orders.overview",
@@ -100,8 +104,8 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 					// after a timeout or a lost node, and the retry must find what the first attempt committed.
 					else if (req.method === "POST") ctx.meta.idempotency_key = `gateway:${randomUUID()}`;
 				},
-				onAfterCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: IncomingMessage, _res: ServerResponse, data: unknown) {
-					if (req.method === "POST") {
+				onAfterCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, data: unknown) {
+					if (req.$alias?.action === "orders.create") {
 						ctx.meta.$statusCode = 201;
 						ctx.meta.$location = `/api/orders/${(data as { order_id: number }).order_id}`;
 					}

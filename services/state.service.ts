@@ -1,12 +1,26 @@
 /**
  * Records saga states (the state table of the README) with exactly-once effect per
- * (order_id, idempotent_key). Internal: reachable over the broker only.
+ * (order_id, idempotent_key). Internal: reachable over the broker only, but for
+ * the dead-letter actions the gateway publishes to operators (lib/dead-letters/).
  */
 import type { Context, ServiceSchema } from "moleculer";
+import { listDeadLettersParams, listRedrivesParams, redriveParams, type RedriveInput } from "../domain/dead-letter-input";
 import { ORDER_STATES } from "../domain/order-state";
 import type { ApplyRequest } from "../domain/state-batch";
 import { rethrowClassified } from "../lib/platform/failure-kind";
 import { invalidateOrders } from "../lib/orders/order-cache";
+import { toServiceError } from "../lib/orders/orders-db-errors";
+import {
+	deadLetters,
+	deadLetterSummary,
+	redriveLetters,
+	redrives,
+	requireOperator,
+	whoOf,
+	type DeadLetterMeta,
+	type ListLettersInput,
+	type SagaTopics,
+} from "../lib/dead-letters/dead-letter-api";
 import { APPLIED_MESSAGE_MODEL, applyBatch, pruneAppliedKeys, type BatchResult } from "../lib/state/state-store";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 
@@ -33,16 +47,23 @@ const requestProps = {
 export interface StateSettings extends DbSettings {
 	/** How long an applied message's key is kept to recognise a redelivery. */
 	appliedKeyRetentionMs: number;
+	/** The consumed topics: a redriven dead letter is parsed as their listeners parse it. */
+	sagaTopics: SagaTopics;
 }
 
 interface StateMethods {
 	applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult>;
 	pruneNow(): Promise<number>;
+	/** A dead-letter action's database step: operators only, failures as 503 or a sanitised 500. */
+	operatorStep<T>(ctx: Context<unknown, DeadLetterMeta>, step: () => Promise<T>): Promise<T>;
 }
 
 interface StateVars extends DbVars {
 	pruneTimer?: NodeJS.Timeout;
 }
+
+/** Served by the gateway to operators (an alias of docs/rest-api.md; no other route reaches `state`): "public" would hide it from moleculer-web. */
+const REST_ROUTE = { visibility: "published" } as const;
 
 /** Pruning runs this often: cheap, and often enough that the table never holds much more than the retention. */
 const pruneEveryMs = (retentionMs: number) => Math.min(Math.max(retentionMs / 10, 1_000), 10 * 60_000);
@@ -67,6 +88,35 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 				return { outcomes };
 			},
 		},
+		deadLetters: {
+			...REST_ROUTE,
+			params: listDeadLettersParams,
+			handler(ctx: Context<ListLettersInput, DeadLetterMeta>) {
+				return this.operatorStep(ctx, () => deadLetters(this.sequelize, ctx.params));
+			},
+		},
+		deadLetterSummary: {
+			visibility: "public",
+			handler(ctx: Context<unknown, DeadLetterMeta>) {
+				return this.operatorStep(ctx, () => deadLetterSummary(this.sequelize));
+			},
+		},
+		redrive: {
+			...REST_ROUTE,
+			params: redriveParams,
+			async handler(ctx: Context<RedriveInput, DeadLetterMeta>) {
+				const { answer, changedOrderIds } = await this.operatorStep(ctx, () => redriveLetters(this.sequelize, this.settings.sagaTopics, whoOf(ctx.meta), ctx.params));
+				await invalidateOrders(this.broker, changedOrderIds);
+				return answer;
+			},
+		},
+		redrives: {
+			...REST_ROUTE,
+			params: listRedrivesParams,
+			handler(ctx: Context<{ limit?: string; cursor?: string }, DeadLetterMeta>) {
+				return this.operatorStep(ctx, () => redrives(this.sequelize, ctx.params));
+			},
+		},
 		/** Runs the retention job now (it also runs on a timer); answers the number of keys deleted. */
 		pruneAppliedKeys: {
 			visibility: "public",
@@ -76,6 +126,14 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 		},
 	},
 	methods: {
+		async operatorStep<T>(ctx: Context<unknown, DeadLetterMeta>, step: () => Promise<T>): Promise<T> {
+			requireOperator(ctx.meta);
+			try {
+				return await step();
+			} catch (err) {
+				return toServiceError(err, (...args) => this.logger.error(...args));
+			}
+		},
 		pruneNow() {
 			return pruneAppliedKeys(this.sequelize, this.settings.appliedKeyRetentionMs);
 		},

@@ -60,7 +60,7 @@ function callerOf(payload: JWTPayload, userClaim: string): Caller {
 	const operator = scopesOf(payload).includes(OPERATOR_SCOPE);
 	const userId = userIdOf(payload[userClaim]);
 	if (userId === null && !operator) throw new AuthenticationError(`The token's '${userClaim}' claim is not a user id`, "INVALID_TOKEN");
-	return { userId, operator };
+	return typeof payload.sub === "string" ? { userId, operator, subject: payload.sub } : { userId, operator };
 }
 
 /** jose's verdict on a token (bad signature, expired, wrong issuer...) is the caller's problem; a JWKS fetch that failed is ours. */

@@ -36,7 +36,7 @@ const UNAVAILABLE_TYPES = new Set([
 ]);
 
 /** Our own errors whose message and data are written for clients. */
-const OWN_TYPES = new Set(["ORDER_NOT_FOUND", "IDEMPOTENCY_KEY_REUSED", "DATABASE_UNAVAILABLE", "DEPENDENCY_DOWN", "NOT_FOUND", "UNAUTHORIZED", "INVALID_TOKEN", "FORBIDDEN"]);
+const OWN_TYPES = new Set(["ORDER_NOT_FOUND", "DEAD_LETTER_NOT_FOUND", "IDEMPOTENCY_KEY_REUSED", "DATABASE_UNAVAILABLE", "DEPENDENCY_DOWN", "NOT_FOUND", "UNAUTHORIZED", "INVALID_TOKEN", "FORBIDDEN"]);
 
 /** moleculer-web's RateLimitExceeded has no type: named here. Retry-After is added by the gateway. */
 const RATE_LIMITED: PublicError = { name: "TooManyRequestsError", message: "Too many orders created, try again later", code: 429, type: "RATE_LIMITED", data: null };

@@ -1,11 +1,15 @@
 /**
  * Dead letters: a consumed message that cannot be applied goes to `<topic>.dlq`
  * with its original key, value and headers, plus headers naming why and where
- * it came from. Sent with acks from all in-sync replicas; the caller commits the
- * source offset (or deletes the parked row) only after this resolves.
+ * it came from, and is recorded in the dead_letters table (where operators list
+ * and redrive it, lib/dead-letters/). Sent with acks from all in-sync replicas,
+ * then recorded; the caller commits the source offset (or deletes the parked
+ * row) only after both.
  */
 import type { IHeaders, Message, Producer } from "kafkajs";
+import type { Sequelize } from "sequelize";
 import type { DeadLetterReason } from "../../domain/dead-letter-reason";
+import { recordDeadLetters } from "../dead-letters/dead-letter-store";
 import { deadLetterTopic } from "../platform/kafka";
 
 /** The headers every dead letter carries (original headers of the same name are overridden). */
@@ -26,6 +30,9 @@ export interface DeadLetter {
 	headers: IHeaders;
 	reason: DeadLetterReason;
 	error: string;
+	/** The order and key the message named; absent when it was malformed. */
+	order_id?: number;
+	idempotent_key?: string;
 }
 
 /**
@@ -79,25 +86,14 @@ function bySize(messages: Message[]): Message[][] {
 	return sends;
 }
 
-/** Produces the dead letters of one source topic; resolves once the broker acknowledged all of them. */
-export async function sendDeadLetters(producer: Producer, sourceTopic: string, letters: DeadLetter[]): Promise<void> {
+/** Produces the dead letters of one source topic and records them; resolves once the broker acknowledged all of them and the rows are committed. */
+export async function sendDeadLetters(producer: Producer, db: Sequelize, sourceTopic: string, letters: DeadLetter[]): Promise<void> {
 	// In order, one send after the other: the .dlq topic reads like the source.
 	for (const messages of bySize(letters.map(toMessage))) {
 		await producer.send({ topic: deadLetterTopic(sourceTopic), acks: -1, messages });
 	}
+	await recordDeadLetters(db, letters);
 }
 
-/** Headers as name -> base64, so they survive JSON and a parked row byte for byte (a repeated header keeps its first value). */
-export function encodeHeaders(headers: IHeaders | undefined): Record<string, string> {
-	const out: Record<string, string> = {};
-	for (const [name, value] of Object.entries(headers ?? {})) {
-		const first = Array.isArray(value) ? value[0] : value;
-		// A null value (written by another client) cannot be produced again: left out.
-		if (first !== undefined && first !== null) out[name] = Buffer.from(first).toString("base64");
-	}
-	return out;
-}
-
-export function decodeHeaders(headers: Record<string, string>): IHeaders {
-	return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value, "base64")]));
-}
+// Where parked rows and dead_letters keep headers; exported here for the listener and the sweep.
+export { decodeHeaders, encodeHeaders } from "./message-headers";

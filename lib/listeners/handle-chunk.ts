@@ -9,6 +9,7 @@
  * (lib/listeners/isolate-failures.ts), and those are dead-lettered as `processing_error`.
  */
 import type { EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
 import { failureKind } from "../platform/failure-kind";
@@ -28,6 +29,8 @@ export interface ChunkContext {
 	mapping: StatusMapping;
 	logger: RetryLogger;
 	producer: Producer;
+	/** Where dead letters are recorded before the offset is committed (the listener's own small pool). */
+	db: Sequelize;
 	telemetry: ListenerTelemetry;
 	progress: PartitionProgress;
 	/** state.applyBatch, small chunks of one fetch joined into one call (lib/listeners/joined-apply.ts). */
@@ -120,7 +123,7 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 	}
 	// Dead letters in offset order, so the .dlq topic reads like the source.
 	letters.sort((a, b) => Number(BigInt(a.offset) - BigInt(b.offset)));
-	if ((await untilDone(ctx.logger, "dead-letter produce", payload, () => sendDeadLetters(ctx.producer, topic, letters))) === STOPPED) return false;
+	if ((await untilDone(ctx.logger, "dead-letter produce", payload, () => sendDeadLetters(ctx.producer, ctx.db, topic, letters))) === STOPPED) return false;
 	if (ctx.killBeforeCommit) process.kill(process.pid, "SIGKILL");
 	const last = messages[messages.length - 1].offset;
 	// Every effect of the chunk is durable: its consumer has read the partition this far.

@@ -108,6 +108,7 @@ export class ListenerEngine {
 			mapping: options.mapping,
 			logger,
 			producer: this.producer,
+			db: this.db,
 			telemetry: options.telemetry,
 			progress: this.progress,
 			applyAlone,

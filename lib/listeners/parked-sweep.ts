@@ -124,7 +124,7 @@ export async function sweepParked(db: Sequelize, producer: Producer, scope: Swee
 	const claim = randomUUID();
 	const doomed = await claimDue(db, scope, through, due, claim);
 	if (doomed.length === 0) return [];
-	await sendDeadLetters(producer, topic, doomed.map((d) => d.letter));
+	await sendDeadLetters(producer, db, topic, doomed.map(({ row, letter }) => ({ ...letter, order_id: Number(row.order_id), idempotent_key: row.idempotent_key })));
 	await db.query("DELETE FROM parked_messages WHERE claimed_by = $1", { bind: [claim] });
 	return doomed.map(({ row, letter }) => ({ order_id: row.order_id, idempotent_key: row.idempotent_key, letter }));
 }

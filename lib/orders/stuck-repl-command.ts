@@ -4,7 +4,7 @@
  * cluster's orders service (orders.stuckSummary, orders.stuck).
  */
 import type { ServiceBroker } from "moleculer";
-import type { ReplCommand } from "../platform/repl-commands";
+import { operand, print, type ReplCommand } from "../platform/repl-command";
 import type { StuckStateSummary } from "./stuck-orders-store";
 
 const SHOWN = 20;
@@ -14,7 +14,6 @@ interface StuckPage {
 	next_cursor: string | null;
 }
 
-const print = (line = "") => console.log(line);
 
 /** "3 h 12 min", "4 min 5 s", "12 s". */
 export function age(fromIso: string, now = Date.now()): string {
@@ -36,7 +35,7 @@ export const stuckReplCommand: ReplCommand = {
 	command: "stuck [state]",
 	description: "Count the stuck orders per waiting state and list the oldest (of one state: ORDER_CREATED, RESERVE_CREATED, PAYMENT_CREATED)",
 	action: (broker, args) => {
-		const state = Reflect.get(args, "state") as unknown;
+		const state = operand(args, "state");
 		return showStuck(broker, typeof state === "string" ? state : undefined);
 	},
 };

@@ -1,24 +1,12 @@
 /**
  * The project's own REPL commands (`npm run repl`): an order's timeline, the
- * dead letters of a topic, re-driving one, and the outbox backlog. They talk to
- * the cluster through the broker, and to Kafka for the dead letters.
+ * dead letters (lib/dead-letters/dead-letter-repl.ts: list, redrive, audit) and
+ * the outbox backlog. They talk to the cluster through the broker.
  */
-import type { ServiceBroker } from "moleculer";
-import type { Kafka } from "kafkajs";
 import type { Config } from "./config";
-import { readDeadLetters, redrive } from "../listeners/dead-letter-inbox";
+import { operand, print, type ReplCommand } from "./repl-command";
+import { deadLetterCommands } from "../dead-letters/dead-letter-repl";
 import { stuckReplCommand } from "../orders/stuck-repl-command";
-
-/** moleculer-repl hands a command its operands by name, though Moleculer's typings call them string[]. */
-const operand = (args: string[], name: string): unknown => Reflect.get(args, name);
-
-export interface ReplCommand {
-	command: string;
-	description: string;
-	alias?: string[];
-	options?: Array<{ option: string; description: string }>;
-	action(broker: ServiceBroker, args: string[]): Promise<void>;
-}
 
 interface Order {
 	order_id: number;
@@ -29,17 +17,10 @@ interface Order {
 	order_products: Array<{ product_id: number; count: number }>;
 }
 
-const print = (line = "") => console.log(line);
-
 /** `reserve` and `payment` name the configured topics; anything else is taken as a topic name. */
 const topicOf = (cfg: Config, name: string): string => (name === "reserve" || name === "payment" ? cfg.topics[name] : name);
 
-const excerpt = (value: Buffer | null, width = 80): string => {
-	const text = value === null ? "(null)" : value.toString();
-	return text.length > width ? `${text.slice(0, width - 1)}…` : text;
-};
-
-export function replCommands(cfg: Config, kafka: () => Kafka): ReplCommand[] {
+export function replCommands(cfg: Config): ReplCommand[] {
 	return [
 		{
 			command: "order <order_id>",
@@ -57,29 +38,7 @@ export function replCommands(cfg: Config, kafka: () => Kafka): ReplCommand[] {
 				for (const { state, time } of order_states) print(`  ${time}  +${Date.parse(time) - start} ms  ${state}`);
 			},
 		},
-		{
-			command: "dead-letters <topic>",
-			alias: ["dlq"],
-			description: "List the dead letters of a consumed topic (reserve, payment or a topic name)",
-			async action(_broker, args) {
-				const topic = topicOf(cfg, String(operand(args, "topic")));
-				const letters = await readDeadLetters(kafka(), topic);
-				print(`${letters.length} dead letter(s) in ${topic}.dlq`);
-				for (const l of letters) {
-					print(`  [${l.partition}/${l.offset}] ${l.reason}: ${l.error}  (from ${l.source.topic} ${l.source.partition}/${l.source.offset})`);
-					print(`      key ${excerpt(l.key, 30)}  value ${excerpt(l.value)}`);
-				}
-			},
-		},
-		{
-			command: "redrive <topic> <partition> <offset>",
-			description: "Send the dead letter at <partition>/<offset> of <topic>.dlq back to <topic> (after a fix)",
-			async action(_broker, args) {
-				const topic = topicOf(cfg, String(operand(args, "topic")));
-				const letter = await redrive(kafka(), topic, Number(operand(args, "partition")), String(operand(args, "offset")));
-				print(`re-driven to ${letter.source.topic || topic}: ${excerpt(letter.value)} (was ${letter.reason})`);
-			},
-		},
+		...deadLetterCommands((name) => topicOf(cfg, name)),
 		{
 			command: "outbox",
 			description: "Show the outbox backlog and the age of its oldest unsent event",

@@ -58,7 +58,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 				watched: (["reserve", "payment"] as const).map((t) => ({ topic: cfg.topics[t], group: cfg.groups[t] })),
 			},
 		},
-		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, database },
+		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, sagaTopics: { reserve: cfg.topics.reserve, payment: cfg.topics.payment }, database },
 		"reserve-listener": listener("reserve"),
 		"payment-listener": listener("payment"),
 		"outbox-relay": { relay: cfg },

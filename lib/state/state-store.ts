@@ -104,11 +104,14 @@ async function write(db: Sequelize, t: Transaction, writes: BatchWrites, sources
 	);
 }
 
-/** Decides and records a batch in ONE transaction; outcomes are in request order. */
-export async function applyBatch(db: Sequelize, requests: ApplyRequest[]): Promise<BatchResult> {
+/**
+ * Decides and records a batch in ONE transaction; outcomes are in request order.
+ * Within a transaction the caller holds (`within`) it runs in a savepoint of it.
+ */
+export async function applyBatch(db: Sequelize, requests: ApplyRequest[], within?: Transaction): Promise<BatchResult> {
 	if (requests.length === 0) return { outcomes: [], changedOrderIds: [] };
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
-	return db.transaction(async (t) => {
+	return db.transaction({ transaction: within }, async (t) => {
 		const history = await lockOrders(db, t, orderIds);
 		const { applied, parked, parkedSources } = await keysAndParked(db, t, requests, [...history.keys()]);
 		const { outcomes, writes } = decideBatch(requests, { history, applied, parked });

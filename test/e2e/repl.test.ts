@@ -71,7 +71,7 @@ describe("REPL commands on a live cluster", () => {
 	const states = async (order_id: number) =>
 		(await node.call<{ order_states: Array<{ state: string }> }, { order_id: number }>("orders.states", { order_id })).order_states.map((s) => s.state);
 
-	it("shows an order's timeline, lists an out_of_order dead letter, re-drives it after the fix, and shows the outbox", async () => {
+	it("shows an order's timeline, lists an out_of_order dead letter, re-drives it after the fix (twice: the second changes nothing), shows the audit and the outbox", async () => {
 		const order = await node.call<{ order_id: number }, object>("orders.create", { user_id: 7, order_products: [{ product_id: 3, count: 1 }] });
 		const id = order.order_id;
 
@@ -91,12 +91,19 @@ describe("REPL commands on a live cluster", () => {
 		// The fix: the reserve arrives. Re-driving the dead letter now applies it.
 		await producer.send({ topic: env.RESERVE_TOPIC, acks: -1, messages: [{ key: String(id), value: sagaMessage(id, "CREATED") }] });
 		await waitFor(async () => ((await states(id)).includes("RESERVE_CREATED") ? true : undefined), "RESERVE_CREATED");
-		expect(await repl.type(`redrive payment ${partition} ${offset}`, /re-driven/)).toContain("was out_of_order");
+		expect(await repl.type(`redrive payment ${partition} ${offset}`, /re-driven/)).toMatch(/\(was out_of_order\): applied/);
 		expect(await waitFor(async () => ((await states(id)).includes("PAYMENT_CREATED") ? states(id) : undefined), "PAYMENT_CREATED")).toEqual([
 			"ORDER_CREATED",
 			"RESERVE_CREATED",
 			"PAYMENT_CREATED",
 		]);
+
+		// A second redrive changes nothing; the audit names the REPL's user and both outcomes.
+		expect(await repl.type(`redrive payment ${partition} ${offset}`, /re-driven/)).toMatch(/\(was out_of_order\): duplicate/);
+		const audit = await repl.type("redrives", /redrive \d+:[\s\S]*redrive \d+:/);
+		expect(audit).toMatch(/repl \S+@\S+/);
+		expect(audit.indexOf("duplicate")).toBeLessThan(audit.indexOf(": applied"));
+		expect(await states(id)).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED"]);
 
 		expect(await repl.type("outbox", /outbox: \d+ unsent event\(s\), oldest unsent/)).toBeTruthy();
 	});

@@ -54,7 +54,10 @@ describe("the out-of-order window", () => {
 			expect(letter.headers.error).toContain(`${WINDOW_MS} ms`);
 			// Not before the window: it was given its full chance to be applied.
 			expect(letter.timestamp).toBeGreaterThanOrEqual(Number(parked.parked_ms) + WINDOW_MS);
-			expect((await pool.query("SELECT 1 FROM parked_messages WHERE order_id = $1", [orderId])).rowCount).toBe(0);
+			// The sweep records the letter and then deletes the parked row, just after the broker acknowledged it.
+			await waitFor(async () => ((await pool.query("SELECT 1 FROM parked_messages WHERE order_id = $1", [orderId])).rowCount === 0 ? true : undefined), "the parked row to go");
+			const { rows: recorded } = await pool.query("SELECT reason, order_id::int FROM dead_letters WHERE source_topic = $1", [topics.payment]);
+			expect(recorded).toEqual([{ reason: "out_of_order", order_id: orderId }]);
 			expect((await historyOf(pool, orderId)).states).toEqual(["ORDER_CREATED"]);
 
 			// Dead-lettered once, and the order goes on with the messages that do come.

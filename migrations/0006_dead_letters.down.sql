@@ -1,0 +1,2 @@
+DROP TABLE dead_letter_redrives;
+DROP TABLE dead_letters;
