@@ -178,16 +178,21 @@ describe("the console with authentication off", () => {
 		await waitFor(async () => ((await states(orderId)).some((s) => s.state === "PAYMENT_CREATED") ? true : undefined), `PAYMENT_CREATED of order ${orderId}`);
 		const page = await browser.page();
 		await page.goto(`${site}/console/stuck`);
+		await page.waitForSelector("#stuck table, #stuck p.muted:not(:has-text('Loading'))");
 		await page.selectOption("#stuck-filter select[name=state]", "PAYMENT_CREATED");
+		const filtered = () => Promise.all([page.waitForResponse((r) => r.url().includes("/console/fragments/stuck?state=PAYMENT_CREATED")), page.click("#stuck-filter button[type=submit]")]);
+		await filtered();
 		const row = `#stuck tr[data-order="${orderId}"]`;
 		// Oldest first: other tests' stuck orders may come before it, so the page's own "Next page" is followed.
 		await waitFor(async () => {
 			if (await page.$(row)) return true;
 			const next = await page.$("#stuck button.next");
 			if (next) await Promise.all([page.waitForResponse((r) => r.url().includes("/console/fragments/stuck")), next.click()]);
-			else await Promise.all([page.waitForResponse((r) => r.url().includes("/console/fragments/stuck")), page.click("#stuck-filter button[type=submit]")]);
+			else await filtered();
 			return (await page.$(row)) ? true : undefined;
 		}, `order ${orderId} on the stuck page`);
+		const listedStates = await page.$$eval("#stuck td:nth-child(2)", (cells) => cells.map((c) => c.textContent));
+		expect(new Set(listedStates)).toEqual(new Set(["PAYMENT_CREATED"]));
 		expect(await page.textContent(`${row} td:nth-child(4)`)).toContain(`on topic ${topics.PAYMENT_TOPIC}`);
 		await screenshot(page, "stuck");
 		await page.goto(`${site}/console`);
@@ -267,6 +272,16 @@ describe("the console with authentication on", () => {
 		expect(await page.textContent("#notice")).toContain("orders:operator");
 		expect(await page.$("#created-total")).toBeNull();
 		await page.close();
+	});
+
+	it("its data routes: 401 without a token, 403 for a user's, 200 for an operator's", async () => {
+		const orderId = await createOrder();
+		const status = async (path: string, jwt?: string) => (await fetch(`${authSite}${path}`, { headers: jwt ? { authorization: `Bearer ${jwt}` } : {} })).status;
+		for (const path of ["/api/overview", `/api/orders/${orderId}/timeline`, "/console/fragments/overview", `/console/fragments/orders/${orderId}/timeline`]) {
+			expect([path, await status(path)]).toEqual([path, 401]);
+			expect([path, await status(path, await token(user))]).toEqual([path, 403]);
+			expect([path, await status(path, await token(undefined, { claims: OPERATOR }))]).toEqual([path, 200]);
+		}
 	});
 
 	it("with an operator token: the overview", async () => {
