@@ -121,6 +121,17 @@ describe("list", () => {
 		expect((await http<OrderBody>(`${node.base}/orders/${created.body.order_id}`)).body.user_id).toBe(userId);
 	});
 
+	it("filters by the orders' latest state; a state that is not one -> 422", async () => {
+		const userId = randomUserId();
+		const created = await post<OrderBody>(node.base, { ...EXAMPLE_BODY, user_id: userId });
+		const listed = async (state: string) => (await http<ListBody>(`${node.base}/orders?user_id=${userId}&state=${state}`)).body.orders.map((o) => o.order_id);
+		expect(await listed("ORDER_CREATED")).toEqual([created.body.order_id]);
+		expect(await listed("PAYMENT_COMPLETED")).toEqual([]);
+		const bad = await http<ErrorBody>(`${node.base}/orders?state=SHIPPED`);
+		expect(bad.status).toBe(422);
+		expect(bad.body.data?.map((e) => e.field)).toEqual(["state"]);
+	});
+
 	it("without user_id lists all orders, newest first", async () => {
 		const res = await http<ListBody>(`${node.base}/orders?limit=5`);
 		expect(res.status).toBe(200);
