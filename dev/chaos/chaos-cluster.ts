@@ -2,12 +2,14 @@
  * The run's nodes: every kind of the layout twice, each in a slot that keeps its
  * HTTP port across restarts. `kill` SIGKILLs one node of a kind once its twin
  * runs (never the last running one) and starts its replacement at once, retrying while a cut dependency stops it from
- * starting. A node that dies on its own is a crash: recorded (a broken
- * invariant) and restarted too. Every node's output goes to a log file of the run.
+ * starting. `outage` takes one service off every node for a while. A node that
+ * dies on its own is a crash: recorded (a broken invariant) and restarted too.
+ * Every node's output goes to a log file of the run.
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceName } from "../../lib/platform/config";
 import { answersPing, nodeProcesses, within, type NodeProcess } from "../cluster/processes";
 import { freePort } from "../cluster/ports";
 import { REPLICAS, type NodeKind } from "./layout";
@@ -15,6 +17,8 @@ import { pick } from "./random";
 
 interface Slot {
 	kind: NodeKind;
+	/** What the slot's node runs: its kind's services, but for one taken away by an outage. */
+	services: ServiceName[];
 	name: string;
 	port: number;
 	node: NodeProcess;
@@ -31,6 +35,15 @@ export interface ChaosCluster {
 	 * running node of a kind, so it waits (bounded) for a restarting twin to run.
 	 */
 	kill(kind: string, random: () => number): Promise<string | null>;
+	/**
+	 * An outage of `service`: stops every node running it (SIGTERM) and runs the
+	 * rest of their kind's services without it; answers when it was gone from
+	 * the last node. Faults are played one at a time, so no kill of these kinds
+	 * comes before `giveBack`.
+	 */
+	takeAway(service: ServiceName): Promise<number>;
+	/** Runs whole nodes again where `service` was taken away; answers when the first of them ran. */
+	giveBack(service: ServiceName): Promise<number>;
 	/** Milliseconds each restart took from the kill to the new node running. */
 	restartTimes: number[];
 	/** Nodes that ended without being killed: "<node id> (<exit>)". */
@@ -57,11 +70,11 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 	const ended = new Set<NodeProcess>();
 	let stopping = false;
 
-	const launch = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
-		const gateway = slot.kind.services.includes("api-gateway");
+	const launch = async (slot: Pick<Slot, "services" | "name" | "port">): Promise<NodeProcess> => {
+		const gateway = slot.services.includes("api-gateway");
 		const node = await processes.spawn({
 			name: slot.name,
-			services: slot.kind.services,
+			services: slot.services,
 			// moleculer-web logs every request at info: gateways run at warn and are ready when they answer.
 			env: { PORT: String(slot.port), ...(gateway ? { LOG_LEVEL: "warn" } : {}) },
 			probe: gateway ? answersPing : undefined,
@@ -85,7 +98,7 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 	};
 
 	/** Starts a slot's node, again while a node gives up at start-up (a dependency slow or cut). */
-	const launchPersistently = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
+	const launchPersistently = async (slot: Pick<Slot, "services" | "name" | "port">): Promise<NodeProcess> => {
 		for (let attempt = 1; ; attempt++) {
 			try {
 				return await launch(slot);
@@ -108,7 +121,26 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			.finally(() => (slot.restarting = undefined));
 	};
 
-	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, name: `${kind.kind}-${"ab"[i]}` })));
+	/**
+	 * Ends a slot's node on purpose and, unless `services` is empty, runs them in
+	 * its place; answers true once that node runs, false if it never did (settle() reports it).
+	 */
+	const rerun = async (slot: Slot, services: ServiceName[]): Promise<boolean> => {
+		await slot.restarting;
+		ended.add(slot.node);
+		await slot.node.stop("SIGTERM");
+		slot.services = services;
+		if (services.length === 0) return true;
+		try {
+			slot.node = await launchPersistently(slot);
+			return true;
+		} catch (err) {
+			failures.push(err as Error);
+			return false;
+		}
+	};
+
+	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, services: kind.services, name: `${kind.kind}-${"ab"[i]}` })));
 	const slots: Slot[] = [];
 	const started = await Promise.all(
 		specs.map(async (spec) => {
@@ -138,6 +170,22 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			await slot.node.stop("SIGKILL");
 			replace(slot, killedAt);
 			return nodeId;
+		},
+		async takeAway(service) {
+			const hit = slots.filter((s) => s.kind.services.includes(service));
+			// Stopped everywhere first: the rest of a kind's services start again only once the service is gone.
+			await Promise.all(hit.map((s) => rerun(s, [])));
+			const gone = Date.now();
+			await Promise.all(hit.filter((s) => s.kind.services.length > 1).map((s) => rerun(s, s.kind.services.filter((other) => other !== service))));
+			return gone;
+		},
+		async giveBack(service) {
+			let back = Infinity;
+			const whole = async (slot: Slot) => {
+				if (await rerun(slot, slot.kind.services)) back = Math.min(back, Date.now());
+			};
+			await Promise.all(slots.filter((s) => s.kind.services.includes(service) && !s.services.includes(service)).map(whole));
+			return Number.isFinite(back) ? back : Date.now();
 		},
 		async settle() {
 			await Promise.all(slots.map((s) => s.restarting));
