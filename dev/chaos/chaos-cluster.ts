@@ -2,8 +2,9 @@
  * The run's nodes: every kind of the layout twice, each in a slot that keeps its
  * HTTP port across restarts. `kill` SIGKILLs one node of a kind once its twin
  * runs (never the last running one) and starts its replacement at once, retrying while a cut dependency stops it from
- * starting. `outage` takes one service off every node for a while. A node that
- * dies on its own is a crash: recorded (a broken invariant) and restarted too.
+ * starting. `takeAway` and `giveBack` take one service off every node for a
+ * while, the rest of their services going on. A node that dies on its own is a
+ * crash: recorded (a broken invariant) and restarted too.
  * Every node's output goes to a log file of the run.
  */
 import { appendFileSync } from "node:fs";
@@ -36,13 +37,13 @@ export interface ChaosCluster {
 	 */
 	kill(kind: string, random: () => number): Promise<string | null>;
 	/**
-	 * An outage of `service`: stops every node running it (SIGTERM) and runs the
-	 * rest of their kind's services without it; answers when it was gone from
-	 * the last node. Faults are played one at a time, so no kill of these kinds
-	 * comes before `giveBack`.
+	 * An outage of `service`: starts nodes of the rest of each affected kind's
+	 * services beside the nodes that run it, then stops those (SIGTERM); answers
+	 * when it was gone from the last one. Faults are played one at a time, so no
+	 * kill of these kinds comes before `giveBack`.
 	 */
 	takeAway(service: ServiceName): Promise<number>;
-	/** Runs whole nodes again where `service` was taken away; answers when the first of them ran. */
+	/** Starts whole nodes again where `service` was taken away, then stops the ones without it; answers when the first whole node ran. */
 	giveBack(service: ServiceName): Promise<number>;
 	/** Milliseconds each restart took from the kill to the new node running. */
 	restartTimes: number[];
@@ -121,23 +122,22 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			.finally(() => (slot.restarting = undefined));
 	};
 
-	/**
-	 * Ends a slot's node on purpose and, unless `services` is empty, runs them in
-	 * its place; answers true once that node runs, false if it never did (settle() reports it).
-	 */
-	const rerun = async (slot: Slot, services: ServiceName[]): Promise<boolean> => {
-		await slot.restarting;
+	/** A node of `services` for `slot`, started beside the one it has; null if it never ran (settle() reports it). */
+	const beside = async (slot: Slot, services: ServiceName[], port: number): Promise<NodeProcess | null> => {
+		try {
+			return await launchPersistently({ name: slot.name, services, port });
+		} catch (err) {
+			failures.push(err as Error);
+			return null;
+		}
+	};
+
+	/** Ends a slot's node on purpose; `next` (running `services`) takes its place, or nothing does. */
+	const handOver = async (slot: Slot, next: NodeProcess | null, services: ServiceName[]): Promise<void> => {
 		ended.add(slot.node);
 		await slot.node.stop("SIGTERM");
 		slot.services = services;
-		if (services.length === 0) return true;
-		try {
-			slot.node = await launchPersistently(slot);
-			return true;
-		} catch (err) {
-			failures.push(err as Error);
-			return false;
-		}
+		if (next) slot.node = next;
 	};
 
 	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, services: kind.services, name: `${kind.kind}-${"ab"[i]}` })));
@@ -173,16 +173,21 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 		},
 		async takeAway(service) {
 			const hit = slots.filter((s) => s.kind.services.includes(service));
-			// Stopped everywhere first: the rest of a kind's services start again only once the service is gone.
-			await Promise.all(hit.map((s) => rerun(s, [])));
-			const gone = Date.now();
-			await Promise.all(hit.filter((s) => s.kind.services.length > 1).map((s) => rerun(s, s.kind.services.filter((other) => other !== service))));
-			return gone;
+			if (hit.some((s) => s.kind.services.includes("api-gateway"))) throw new Error(`an outage of ${service} would stop a gateway its clients use: no layout runs the two on one node`);
+			await Promise.all(hit.map((s) => s.restarting));
+			const rest = (s: Slot) => s.kind.services.filter((other) => other !== service);
+			// The rest of each kind's services start first, beside the whole nodes: only `service` goes away.
+			const next = await Promise.all(hit.map(async (s) => (rest(s).length > 0 ? beside(s, rest(s), await freePort()) : null)));
+			await Promise.all(hit.map((s, i) => handOver(s, next[i], rest(s))));
+			return Date.now();
 		},
 		async giveBack(service) {
 			let back = Infinity;
 			const whole = async (slot: Slot) => {
-				if (await rerun(slot, slot.kind.services)) back = Math.min(back, Date.now());
+				const node = await beside(slot, slot.kind.services, slot.port);
+				if (!node) return;
+				back = Math.min(back, Date.now());
+				await handOver(slot, node, slot.kind.services);
 			};
 			await Promise.all(slots.filter((s) => s.kind.services.includes(service) && !s.services.includes(service)).map(whole));
 			return Number.isFinite(back) ? back : Date.now();
