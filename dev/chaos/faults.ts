@@ -34,7 +34,7 @@ export interface PlayedPart {
 	skipped?: boolean;
 	/** A cut: connections it refused. */
 	refused?: number;
-	/** An outage: members left in the listener's consumer group at its end (0: nobody consumed). */
+	/** An outage: members left in the listener's consumer group at its end (0: nobody consumed), after waiting out a dead member's session. */
 	members?: number;
 }
 
@@ -42,6 +42,23 @@ export interface PlayedFaults {
 	/** The faults that took effect, named after their parts that did. */
 	windows: FaultWindow[];
 	parts: PlayedPart[];
+}
+
+/**
+ * How long an outage waits past its planned end for its group to empty: a node
+ * SIGKILLed just before stays a member until kafkajs' 30 s session timeout ends.
+ */
+const GROUP_EMPTY_GUARD_MS = 45_000;
+const GROUP_POLL_MS = 1_000;
+
+/** Members of the group once it is empty, or when the guard ends. */
+async function emptied(members: () => Promise<number>, signal: AbortSignal): Promise<number> {
+	const deadline = Date.now() + GROUP_EMPTY_GUARD_MS;
+	for (;;) {
+		const now = await members();
+		if (now === 0 || Date.now() > deadline) return now;
+		await sleep(GROUP_POLL_MS, undefined, { signal });
+	}
 }
 
 /** Plays one part; answers when it took effect and when it ended (a kill ends as it happens). */
@@ -57,7 +74,7 @@ async function play(part: FaultPart, { cluster, proxies, groupMembers, random, s
 	if ("outage" in part) {
 		const start = await cluster.takeAway(part.outage);
 		await sleep(Math.max(0, start + part.ms - Date.now()), undefined, { signal });
-		const members = await groupMembers(part.outage);
+		const members = await emptied(() => groupMembers(part.outage), signal);
 		const end = await cluster.giveBack(part.outage);
 		return { part, name, start, end, what: `${part.outage} down ${end - start} ms (${members} group members at its end)`, members };
 	}

@@ -83,4 +83,17 @@ describe("playing the fault plan", () => {
 		expect(part.end - part.start).toBeGreaterThanOrEqual(30);
 		expect(played.windows).toEqual([{ name: "outage reserve-listener", start: part.start, end: part.end }]);
 	});
+
+	it("waits for a member a killed node left behind to time out before giving the listener back", async () => {
+		const calls: string[] = [];
+		const left = [1, 1, 0];
+		const plan: PlannedFault[] = [{ at: 0, parts: [{ outage: "payment-listener", ms: 1 }] }];
+		const played = await playFaults(plan, Date.now(), {
+			...targets(calls, { postgres: proxy(0), redis: proxy(0), kafka: proxy(0) }),
+			groupMembers: async () => left.shift() ?? 0,
+		});
+		expect(left).toEqual([]);
+		expect(played.parts[0].members).toBe(0);
+		expect(calls).toEqual(["take away payment-listener", "give back payment-listener"]);
+	});
 });
