@@ -2,12 +2,15 @@
  * The run's nodes: every kind of the layout twice, each in a slot that keeps its
  * HTTP port across restarts. `kill` SIGKILLs one node of a kind once its twin
  * runs (never the last running one) and starts its replacement at once, retrying while a cut dependency stops it from
- * starting. A node that dies on its own is a crash: recorded (a broken
- * invariant) and restarted too. Every node's output goes to a log file of the run.
+ * starting. `takeAway` and `giveBack` take one service off every node for a
+ * while, the rest of their services going on. A node that dies on its own is a
+ * crash: recorded (a broken invariant) and restarted too.
+ * Every node's output goes to a log file of the run.
  */
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceName } from "../../lib/platform/config";
 import { answersPing, nodeProcesses, within, type NodeProcess } from "../cluster/processes";
 import { freePort } from "../cluster/ports";
 import { REPLICAS, type NodeKind } from "./layout";
@@ -15,6 +18,8 @@ import { pick } from "./random";
 
 interface Slot {
 	kind: NodeKind;
+	/** What the slot's node runs: its kind's services, but for one taken away by an outage. */
+	services: ServiceName[];
 	name: string;
 	port: number;
 	node: NodeProcess;
@@ -31,6 +36,15 @@ export interface ChaosCluster {
 	 * running node of a kind, so it waits (bounded) for a restarting twin to run.
 	 */
 	kill(kind: string, random: () => number): Promise<string | null>;
+	/**
+	 * An outage of `service`: starts nodes of the rest of each affected kind's
+	 * services beside the nodes that run it, then stops those (SIGTERM); answers
+	 * when it was gone from the last one. Faults are played one at a time, so no
+	 * kill of these kinds comes before `giveBack`.
+	 */
+	takeAway(service: ServiceName): Promise<number>;
+	/** Starts whole nodes again where `service` was taken away, then stops the ones without it; answers when the first whole node ran. */
+	giveBack(service: ServiceName): Promise<number>;
 	/** Milliseconds each restart took from the kill to the new node running. */
 	restartTimes: number[];
 	/** Nodes that ended without being killed: "<node id> (<exit>)". */
@@ -57,11 +71,11 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 	const ended = new Set<NodeProcess>();
 	let stopping = false;
 
-	const launch = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
-		const gateway = slot.kind.services.includes("api-gateway");
+	const launch = async (slot: Pick<Slot, "services" | "name" | "port">): Promise<NodeProcess> => {
+		const gateway = slot.services.includes("api-gateway");
 		const node = await processes.spawn({
 			name: slot.name,
-			services: slot.kind.services,
+			services: slot.services,
 			// moleculer-web logs every request at info: gateways run at warn and are ready when they answer.
 			env: { PORT: String(slot.port), ...(gateway ? { LOG_LEVEL: "warn" } : {}) },
 			probe: gateway ? answersPing : undefined,
@@ -85,7 +99,7 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 	};
 
 	/** Starts a slot's node, again while a node gives up at start-up (a dependency slow or cut). */
-	const launchPersistently = async (slot: Pick<Slot, "kind" | "name" | "port">): Promise<NodeProcess> => {
+	const launchPersistently = async (slot: Pick<Slot, "services" | "name" | "port">): Promise<NodeProcess> => {
 		for (let attempt = 1; ; attempt++) {
 			try {
 				return await launch(slot);
@@ -108,7 +122,25 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			.finally(() => (slot.restarting = undefined));
 	};
 
-	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, name: `${kind.kind}-${"ab"[i]}` })));
+	/** A node of `services` for `slot`, started beside the one it has; null if it never ran (settle() reports it). */
+	const beside = async (slot: Slot, services: ServiceName[], port: number): Promise<NodeProcess | null> => {
+		try {
+			return await launchPersistently({ name: slot.name, services, port });
+		} catch (err) {
+			failures.push(err as Error);
+			return null;
+		}
+	};
+
+	/** Ends a slot's node on purpose; `next` (running `services`) takes its place, or nothing does. */
+	const handOver = async (slot: Slot, next: NodeProcess | null, services: ServiceName[]): Promise<void> => {
+		ended.add(slot.node);
+		await slot.node.stop("SIGTERM");
+		slot.services = services;
+		if (next) slot.node = next;
+	};
+
+	const specs = layout.flatMap((kind) => Array.from({ length: REPLICAS }, (_, i) => ({ kind, services: kind.services, name: `${kind.kind}-${"ab"[i]}` })));
 	const slots: Slot[] = [];
 	const started = await Promise.all(
 		specs.map(async (spec) => {
@@ -138,6 +170,27 @@ export async function startChaosCluster(layout: NodeKind[], env: Record<string, 
 			await slot.node.stop("SIGKILL");
 			replace(slot, killedAt);
 			return nodeId;
+		},
+		async takeAway(service) {
+			const hit = slots.filter((s) => s.kind.services.includes(service));
+			if (hit.some((s) => s.kind.services.includes("api-gateway"))) throw new Error(`an outage of ${service} would stop a gateway its clients use: no layout runs the two on one node`);
+			await Promise.all(hit.map((s) => s.restarting));
+			const rest = (s: Slot) => s.kind.services.filter((other) => other !== service);
+			// The rest of each kind's services start first, beside the whole nodes: only `service` goes away.
+			const next = await Promise.all(hit.map(async (s) => (rest(s).length > 0 ? beside(s, rest(s), await freePort()) : null)));
+			await Promise.all(hit.map((s, i) => handOver(s, next[i], rest(s))));
+			return Date.now();
+		},
+		async giveBack(service) {
+			let back = Infinity;
+			const whole = async (slot: Slot) => {
+				const node = await beside(slot, slot.kind.services, slot.port);
+				if (!node) return;
+				back = Math.min(back, Date.now());
+				await handOver(slot, node, slot.kind.services);
+			};
+			await Promise.all(slots.filter((s) => s.kind.services.includes(service) && !s.services.includes(service)).map(whole));
+			return Number.isFinite(back) ? back : Date.now();
 		},
 		async settle() {
 			await Promise.all(slots.map((s) => s.restarting));

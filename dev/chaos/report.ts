@@ -1,10 +1,12 @@
 /** The run's one table of figures and its verdict, as printed at the end. */
+import type { FaultTally, KindTally } from "./fault-tally";
 import type { Check, Facts, Judgement } from "./invariants";
 import type { LoadStats } from "./load";
 import { percentile, type Recovery } from "./recovery";
 
 export interface Figures {
-	faults: Record<string, number>;
+	/** Faults of each kind, planned and made. */
+	faults: KindTally[];
 	created: number;
 	ordersInDatabase: number;
 	lost: number;
@@ -24,16 +26,14 @@ export interface Figures {
 	recoveryP99Ms: number | null;
 	recoveryMaxMs: number | null;
 	unrecovered: number;
-	/** Kills skipped because the victim's twin did not run in time. */
-	skippedKills: number;
 }
 
 const tally = (names: string[]) => names.reduce<Record<string, number>>((acc, n) => ((acc[n] = (acc[n] ?? 0) + 1), acc), {});
 
-export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, recovered: Recovery[], skippedKills: number, restartTimes: number[], crashes: string[]): Figures {
+export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, recovered: Recovery[], faults: FaultTally, restartTimes: number[], crashes: string[]): Figures {
 	const times = recovered.flatMap((r) => (r.recoveredMs === null ? [] : [r.recoveredMs]));
 	return {
-		faults: tally(recovered.map((r) => r.name)),
+		faults: faults.kinds,
 		created: load.created.length,
 		ordersInDatabase: facts.orders.length,
 		lost: judgement.lost,
@@ -53,7 +53,6 @@ export function figuresOf(facts: Facts, judgement: Judgement, load: LoadStats, r
 		recoveryP99Ms: percentile(times, 99),
 		recoveryMaxMs: percentile(times, 100),
 		unrecovered: recovered.length - times.length,
-		skippedKills,
 	};
 }
 
@@ -63,12 +62,15 @@ const list = (counts: Record<string, number>) =>
 		.map(([k, n]) => `${k}: ${n}`)
 		.join(", ") || "none";
 const ms = (value: number | null) => (value === null ? "-" : `${value} ms`);
+/** "4 of 4", and what shows each fault of the kind happened. */
+const made = (k: KindTally) => {
+	const evidence = k.kind.startsWith("cut ") ? `${k.refused} connections refused` : k.kind.startsWith("outage ") ? `longest ${ms(k.longestMs)}` : k.skipped > 0 ? `${k.skipped} skipped` : "";
+	return `${k.made} of ${k.planned}${evidence ? ` (${evidence})` : ""}`;
+};
 
 export function table(f: Figures, checks: Check[]): string {
 	const rows: Array<[string, string | number]> = [
-		...Object.entries(f.faults)
-			.sort(([a], [b]) => a.localeCompare(b))
-			.map(([name, n]): [string, number] => [`faults: ${name}`, n]),
+		...f.faults.map((k): [string, string] => [`faults made: ${k.kind}`, made(k)]),
 		["orders answered 201", f.created],
 		["orders in the database", f.ordersInDatabase],
 		["lost", f.lost],
@@ -78,7 +80,6 @@ export function table(f: Figures, checks: Check[]): string {
 		["dead letters", list(f.deadLetters)],
 		["REST answers", list(f.answers)],
 		["client retries / refused / abandoned", `${f.clientRetries} / ${f.refused} / ${f.abandoned}`],
-		["kills skipped (twin not running)", f.skippedKills],
 		["node restarts (p99 to running)", `${f.restarts} (${ms(f.restartP99Ms)})`],
 		["node crashes", f.crashes],
 		["recovery p50 / p99 / max", `${ms(f.recoveryP50Ms)} / ${ms(f.recoveryP99Ms)} / ${ms(f.recoveryMaxMs)}`],

@@ -1,14 +1,17 @@
 /**
  * One fault run: sets up its stage, starts the cluster and the simulator, runs
  * the REST load while the fault plan plays, stops the load, waits for quiet,
- * and judges every invariant from the database and the topics. Cleans up
+ * and judges every invariant from the database and the topics, and whether
+ * every planned fault happened. Cleans up
  * whatever happens, also when `signal` aborts (Ctrl-C).
  */
 import { randomInt, randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../saga-simulator";
+import { groupMembers } from "../cluster/kafka-admin";
 import { startChaosCluster, type ChaosCluster } from "./chaos-cluster";
 import { readFacts, sagaProgress } from "./facts";
+import { tallyFaults } from "./fault-tally";
 import { playFaults } from "./faults";
 import { judge, type Check } from "./invariants";
 import { LAYOUTS, REPLICAS, type LayoutName } from "./layout";
@@ -17,7 +20,7 @@ import { waitForQuiet } from "./quiet";
 import { seeded } from "./random";
 import { recoveries } from "./recovery";
 import { figuresOf, table, type Figures } from "./report";
-import { planFaults } from "./schedule";
+import { CHAOS_OUT_OF_ORDER_WINDOW_MS, planFaults, type Listener } from "./schedule";
 import { setUpStage } from "./stage";
 
 export interface ChaosOptions {
@@ -75,7 +78,15 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 		log(`cluster runs; load and faults for ${options.minutes} min`);
 		const loadStart = Date.now();
 		load = startLoad({ gatewayPorts: cluster.gatewayPorts, rate: options.rate, userId: randomInt(1, 2 ** 47) });
-		const played = await playFaults(plan, loadStart, { cluster, proxies: stage.proxies, random: seeded(options.seed + 2), log, signal });
+		const listenerGroups: Record<Listener, string> = { "reserve-listener": stage.groups.reserve, "payment-listener": stage.groups.payment };
+		const played = await playFaults(plan, loadStart, {
+			cluster,
+			proxies: stage.proxies,
+			groupMembers: (listener) => groupMembers(stage.kafka, listenerGroups[listener]),
+			random: seeded(options.seed + 2),
+			log,
+			signal,
+		});
 		// A kill that waited for a twin delays the faults after it: the load still runs past the last one.
 		const loadEnd = Math.max(loadStart + durationMs, Date.now() + (options.settleMs ?? SETTLE_MS));
 		await sleep(loadEnd - Date.now(), undefined, { signal });
@@ -98,9 +109,11 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 		);
 		const facts = await readFacts(stage.db.pool, stage.kafka, stage.topics, load.stats.created, load.stats.answers);
 		const judgement = judge(facts);
+		const faults = tallyFaults(plan, played.parts, CHAOS_OUT_OF_ORDER_WINDOW_MS);
 		const recovered = recoveries(played.windows, load.stats.created, await sagaProgress(stage.db.pool));
 		const checks: Check[] = [
 			...judgement.checks,
+			...faults.checks,
 			{ name: "every killed node ran again", ok: settled === null, detail: settled ?? "" },
 			{ name: "no node crashed (ended without being killed)", ok: cluster.crashes.length === 0, detail: cluster.crashes.slice(0, 5).join("; ") },
 			{ name: "the saga came to rest after the load", ok: quiet, detail: quiet ? "" : "outbox, parked messages or consumer lag still pending" },
@@ -108,7 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<Verdict> {
 			// A client that gave up is an availability figure (in the table), not lost data: its key is checked like any other.
 			{ name: "no valid create refused with a 4xx", ok: load.stats.refused.length === 0, detail: load.stats.refused.slice(0, 5).join(", ") },
 		];
-		const figures = figuresOf(facts, judgement, load.stats, recovered, played.skippedKills, cluster.restartTimes, cluster.crashes);
+		const figures = figuresOf(facts, judgement, load.stats, recovered, faults, cluster.restartTimes, cluster.crashes);
 		for (const r of recovered) log(`  ${r.name}: recovered in ${r.recoveredMs ?? "-"} ms`);
 		return { ok: checks.every((c) => c.ok), seed: options.seed, checks, figures, table: table(figures, checks) };
 	} finally {

@@ -16,7 +16,7 @@ import { freePort } from "../cluster/ports";
 import { privateDatabase, type PrivateDatabase } from "../cluster/private-database";
 import { startTcpProxy, type TcpProxy } from "../cluster/tcp-proxy";
 import type { Topics } from "./facts";
-import type { Dependency } from "./schedule";
+import { CHAOS_OUT_OF_ORDER_WINDOW_MS, type Dependency } from "./schedule";
 
 export interface Stage {
 	run: string;
@@ -86,6 +86,7 @@ export async function setUpStage(run: string, databaseUrl: string, redisUrl: str
 			PAYMENT_TOPIC: topics.payment,
 			RESERVE_GROUP: groups.reserve,
 			PAYMENT_GROUP: groups.payment,
+			OUT_OF_ORDER_WINDOW_MS: String(CHAOS_OUT_OF_ORDER_WINDOW_MS),
 			DB_POOL_MAX: "4",
 			METRICS: "off",
 			PROBES: "off",

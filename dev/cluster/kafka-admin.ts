@@ -10,3 +10,7 @@ export async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka[
 		await admin.disconnect();
 	}
 }
+
+/** How many members a consumer group has now (0: nobody consumes for it). */
+export const groupMembers = (kafka: Kafka, groupId: string): Promise<number> =>
+	withAdmin(kafka, async (admin) => (await admin.describeGroups([groupId])).groups[0]?.members.length ?? 0);

@@ -47,14 +47,33 @@ describe("the verdict", () => {
 		expect(judge(facts).doubled).toBeGreaterThan(0);
 	});
 
-	it("finds an order stuck half-way with no dead letter to explain it", () => {
+	it("finds an order stuck half-way, also when a dead letter explains it", () => {
+		const facts = healthy();
+		facts.orders[0].states = ["ORDER_CREATED"];
+		facts.applied = [];
+		facts.deadLetters.push({ orderId: 1, key: R1, reason: "out_of_order" });
+		expect(broken(facts)).toEqual(["every answered order reached the terminal state its peers answered", "no dead letters"]);
+	});
+
+	it("finds an order that ended in another terminal state than its peers answered", () => {
+		const facts = healthy();
+		facts.consumed = [{ orderId: 1, key: R1, state: "RESERVE_CREATED" }, { orderId: 1, key: K2, state: "PAYMENT_FAILED" }];
+		facts.applied = [{ orderId: 1, key: R1, state: "RESERVE_CREATED" }];
+		facts.orders[0].states = ["ORDER_CREATED", "RESERVE_CREATED"];
+		expect(broken(facts)).toEqual(["every answered order reached the terminal state its peers answered", "every consumed message applied once or dead-lettered"]);
+	});
+
+	it("finds an order its peers never answered", () => {
 		const facts = healthy();
 		facts.orders[0].states = ["ORDER_CREATED"];
 		facts.applied = [];
 		facts.consumed = [];
-		expect(broken(facts)).toEqual(["every order terminal or dead-lettered"]);
-		facts.deadLetters.push({ orderId: 1, key: R1, reason: "out_of_order" });
-		expect(broken(facts)).toEqual([]);
+		expect(broken(facts)).toEqual(["every order answered by its peers"]);
+	});
+
+	it("fails a run that created no order", () => {
+		const empty: Facts = { created: [], orders: [], applied: [], outbox: [], published: [], consumed: [], deadLetters: [], parked: 0, answers: {} };
+		expect(broken(empty)).toEqual(["the run created orders"]);
 	});
 
 	it("finds an unsent outbox row, an event missing from Kafka and a consumed message never applied", () => {
@@ -68,11 +87,16 @@ describe("the verdict", () => {
 		);
 	});
 
-	it("refuses dead letters of an unexpected reason and a 500 to a client", () => {
+	it.each(["out_of_order", "invalid_transition", "processing_error"])("fails on any dead letter (%s) of a message that was also applied", (reason) => {
 		const facts = healthy();
-		facts.deadLetters.push({ orderId: 1, key: K2, reason: "invalid_transition" });
+		facts.deadLetters.push({ orderId: 1, key: R1, reason });
+		expect(broken(facts)).toEqual(["no dead letters"]);
+	});
+
+	it("refuses a 500 to a client", () => {
+		const facts = healthy();
 		facts.answers["500"] = 1;
-		expect(broken(facts)).toEqual(["dead letters only of expected reasons", "REST answered only 200/201/4xx/503"]);
+		expect(broken(facts)).toEqual(["REST answered only 200/201/4xx/503"]);
 	});
 });
 
