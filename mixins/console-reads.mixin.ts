@@ -15,6 +15,7 @@ import { ordersPerMinute, outboxFigures, sagaDurations, smallRead, OVERVIEW_WIND
 import { findTimeline } from "../lib/console/timeline-store";
 import type { KafkaSecurity } from "../lib/platform/config";
 import { createKafka } from "../lib/platform/kafka";
+import { withTimeout } from "../lib/platform/timeout";
 import type { DbVars } from "./db.mixin";
 import type { OrdersMeta } from "../services/orders.service";
 
@@ -40,6 +41,9 @@ function lagAdminOf(service: Service, cfg: NonNullable<ConsoleReadSettings["cons
 	connected.catch(() => lagAdmins.delete(service));
 	return connected;
 }
+
+/** How long the overview waits for Kafka's offsets (a first call connects the admin client too). */
+const LAG_WAIT_MS = 3_000;
 
 /** Actions of another service the overview shows when a node runs it. */
 const OPTIONAL_SUMMARIES = { stuck: "orders.stuckSummary", deadLetters: "state.deadLetterSummary" } as const;
@@ -84,7 +88,8 @@ export const ConsoleReads: Partial<ServiceSchema<ConsoleReadSettings, object, Co
 				const [[minutes, durations, outbox], lag, stuck, deadLetters] = await Promise.all([
 					// One connection, one after the other: a refresh every few seconds takes no more of the pool.
 					smallRead(db, async (t) => [await ordersPerMinute(db, t), await sagaDurations(db, t), await outboxFigures(db, t)] as const),
-					watched ? lagAdminOf(this, watched).then((admin) => consumerLag(admin, watched.watched)).catch(() => null) : null,
+					// A Kafka that is down costs the page its lag figures, not its other figures.
+					watched ? withTimeout(lagAdminOf(this, watched).then((admin) => consumerLag(admin, watched.watched)), LAG_WAIT_MS).catch(() => null) : null,
 					ifRunning(ctx, OPTIONAL_SUMMARIES.stuck),
 					ifRunning(ctx, OPTIONAL_SUMMARIES.deadLetters),
 				]);
