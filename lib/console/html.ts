@@ -26,8 +26,15 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 	return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? piece(values[i]) : ""), ""));
 }
 
-/** A time the browser shows in its own zone, with UTC on hover (public/console.js). */
-export const time = (iso: string | null | undefined): Html => (iso ? html`<time datetime="${iso}">${iso}</time>` : html`<span class="muted">—</span>`);
+/**
+ * A time the browser shows in its own zone, with UTC on hover (public/console.js).
+ * An action called on this node answers a Date, one on another node its ISO text.
+ */
+export function time(at: string | Date | null | undefined): Html {
+	if (!at) return html`<span class="muted">—</span>`;
+	const iso = at instanceof Date ? at.toISOString() : at;
+	return html`<time datetime="${iso}">${iso}</time>`;
+}
 
 /** A duration in the unit a person reads best. */
 export function duration(ms: number | null | undefined): string {

@@ -1,4 +1,5 @@
 /** The stuck-order and dead-letter pages' fragments, with redrive and its audit trail. */
+import type { RedrivenLetter } from "../dead-letters/dead-letter-store";
 import { html, table, time, type Html } from "./html";
 import { renderDeadLetterTable, type DeadLetterRow } from "./render-orders";
 
@@ -43,13 +44,13 @@ function redriveByOrder(letters: DeadLetterRow[]): Html {
 export interface Redrive {
 	redrive_id: number;
 	who: string;
-	at: string;
-	selector: Record<string, unknown>;
-	letters: Array<{ topic: string; partition: number; offset: string; order_id: number | null; dead_letter_reason: string; outcome: string; reason?: string | null }>;
+	at: string | Date;
+	selector: object;
+	letters: RedrivenLetter[];
 	more?: boolean;
 }
 
-const outcomes = (r: Redrive): string => r.letters.map((l) => `${l.topic} ${l.partition}:${l.offset} ${l.outcome}${l.reason ? ` (${l.reason})` : ""}`).join("; ");
+const outcomes = (r: Redrive): string => r.letters.map((l) => `${l.topic} ${l.partition}:${l.offset} ${l.outcome}${"reason" in l && l.reason ? ` (${l.reason})` : ""}`).join("; ");
 
 export function renderDeadLetters(letters: DeadLetterRow[], next: string | null, done?: Redrive): Html {
 	return html`${done === undefined ? "" : html`<p class="done" id="redriven">Redrive ${done.redrive_id}: ${done.letters.length} letter(s): ${outcomes(done)}${done.more ? " (more remain: redrive again)" : ""}</p>`}

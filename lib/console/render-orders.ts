@@ -1,17 +1,11 @@
 /** The orders list and one order's timeline, as console fragments. */
+import type { deadLetters } from "../dead-letters/dead-letter-api";
 import type { OrderSummary } from "../orders/orders-repository";
 import type { OrderTimeline } from "./timeline-store";
 import { duration, html, table, time, type Html } from "./html";
 
-export interface DeadLetterRow {
-	topic: string;
-	partition: number;
-	offset: string;
-	reason: string;
-	error: string;
-	order_id: number | null;
-	at: string;
-}
+/** A dead letter as the dead-letter store lists it (GET /api/dead-letters). */
+export type DeadLetterRow = Awaited<ReturnType<typeof deadLetters>>["dead_letters"][number];
 
 const orderLink = (id: number) => html`<a href="/console/orders/${id}">${id}</a>`;
 

@@ -213,6 +213,7 @@ describe("the console with authentication off", () => {
 			return (await page.$(letter)) ? true : undefined;
 		}, `the dead letter of order ${orderId} on the page`);
 		expect(await page.textContent(letter)).toContain("out_of_order");
+		expect(await page.getAttribute(`${letter} time`, "datetime")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 		await answer(topics.RESERVE_TOPIC, orderId, "CREATED");
 		await waitFor(async () => ((await states(orderId)).some((s) => s.state === "RESERVE_CREATED") ? true : undefined), `RESERVE_CREATED of order ${orderId}`);
 		await screenshot(page, "dead-letters");
