@@ -5,7 +5,7 @@
  */
 import { Errors, ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 
-export async function startUnitBroker(schemas: Partial<ServiceSchema>[], options: BrokerOptions = {}): Promise<ServiceBroker> {
+export async function startUnitBroker(schemas: object[], options: BrokerOptions = {}): Promise<ServiceBroker> {
 	const broker = new ServiceBroker({ logger: false, ...options });
 	for (const schema of schemas) broker.createService(schema as ServiceSchema);
 	await broker.start();

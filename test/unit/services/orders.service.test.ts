@@ -73,14 +73,14 @@ describe("orders.create", () => {
 	});
 
 	it("answers the first order again when the key comes back with the same request", async () => {
-		jest.mocked(createOrder).mockResolvedValue({ kind: "existing", orderId: 41, sameRequest: true });
+		jest.mocked(createOrder).mockResolvedValue({ kind: "replayed", orderId: 41, sameRequest: true });
 		jest.mocked(findOrder).mockResolvedValue(ORDER);
 		await expect(broker.call("orders.create", INPUT, { meta: { idempotency_key: "key-1" } })).resolves.toEqual(ORDER);
 		expect(findOrder).toHaveBeenCalledWith(STUB_MODEL, 41);
 	});
 
 	it("answers 409 when the key comes back with another request", async () => {
-		jest.mocked(createOrder).mockResolvedValue({ kind: "existing", orderId: 41, sameRequest: false });
+		jest.mocked(createOrder).mockResolvedValue({ kind: "replayed", orderId: 41, sameRequest: false });
 		const err = await callFailure(broker.call("orders.create", INPUT, { meta: { idempotency_key: "key-1" } }));
 		expect(err).toMatchObject({ name: "ConflictError", code: 409, type: "IDEMPOTENCY_KEY_REUSED" });
 	});
