@@ -6,7 +6,8 @@
 import { Errors, ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
 
 export async function startUnitBroker(schemas: object[], options: BrokerOptions = {}): Promise<ServiceBroker> {
-	const broker = new ServiceBroker({ logger: false, ...options });
+	// A service waiting for a peer looks again every 10 ms, not every second.
+	const broker = new ServiceBroker({ logger: false, dependencyInterval: 10, ...options });
 	for (const schema of schemas) broker.createService(schema as ServiceSchema);
 	await broker.start();
 	return broker;
