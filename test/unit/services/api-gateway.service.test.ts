@@ -8,24 +8,19 @@
  * test/e2e/rest-rate-limit.test.ts.
  */
 import type { Server } from "node:http";
-import { Errors, type Context, type Service, type ServiceBroker } from "moleculer";
+import { Errors, type Service, type ServiceBroker } from "moleculer";
 import ApiGatewayService from "../../../services/api-gateway.service";
 import { healthChecker, type DependencyAnswers } from "../../../lib/platform/health";
 import type { Config } from "../../../lib/platform/config";
 import { AUTH_SECRET, bearer, OPERATOR, token } from "../../support/tokens";
-import { startUnitBroker } from "../../support/unit-broker";
+import { callRecorder, startUnitBroker } from "../../support/unit-broker";
 
 jest.mock("../../../lib/platform/health", () => ({ ...jest.requireActual("../../../lib/platform/health"), healthChecker: jest.fn() }));
 
 const ORDER = { order_id: 41, user_id: 7, description: "two books", state: "ORDER_CREATED", created_at: "2026-12-04T16:00:00.000Z", order_products: [] };
 const BODY = { user_id: 7, description: "two books", order_products: [{ product_id: 1, count: 2 }] };
 
-/** What the mocked services were called with, newest last. */
-const calls: { action: string; params: Record<string, unknown>; meta: Record<string, unknown> }[] = [];
-const record = (action: string, answer: (params: Record<string, unknown>) => unknown) => (ctx: Context<Record<string, unknown>, Record<string, unknown>>) => {
-	calls.push({ action, params: ctx.params, meta: { ...ctx.meta } });
-	return answer(ctx.params);
-};
+const { calls, record } = callRecorder();
 const notFound = () => {
 	const err = new Errors.MoleculerClientError("Order 404 not found", 404, "ORDER_NOT_FOUND", { order_id: 404 });
 	err.name = "NotFoundError";

@@ -6,22 +6,17 @@
  * answer needs PostgreSQL (test/e2e/grpc-api.test.ts); here its database does
  * not answer.
  */
-import { Errors, type Context, type ServiceBroker } from "moleculer";
+import { Errors, type ServiceBroker } from "moleculer";
 import GrpcGatewayService from "../../../services/grpc-gateway.service";
 import { freePort } from "../../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../../support/orders-grpc-client";
 import { AUTH_SECRET, token } from "../../support/tokens";
-import { startUnitBroker } from "../../support/unit-broker";
+import { callRecorder, startUnitBroker } from "../../support/unit-broker";
 
 const ORDER = { order_id: 41, user_id: 7, description: "two books", state: "ORDER_CREATED", created_at: "2026-12-04T16:00:00.000Z", order_products: [{ product_id: 1, count: 2 }] };
 const summary = (order_id: number) => ({ order_id, user_id: 7, description: `order ${order_id}`, state: "ORDER_CREATED", created_at: "2026-12-04T16:00:00.000Z" });
 
-/** What the mocked orders service was called with, newest last. */
-const calls: { action: string; params: Record<string, unknown>; meta: Record<string, unknown> }[] = [];
-const record = (action: string, answer: (params: Record<string, unknown>) => unknown) => (ctx: Context<Record<string, unknown>, Record<string, unknown>>) => {
-	calls.push({ action, params: ctx.params, meta: { ...ctx.meta } });
-	return answer(ctx.params);
-};
+const { calls, record } = callRecorder();
 const clientError = (message: string, code: number, type: string) => new Errors.MoleculerClientError(message, code, type, null);
 
 const OrdersMock = {

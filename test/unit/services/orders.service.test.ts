@@ -14,7 +14,7 @@ import { startStuckMonitor } from "../../../lib/orders/stuck-monitor";
 import { encodeCursor } from "../../../domain/order-cursor";
 import { requestHash } from "../../../domain/order-idempotency";
 import { STUB_MODEL, STUB_SEQUELIZE } from "../../support/without-database";
-import { callFailure, startUnitBroker } from "../../support/unit-broker";
+import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
 
 jest.mock("../../../mixins/db.mixin", () => jest.requireActual("../../support/without-database"));
 jest.mock("../../../lib/orders/orders-repository");
@@ -50,7 +50,7 @@ describe("orders.create", () => {
 	])("refuses %s with a ValidationError naming the field", async (_name, params, field) => {
 		const err = await callFailure(broker.call("orders.create", params));
 		expect(err).toMatchObject({ name: "ValidationError", code: 422 });
-		expect((err.data as { field: string }[]).map((d) => d.field)).toContain(field);
+		expect(failedFields(err)).toContain(field);
 		expect(createOrder).not.toHaveBeenCalled();
 	});
 
@@ -170,7 +170,7 @@ describe("orders.list", () => {
 	])("refuses %s with a ValidationError", async (_name, params, field) => {
 		const err = await callFailure(broker.call("orders.list", params));
 		expect(err).toMatchObject({ name: "ValidationError", code: 422 });
-		expect((err.data as { field: string }[]).map((d) => d.field)).toContain(field);
+		expect(failedFields(err)).toContain(field);
 		expect(listOrders).not.toHaveBeenCalled();
 	});
 

@@ -14,7 +14,7 @@ import { applyBatch, pruneAppliedKeys } from "../../../lib/state/state-store";
 import { orderCacheKeys } from "../../../lib/orders/order-cache";
 import type { ApplyOutcome, ApplyRequest } from "../../../domain/state-batch";
 import { STUB_SEQUELIZE } from "../../support/without-database";
-import { callFailure, startUnitBroker } from "../../support/unit-broker";
+import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
 
 jest.mock("../../../mixins/db.mixin", () => jest.requireActual("../../support/without-database"));
 jest.mock("../../../lib/state/state-store");
@@ -48,7 +48,7 @@ describe("state.apply", () => {
 	])("refuses %s with a ValidationError", async (_name, params, field) => {
 		const err = await callFailure(broker.call("state.apply", params));
 		expect(err).toMatchObject({ name: "ValidationError", code: 422 });
-		expect((err.data as { field: string }[]).map((d) => d.field)).toContain(field);
+		expect(failedFields(err)).toContain(field);
 		expect(applyBatch).not.toHaveBeenCalled();
 	});
 
