@@ -15,7 +15,8 @@ const project = (name: string): NonNullable<Config["projects"]>[number] => ({
 });
 
 const config: Config = {
-	projects: [project("unit"), project("integration"), project("e2e")],
+	// tooling: the simulator, the chaos run, the benchmark report, the compose file and the Kubernetes manifests.
+	projects: [project("unit"), project("tooling"), project("integration"), project("e2e")],
 	// Starts (or adopts) the Kafka broker, creates and migrates the test database.
 	globalSetup: "<rootDir>/test/support/global-setup.ts",
 	globalTeardown: "<rootDir>/test/support/global-teardown.ts",

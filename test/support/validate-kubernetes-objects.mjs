@@ -2,7 +2,7 @@
  * Validates Kubernetes objects against their schemas, offline: the Kubernetes API
  * (kubernetes-models), KEDA (@kubernetes-models/keda) and the Prometheus Operator
  * (@kubernetes-models/prometheus-operator). Those packages are ES modules only, which
- * jest's CommonJS runtime cannot load, so test/unit/kubernetes-manifests.test.ts runs
+ * jest's CommonJS runtime cannot load, so test/tooling/kubernetes-manifests.test.ts runs
  * this file in a node process of its own: a JSON array of objects on stdin, a JSON
  * array of { object, error } on stdout (error null when valid). An apiVersion no
  * package covers is an error, never a skip.

@@ -1,0 +1,117 @@
+/**
+ * The state service on an in-memory broker: its input rules, how it hands a
+ * batch to its store, the classification of a store failure, and the cached
+ * reads it invalidates (on Moleculer's memory cacher). Its store
+ * (lib/state/state-store.ts) is mocked: the locking, the decision written in one
+ * transaction and the retention job run against PostgreSQL in
+ * test/integration/state.test.ts and the listener tests.
+ */
+import { randomUUID } from "node:crypto";
+import { ConnectionRefusedError } from "sequelize";
+import type { ServiceBroker } from "moleculer";
+import StateService from "../../../services/state.service";
+import { applyBatch, pruneAppliedKeys } from "../../../lib/state/state-store";
+import { orderCacheKeys } from "../../../lib/orders/order-cache";
+import type { ApplyOutcome, ApplyRequest } from "../../../domain/state-batch";
+import { STUB_SEQUELIZE } from "../../support/without-database";
+import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
+
+jest.mock("../../../mixins/db.mixin", () => jest.requireActual("../../support/without-database"));
+jest.mock("../../../lib/state/state-store");
+
+const RETENTION_MS = 3_600_000;
+const request = (order_id: number, state: ApplyRequest["state"] = "RESERVE_CREATED"): ApplyRequest => ({ order_id, state, idempotent_key: randomUUID() });
+const answers = (outcomes: ApplyOutcome[], changedOrderIds: number[] = []) => jest.mocked(applyBatch).mockResolvedValueOnce({ outcomes, changedOrderIds });
+
+let broker: ServiceBroker;
+
+beforeAll(async () => {
+	broker = await startUnitBroker([{ ...StateService, settings: { appliedKeyRetentionMs: RETENTION_MS } }], { cacher: "Memory" });
+});
+afterAll(() => broker.stop());
+beforeEach(() => jest.mocked(applyBatch).mockReset());
+
+describe("state.apply", () => {
+	it("hands the message to the store as a batch of one and answers its outcome", async () => {
+		const message = request(41);
+		answers([{ result: "applied" }], [41]);
+		await expect(broker.call("state.apply", message)).resolves.toEqual({ result: "applied" });
+		expect(applyBatch).toHaveBeenCalledWith(STUB_SEQUELIZE, [message]);
+	});
+
+	it.each([
+		["order_id 0", { ...request(1), order_id: 0 }, "order_id"],
+		["an unknown state", { ...request(1), state: "SHIPPED" }, "state"],
+		["a key that is not a UUID", { ...request(1), idempotent_key: "key-1" }, "idempotent_key"],
+		["a source with a negative partition", { ...request(1), source: { topic: "payment", partition: -1, offset: "5", key: null, value: "", headers: {} } }, "source.partition"],
+		["a source offset that is not a number", { ...request(1), source: { topic: "payment", partition: 0, offset: "five", key: null, value: "", headers: {} } }, "source.offset"],
+	])("refuses %s with a ValidationError", async (_name, params, field) => {
+		const err = await callFailure(broker.call("state.apply", params));
+		expect(err).toMatchObject({ name: "ValidationError", code: 422 });
+		expect(failedFields(err)).toContain(field);
+		expect(applyBatch).not.toHaveBeenCalled();
+	});
+
+	it("answers an unreachable database as DEPENDENCY_UNAVAILABLE (503), which a listener waits out", async () => {
+		jest.mocked(applyBatch).mockRejectedValueOnce(new ConnectionRefusedError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })));
+		const err = await callFailure(broker.call("state.apply", request(41)));
+		expect(err).toMatchObject({ code: 503, type: "DEPENDENCY_UNAVAILABLE", retryable: false });
+	});
+
+	it("answers any other failure as PROCESSING_ERROR (500), which a listener dead-letters", async () => {
+		jest.mocked(applyBatch).mockRejectedValueOnce(new Error("invalid input value for enum"));
+		const err = await callFailure(broker.call("state.apply", request(41)));
+		expect(err).toMatchObject({ code: 500, type: "PROCESSING_ERROR", message: "invalid input value for enum" });
+	});
+});
+
+describe("state.applyBatch", () => {
+	it("answers one outcome per message, in order", async () => {
+		const messages = [request(41), request(42, "PAYMENT_CREATED")];
+		const outcomes: ApplyOutcome[] = [{ result: "applied" }, { result: "rejected", reason: "invalid_transition" }];
+		answers(outcomes, [41]);
+		await expect(broker.call("state.applyBatch", { messages })).resolves.toEqual({ outcomes });
+		expect(applyBatch).toHaveBeenCalledWith(STUB_SEQUELIZE, messages);
+	});
+
+	it("refuses an empty batch, and one with a bad message", async () => {
+		await expect(callFailure(broker.call("state.applyBatch", { messages: [] }))).resolves.toMatchObject({ name: "ValidationError" });
+		await expect(callFailure(broker.call("state.applyBatch", { messages: [request(1), { ...request(2), state: "NEW" }] }))).resolves.toMatchObject({
+			name: "ValidationError",
+			data: [{ field: "messages[1].state" }],
+		});
+		expect(applyBatch).not.toHaveBeenCalled();
+	});
+});
+
+describe("the cached reads of the orders", () => {
+	async function cache(orderIds: number[]): Promise<void> {
+		for (const key of orderIds.flatMap(orderCacheKeys)) await broker.cacher!.set(key, { cached: true });
+	}
+	/** What the cache holds for the order's reads (null: nothing). */
+	const cached = async (orderId: number) => (await Promise.all(orderCacheKeys(orderId).map((key) => broker.cacher!.get(key)))).map((value) => value ?? null);
+
+	it("are dropped for the orders that changed and the redelivered ones, kept for the others", async () => {
+		await cache([41, 42, 43]);
+		answers([{ result: "applied" }, { result: "duplicate" }, { result: "rejected", reason: "unknown_order" }], [41]);
+		await broker.call("state.applyBatch", { messages: [request(41), request(42), request(43)] });
+		await expect(cached(41)).resolves.toEqual([null, null]);
+		await expect(cached(42)).resolves.toEqual([null, null]);
+		await expect(cached(43)).resolves.toEqual([{ cached: true }, { cached: true }]);
+	});
+
+	it("are kept when the store failed (nothing committed)", async () => {
+		await cache([44]);
+		jest.mocked(applyBatch).mockRejectedValueOnce(new Error("deadlock detected"));
+		await callFailure(broker.call("state.apply", request(44)));
+		await expect(cached(44)).resolves.toEqual([{ cached: true }, { cached: true }]);
+	});
+});
+
+describe("state.pruneAppliedKeys", () => {
+	it("runs the retention job with the configured retention and answers how many keys went", async () => {
+		jest.mocked(pruneAppliedKeys).mockResolvedValueOnce(12);
+		await expect(broker.call("state.pruneAppliedKeys")).resolves.toEqual({ deleted: 12 });
+		expect(pruneAppliedKeys).toHaveBeenCalledWith(STUB_SEQUELIZE, RETENTION_MS);
+	});
+});
