@@ -22,51 +22,63 @@ export interface BatchResult {
 	changedOrderIds: number[];
 }
 
-/** Locks the orders and reads each one's recorded states, oldest first (as text: pg does not parse arrays of the enum). */
-async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Promise<Map<number, OrderState[]>> {
-	const rows = await db.query<{ order_id: string; history: OrderState[] }>(
-		`SELECT o.order_id, ARRAY(SELECT s.state::text FROM order_states s WHERE s.order_id = o.order_id ORDER BY s.recorded_at, s.id) AS history
-		   FROM orders o WHERE o.order_id = ANY($1::bigint[]) ORDER BY o.order_id FOR UPDATE`,
-		{ bind: [orderIds], transaction: t, type: QueryTypes.SELECT },
-	);
-	return new Map(rows.map((r) => [Number(r.order_id), r.history]));
+/** Locks the batch's orders, in order_id order; answers the ones that exist. */
+async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Promise<number[]> {
+	const rows = await db.query<{ order_id: string }>("SELECT order_id FROM orders WHERE order_id = ANY($1::bigint[]) ORDER BY order_id FOR UPDATE", {
+		bind: [orderIds],
+		transaction: t,
+		type: QueryTypes.SELECT,
+	});
+	return rows.map((r) => Number(r.order_id));
 }
 
+/** What the decisions of a batch read under its locks. */
+interface LockedInputs {
+	/** Each locked order's recorded states, oldest first. */
+	history: Map<number, OrderState[]>;
+	applied: Map<string, KeyRecord>;
+	parked: ParkedRow[];
+	parkedSources: Sources;
+}
+
+type FoundRow = ParkedRow & { kind: "history" | "applied" | "parked"; source_topic: string | null; source_partition: number | null; source_offset: string | null };
+
 /**
- * What the batch's decisions need besides the locked orders, in one round trip:
- * the requests' keys already applied, and the parked messages of the locked
- * orders (in the order they were parked). Read after the locks are held, so it
- * sees everything the previous holder of a lock committed.
+ * What the batch's decisions need besides the locks, in one round trip: the
+ * locked orders' recorded states, the requests' keys already applied, and the
+ * parked messages of the locked orders (in the order they were parked). Read by
+ * a statement of its own AFTER the locks are held: a statement's snapshot is
+ * taken when it starts, so one that waited for a lock would not see what the
+ * previous holder of the lock committed (its new states, its parked rows).
  */
-async function keysAndParked(
-	db: Sequelize,
-	t: Transaction,
-	requests: ApplyRequest[],
-	orderIds: number[],
-): Promise<{ applied: Map<string, KeyRecord>; parked: ParkedRow[]; parkedSources: Sources }> {
-	const rows = await db.query<ParkedRow & { parked: boolean; source_topic: string | null; source_partition: number | null; source_offset: string | null }>(
+async function readUnderLocks(db: Sequelize, t: Transaction, requests: ApplyRequest[], orderIds: number[]): Promise<LockedInputs> {
+	const rows = await db.query<FoundRow>(
 		`SELECT * FROM (
-		   SELECT false AS parked, a.order_id, a.idempotent_key, a.state, false AS claimed, NULL::timestamptz AS parked_at,
+		   SELECT 'history' AS kind, order_id, NULL::uuid AS idempotent_key, state::text, false AS claimed, recorded_at AS at, id AS seq,
 		          NULL::text AS source_topic, NULL::integer AS source_partition, NULL::bigint AS source_offset
+		     FROM order_states WHERE order_id = ANY($3::bigint[])
+		   UNION ALL
+		   SELECT 'applied', a.order_id, a.idempotent_key, a.state::text, false, NULL, NULL, NULL, NULL, NULL
 		     FROM applied_messages a
 		     JOIN unnest($1::bigint[], $2::uuid[]) AS k(order_id, idempotent_key) USING (order_id, idempotent_key)
 		   UNION ALL
-		   SELECT true, order_id, idempotent_key, state, coalesce(claimed_until > now(), false), parked_at, source_topic, source_partition, source_offset
+		   SELECT 'parked', order_id, idempotent_key, state::text, coalesce(claimed_until > now(), false), parked_at, source_offset,
+		          source_topic, source_partition, source_offset
 		     FROM parked_messages WHERE order_id = ANY($3::bigint[])
 		 ) found
-		 ORDER BY parked, parked_at, source_offset`,
+		 ORDER BY kind, at, seq`,
 		{ bind: [requests.map((r) => r.order_id), requests.map((r) => r.idempotent_key), orderIds], transaction: t, type: QueryTypes.SELECT },
 	);
-	const applied = new Map<string, KeyRecord>();
-	const parked: ParkedRow[] = [];
-	const parkedSources: Sources = new Map();
-	for (const { parked: isParked, order_id, idempotent_key, state, claimed, source_topic, source_partition, source_offset } of rows) {
-		if (isParked) {
-			parked.push({ order_id, idempotent_key, state, claimed });
-			parkedSources.set(keyOf(order_id, idempotent_key), { topic: source_topic as string, partition: source_partition as number, offset: String(source_offset) });
-		} else applied.set(keyOf(order_id, idempotent_key), { state });
+	const inputs: LockedInputs = { history: new Map(orderIds.map((id) => [id, []])), applied: new Map(), parked: [], parkedSources: new Map() };
+	for (const { kind, order_id, idempotent_key, state, claimed, source_topic, source_partition, source_offset } of rows) {
+		if (kind === "history") inputs.history.get(Number(order_id))?.push(state);
+		else if (kind === "applied") inputs.applied.set(keyOf(order_id, idempotent_key), { state });
+		else {
+			inputs.parked.push({ order_id, idempotent_key, state, claimed });
+			inputs.parkedSources.set(keyOf(order_id, idempotent_key), { topic: source_topic as string, partition: source_partition as number, offset: String(source_offset) });
+		}
 	}
-	return { applied, parked, parkedSources };
+	return inputs;
 }
 
 /** Where each message of a batch was read (topic, partition, offset), by order and key: recorded with its applied key. */
@@ -112,8 +124,8 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[], within
 	if (requests.length === 0) return { outcomes: [], changedOrderIds: [] };
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
 	return db.transaction({ transaction: within }, async (t) => {
-		const history = await lockOrders(db, t, orderIds);
-		const { applied, parked, parkedSources } = await keysAndParked(db, t, requests, [...history.keys()]);
+		const locked = await lockOrders(db, t, orderIds);
+		const { history, applied, parked, parkedSources } = await readUnderLocks(db, t, requests, locked);
 		const { outcomes, writes } = decideBatch(requests, { history, applied, parked });
 		await write(db, t, writes, sourcesOf(requests, parkedSources));
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
