@@ -48,9 +48,12 @@ export function helpText<O extends Record<string, OptionHelp>>(spec: CommandHelp
 	return [usageLine(spec), "", spec.summary, "", "options:", ...rows.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help}`)].join("\n");
 }
 
+/** "npm run import-go --" -> "import-go": the name a command's own messages start with. */
+const nameOf = (command: string): string => command.replace(/^npm (run )?/, "").replace(/ --$/, "");
+
 /** Ends the process as a usage error: one line saying what is wrong, then the usage. */
 export function usageError<O extends Record<string, OptionHelp>>(spec: CommandHelp<O>, message: string): never {
-	process.stderr.write(`${message}\n${usageLine(spec)} (--help for the options)\n`);
+	process.stderr.write(`${nameOf(spec.command)}: ${message}\n${usageLine(spec)} (--help for the options)\n`);
 	process.exit(2);
 }
 

@@ -28,6 +28,6 @@ describe("npm commands' --help and usage errors", () => {
 		const { code, stdout, stderr } = await npmRun(command, "--no-such-option");
 		expect(code).toBe(2);
 		expect(stdout).toBe("");
-		expect(stderr.trim().split("\n")).toEqual(["Unknown option '--no-such-option'", expect.stringMatching(/^usage: npm .*\(--help for the options\)$/)]);
+		expect(stderr.trim().split("\n")).toEqual([`${command}: Unknown option '--no-such-option'`, expect.stringMatching(/^usage: npm .*\(--help for the options\)$/)]);
 	});
 });

@@ -70,5 +70,5 @@ it.each([
 	const run = await runImportGo(args);
 	expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" });
 	const [first, usage] = run.stderr.split("\n");
-	expect({ first, usage }).toEqual({ first: expect.stringContaining(`import-go: ${complaint}`), usage: expect.stringMatching(/^usage: npm run import-go -- --from/) });
+	expect({ first, usage }).toEqual({ first: expect.stringContaining(`import-go: ${complaint}`), usage: expect.stringMatching(/^usage: npm run import-go -- \[options\] \(--help for the options\)$/) });
 });

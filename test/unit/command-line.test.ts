@@ -52,7 +52,7 @@ describe("the command line of every npm command", () => {
 	it("refuses an unknown option with one line and the usage, exit 2", () => {
 		const { code, err } = run(["--bogus"]);
 		expect(code).toBe(2);
-		expect(err.trim().split("\n")).toEqual(["Unknown option '--bogus'", "usage: npm run thing -- [up|down] [options] (--help for the options)"]);
+		expect(err.trim().split("\n")).toEqual(["thing: Unknown option '--bogus'", "usage: npm run thing -- [up|down] [options] (--help for the options)"]);
 	});
 
 	it("refuses a string option without its value and an unknown word", () => {
