@@ -42,6 +42,15 @@ describe("a listener down for many windows", () => {
 			expect(lettersOf(orderIds)).toEqual([]);
 		}
 	};
+	/** Every order of `orderIds` completes its saga, nothing parked is left and nothing was dead-lettered. */
+	const expectCompletedWithoutDeadLetters = async (orderIds: number[]) => {
+		await waitFor(() => allAt(orderIds, "PAYMENT_COMPLETED"), "every order to complete", 60_000);
+		for (const id of orderIds) {
+			expect((await historyOf(pool, id)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"]);
+		}
+		expect(await parkedCount(orderIds)).toBe(0);
+		expect(lettersOf(orderIds)).toEqual([]);
+	};
 	const sendPayments = async (orderId: number) => {
 		await topics.send(topics.payment, sagaMessage(orderId, "CREATED"), String(orderId));
 		await topics.send(topics.payment, sagaMessage(orderId, "COMPLETED"), String(orderId));
@@ -85,12 +94,7 @@ describe("a listener down for many windows", () => {
 		await holdOutage(OUTAGE_MS, orderIds);
 
 		nodes["reserve-listener"] = await node("reserve-listener");
-		await waitFor(() => allAt(orderIds, "PAYMENT_COMPLETED"), "every order to complete", 60_000);
-		for (const id of orderIds) {
-			expect((await historyOf(pool, id)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"]);
-		}
-		expect(await parkedCount(orderIds)).toBe(0);
-		expect(lettersOf(orderIds)).toEqual([]);
+		await expectCompletedWithoutDeadLetters(orderIds);
 	}, 120_000);
 
 	it("payment listener down while reserve answers flow: every order completes once it is back", async () => {
@@ -111,11 +115,6 @@ describe("a listener down for many windows", () => {
 		// Answered as soon as the first of them is parked: well within its window after parking.
 		await waitFor(async () => ((await parkedCount(late)) > 0 ? true : undefined), "the late orders' payments to be parked");
 		for (const id of late) await sendReserve(id);
-		await waitFor(() => allAt(orderIds, "PAYMENT_COMPLETED"), "every order to complete", 60_000);
-		for (const id of orderIds) {
-			expect((await historyOf(pool, id)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_CREATED", "PAYMENT_COMPLETED"]);
-		}
-		expect(await parkedCount(orderIds)).toBe(0);
-		expect(lettersOf(orderIds)).toEqual([]);
+		await expectCompletedWithoutDeadLetters(orderIds);
 	}, 120_000);
 });
