@@ -89,6 +89,9 @@ function letterView(row: StoredLetter) {
 	};
 }
 
+/** A dead letter as the listing answers it (REST and the REPL read the same shape). */
+export type ListedLetter = ReturnType<typeof letterView>;
+
 const redriveView = ({ id, who, at, selector, letters }: RedriveRecord) => ({ redrive_id: Number(id), who, at, selector, letters });
 
 export interface ListLettersInput {

@@ -6,19 +6,8 @@
 import { hostname, userInfo } from "node:os";
 import type { ServiceBroker } from "moleculer";
 import { operand, option, print, type ReplCommand } from "../platform/repl-command";
-import type { DeadLetterMeta } from "./dead-letter-api";
+import type { DeadLetterMeta, ListedLetter } from "./dead-letter-api";
 import type { RedrivenLetter } from "./dead-letter-store";
-
-interface ListedLetter {
-	topic: string;
-	partition: number;
-	offset: string;
-	reason: string;
-	error: string;
-	order_id: number | null;
-	message: { key: string | null; value: string | null };
-	redrive: { outcome: string; reason: string | null } | null;
-}
 
 interface RedriveAnswer {
 	redrive_id: number;
