@@ -30,7 +30,7 @@ COPY lib/console/public ./lib/console/public
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000 3030 3031 8081
-# Readiness of this node (lib/platform/probes.ts): its services run and the dependencies they use answer.
+# Readiness of this node (lib/platform/observability/probes.ts): its services run and the dependencies they use answer.
 HEALTHCHECK --interval=10s --timeout=4s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PROBE_PORT || 3031) + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # `npm run start:prod`'s command line. node itself (not npm) is PID 1, so `docker stop` (SIGTERM)

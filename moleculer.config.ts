@@ -1,14 +1,14 @@
 /**
- * Broker options for every node, read from the environment (lib/platform/config.ts).
+ * Broker options for every node, read from the environment (lib/platform/config/config.ts).
  * `brokerOptions` serves nodes built in code (`npm start`, tests); the default
  * export is what moleculer-runner loads for a production node (bin/runner.ts).
  */
 import type { BrokerOptions, Errors, Tracer } from "moleculer";
-import { config, type Config } from "./lib/platform/config";
-import { redisOptions } from "./lib/platform/redis-options";
-import { transitEncryption } from "./lib/platform/transit-encryption";
-import { ProbesMiddleware } from "./lib/platform/probes";
-import { ServiceSettingsMiddleware } from "./lib/platform/service-settings";
+import { config, type Config } from "./lib/platform/config/config";
+import { redisOptions } from "./lib/platform/clients/redis-options";
+import { transitEncryption } from "./lib/platform/node/transit-encryption";
+import { ProbesMiddleware } from "./lib/platform/observability/probes";
+import { ServiceSettingsMiddleware } from "./lib/platform/node/service-settings";
 
 function tracingExporter(cfg: Config): Tracer.TracingExporter {
 	switch (cfg.tracing) {

@@ -5,7 +5,7 @@
  * measure a broker in its steady state, as on a machine where it already ran.
  */
 import { logLevel } from "kafkajs";
-import { createKafka, ensureTopics } from "../lib/platform/kafka";
+import { createKafka, ensureTopics } from "../lib/platform/clients/kafka";
 import type { BenchContext } from "./context";
 import { now, until } from "./support";
 

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { ServiceName } from "../lib/platform/config";
+import type { ServiceName } from "../lib/platform/config/config";
 import { freePort } from "../dev/cluster/ports";
 import { EVENT_LOOP_LINE } from "./load-gauges";
 import { now, sleep } from "./support";

@@ -12,10 +12,10 @@
 import { randomInt } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { Client } from "pg";
-import { createNode } from "../lib/platform/broker";
-import { loadConfig } from "../lib/platform/config";
-import { ensureDatabase } from "../lib/platform/database";
-import { migrateUp } from "../lib/platform/migrations";
+import { createNode } from "../lib/platform/node/broker";
+import { loadConfig } from "../lib/platform/config/config";
+import { ensureDatabase } from "../lib/platform/clients/database";
+import { migrateUp } from "../lib/platform/startup/migrations";
 import { runBenchmark } from "./support";
 import { readCommandLine } from "../bin/command-line";
 

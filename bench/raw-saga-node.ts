@@ -5,7 +5,7 @@
  * Prints "bench node ready", then its event loop's utilization every second; SIGTERM stops it.
  */
 import { createServer } from "node:http";
-import { kafkaBrokers, loadConfig } from "../lib/platform/config";
+import { kafkaBrokers, loadConfig } from "../lib/platform/config/config";
 import { reportEventLoop } from "./load-gauges";
 import { startRawSaga } from "./raw-saga";
 

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Consumer } from "kafkajs";
 import type { OrderState } from "../domain/order-state";
 import { Pool } from "pg";
-import { createKafka } from "../lib/platform/kafka";
+import { createKafka } from "../lib/platform/clients/kafka";
 import { rawApplyStates, rawCreateOrder } from "./raw-orders";
 
 const STATE_OF: Record<string, Record<string, OrderState>> = {

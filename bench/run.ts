@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { Pool } from "pg";
-import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config";
+import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config/config";
 import { prepareInfrastructure } from "../dev/infrastructure";
 import { nodeEnv, type BenchContext } from "./context";
 import { createFigures, GRPC, REST } from "./figures/create";

@@ -1,8 +1,8 @@
 /** What every figure here shares: a throw-away database, latency statistics, bounded waits. */
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { ensureDatabase } from "../lib/platform/database";
-import { migrateUp } from "../lib/platform/migrations";
+import { ensureDatabase } from "../lib/platform/clients/database";
+import { migrateUp } from "../lib/platform/startup/migrations";
 
 /** A migrated database for one figure, dropped afterwards. */
 export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, run: (url: string) => Promise<T>): Promise<T> {

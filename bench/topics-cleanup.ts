@@ -3,7 +3,7 @@
  * `bench-<run>-`, bench/context.ts), so repeated runs do not pile up topics on a
  * shared broker. A failure is reported, not thrown: the figures are already taken.
  */
-import { createKafka } from "../lib/platform/kafka";
+import { createKafka } from "../lib/platform/clients/kafka";
 import type { BenchContext } from "./context";
 
 export async function deleteRunTopics(ctx: BenchContext): Promise<void> {

@@ -6,7 +6,7 @@
 import { randomInt } from "node:crypto";
 import { runChaos } from "../dev/chaos/run";
 import { LAYOUTS, type LayoutName } from "../dev/chaos/layout";
-import { loadConfig } from "../lib/platform/config";
+import { loadConfig } from "../lib/platform/config/config";
 import { readCommandLine, usageError } from "./command-line";
 
 const COMMAND = {

@@ -4,10 +4,10 @@
  * a progress bar on a terminal only. Exit 0 when done, 1 on a failure (one line), 2 on bad arguments.
  */
 import { writeFileSync } from "node:fs";
-import { config, kafkaBrokers } from "../lib/platform/config";
-import { ensureDatabase } from "../lib/platform/database";
-import { migrateUp } from "../lib/platform/migrations";
-import { createKafka } from "../lib/platform/kafka";
+import { config, kafkaBrokers } from "../lib/platform/config/config";
+import { ensureDatabase } from "../lib/platform/clients/database";
+import { migrateUp } from "../lib/platform/startup/migrations";
+import { createKafka } from "../lib/platform/clients/kafka";
 import { importGo, type ImportOptions } from "../lib/import-go/import-run";
 import { ImportError, redact } from "../lib/import-go/import-error";
 import { formatReport } from "../lib/import-go/report";

@@ -3,8 +3,8 @@
  * for running several nodes against one broker (they then set KAFKA_BROKERS).
  */
 import { brokerLog, localKafkaPid, startLocalKafka, stopLocalKafka } from "../dev/kafka-local";
-import { config, kafkaBrokers } from "../lib/platform/config";
-import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
+import { config, kafkaBrokers } from "../lib/platform/config/config";
+import { contractTopics, createKafka, ensureTopics } from "../lib/platform/clients/kafka";
 import { readCommandLine, usageError } from "./command-line";
 
 const COMMAND = {

@@ -4,10 +4,10 @@
  * migrates by itself: this is for the Docker Compose migration step and for
  * working on a migration.
  */
-import { config } from "../lib/platform/config";
-import { createSequelize, ensureDatabase } from "../lib/platform/database";
-import { createMigrator, migrateUp } from "../lib/platform/migrations";
-import { checkPostgres } from "../lib/platform/preflight";
+import { config } from "../lib/platform/config/config";
+import { createSequelize, ensureDatabase } from "../lib/platform/clients/database";
+import { createMigrator, migrateUp } from "../lib/platform/startup/migrations";
+import { checkPostgres } from "../lib/platform/startup/preflight";
 import { readCommandLine } from "./command-line";
 
 const COMMAND = {

@@ -5,8 +5,8 @@
  * `--products grpc` plays the products service as it runs: GetOrder over gRPC on
  * each order event, reserve FAILED when a product is out of stock (--reserve-fail is then unused).
  */
-import { config, kafkaBrokers } from "../lib/platform/config";
-import { createKafka } from "../lib/platform/kafka";
+import { config, kafkaBrokers } from "../lib/platform/config/config";
+import { createKafka } from "../lib/platform/clients/kafka";
 import { startSimulator } from "../dev/saga-simulator";
 import { productsOverGrpc, type ProductsOverGrpc } from "../dev/products-over-grpc";
 import { readCommandLine, usageError } from "./command-line";

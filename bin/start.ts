@@ -2,7 +2,7 @@
  * `npm start`: prepares the infrastructure and runs the services named in
  * SERVICES (every service by default) on one node. SIGINT/SIGTERM stop the node,
  * then the Kafka broker it started. /live and /ready answer on PROBE_PORT
- * from before the services start until the node has stopped (lib/platform/probes.ts).
+ * from before the services start until the node has stopped (lib/platform/observability/probes.ts).
  *
  * A signal may come at any point. During start-up the steps under way finish
  * (a Kafka broker coming up, a consumer joining its group: cutting those short
@@ -10,12 +10,12 @@
  * stops as it would once running.
  */
 import type { ServiceBroker } from "moleculer";
-import { config, ConfigError } from "../lib/platform/config";
-import { createNode, requestStop } from "../lib/platform/broker";
-import { cannotStart } from "../lib/platform/cannot-start";
-import { nodeVersionProblem } from "../lib/platform/node-version";
+import { config, ConfigError } from "../lib/platform/config/config";
+import { createNode, requestStop } from "../lib/platform/node/broker";
+import { cannotStart } from "../lib/platform/startup/cannot-start";
+import { nodeVersionProblem } from "../lib/platform/startup/node-version";
 import { prepareInfrastructure, type Infrastructure } from "../dev/infrastructure";
-import { startProbes, type Probes } from "../lib/platform/probes";
+import { startProbes, type Probes } from "../lib/platform/observability/probes";
 import { readCommandLine } from "./command-line";
 
 const COMMAND = {

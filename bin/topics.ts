@@ -3,9 +3,9 @@
  * missing on KAFKA_BROKERS, with KAFKA_PARTITIONS partitions. A deployment step,
  * like `npm run migrate`: production nodes create no topic.
  */
-import { config, kafkaBrokers } from "../lib/platform/config";
-import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
-import { checkKafka } from "../lib/platform/preflight";
+import { config, kafkaBrokers } from "../lib/platform/config/config";
+import { contractTopics, createKafka, ensureTopics } from "../lib/platform/clients/kafka";
+import { checkKafka } from "../lib/platform/startup/preflight";
 import { readCommandLine } from "./command-line";
 
 const COMMAND = {

@@ -5,11 +5,11 @@
  * production nodes (bin/runner.ts) do none of this: `npm run migrate` and
  * `npm run topics` are explicit steps there.
  */
-import { kafkaBrokers, type Config } from "../lib/platform/config";
-import { ensureDatabase } from "../lib/platform/database";
-import { migrateUp } from "../lib/platform/migrations";
-import { contractTopics, createKafka, ensureTopics } from "../lib/platform/kafka";
-import { checkKafka, checkPostgres, checkRedis } from "../lib/platform/preflight";
+import { kafkaBrokers, type Config } from "../lib/platform/config/config";
+import { ensureDatabase } from "../lib/platform/clients/database";
+import { migrateUp } from "../lib/platform/startup/migrations";
+import { contractTopics, createKafka, ensureTopics } from "../lib/platform/clients/kafka";
+import { checkKafka, checkPostgres, checkRedis } from "../lib/platform/startup/preflight";
 import { startLocalKafka } from "./kafka-local";
 
 export interface Infrastructure {

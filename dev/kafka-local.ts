@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
-import { config, localKafkaBroker, type Config } from "../lib/platform/config";
+import { config, localKafkaBroker, type Config } from "../lib/platform/config/config";
 
 const root = resolve(__dirname, "..");
 const kafkaDir = join(__dirname, "kafka");

@@ -13,9 +13,9 @@ import { orderIdParams, toPositiveInt } from "../domain/order-input";
 import { consumerLag, type WatchedGroup } from "../lib/console/consumer-lag";
 import { ordersPerMinute, outboxFigures, sagaDurations, smallRead, OVERVIEW_WINDOW_MINUTES } from "../lib/console/overview-store";
 import { findTimeline } from "../lib/console/timeline-store";
-import type { KafkaSecurity } from "../lib/platform/config";
-import { createKafka } from "../lib/platform/kafka";
-import { withTimeout } from "../lib/platform/timeout";
+import type { KafkaSecurity } from "../lib/platform/config/config";
+import { createKafka } from "../lib/platform/clients/kafka";
+import { withTimeout } from "../lib/platform/support/timeout";
 import type { DbVars } from "./db.mixin";
 import type { OrdersMeta } from "../services/orders.service";
 

@@ -12,8 +12,8 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type SequelizeDbAdapter from "moleculer-db-adapter-sequelize";
 import type { Model, ModelStatic, Sequelize } from "sequelize";
-import { createSequelize } from "../lib/platform/database";
-import { dbServiceSchema, migratedSequelizeAdapter, type DatabaseSettings, type ModelDefinition } from "../lib/platform/moleculer-db";
+import { createSequelize } from "../lib/platform/clients/database";
+import { dbServiceSchema, migratedSequelizeAdapter, type DatabaseSettings, type ModelDefinition } from "../lib/platform/clients/moleculer-db";
 
 /** Optional in the type so the mixin fits any service schema; `created` refuses to go without it. */
 export interface DbSettings extends ServiceSettingSchema {

@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway, { type Alias, type ApiRouteSchema, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
-import type { Config } from "../lib/platform/config";
-import { healthChecker, upOrDown, type HealthChecker } from "../lib/platform/health";
-import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
+import type { Config } from "../lib/platform/config/config";
+import { healthChecker, upOrDown, type HealthChecker } from "../lib/platform/observability/health";
+import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
 import type { Caller } from "../domain/order-access";
 import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
 import { createRateLimit, retryAfterSeconds } from "../lib/gateways/create-rate-limit";
@@ -68,7 +68,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 	name: "api-gateway",
 	mixins: [ApiGateway, ConsolePages],
 	settings: {
-		// `port` comes with the node's settings (lib/platform/service-settings.ts); `health` holds URLs with credentials.
+		// `port` comes with the node's settings (lib/platform/node/service-settings.ts); `health` holds URLs with credentials.
 		$secureSettings: ["health", "security"],
 		ip: "0.0.0.0",
 		routes: [

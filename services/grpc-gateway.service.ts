@@ -10,14 +10,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ActionSchema, Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
+import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
 import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-server";
 import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
 import { createAuthenticator } from "../lib/gateways/auth";
-import type { AuthConfig } from "../lib/platform/config";
+import type { AuthConfig } from "../lib/platform/config/config";
 import type { OrdersMeta } from "./orders.service";
 
-/** Filled from the node's Config (lib/platform/service-settings.ts). */
+/** Filled from the node's Config (lib/platform/node/service-settings.ts). */
 export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchema {
 	host: string;
 	/** 0 picks a free port (the tests). */

@@ -4,8 +4,8 @@
  * reports the backlog (REPL `outbox`), which it also exports as metrics.
  */
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import type { Config } from "../lib/platform/config";
-import { registerMetrics, SAGA_METRICS } from "../lib/platform/metrics";
+import type { Config } from "../lib/platform/config/config";
+import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
 import { createOutboxRelay, type OutboxRelay } from "../lib/outbox/outbox-relay";
 
 const BACKLOG_METRICS_EVERY_MS = 5_000;

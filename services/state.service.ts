@@ -7,7 +7,7 @@ import type { Context, ServiceSchema } from "moleculer";
 import { listDeadLettersParams, listRedrivesParams, redriveParams, type RedriveInput } from "../domain/dead-letter-input";
 import { ORDER_STATES } from "../domain/order-state";
 import type { ApplyRequest } from "../domain/state-batch";
-import { rethrowClassified } from "../lib/platform/failure-kind";
+import { rethrowClassified } from "../lib/platform/support/failure-kind";
 import { invalidateOrders } from "../lib/orders/order-cache";
 import { toServiceError } from "../lib/orders/orders-db-errors";
 import {

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { Pool } from "pg";
-import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { nodeEnv, type BenchContext } from "../context";
 import { startNode } from "../nodes";
 import { rawApplyStates } from "../raw-orders";

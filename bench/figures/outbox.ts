@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { Pool } from "pg";
-import { loadConfig } from "../../lib/platform/config";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { loadConfig } from "../../lib/platform/config/config";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { OutboxRelay } from "../../lib/outbox/outbox-relay";
 import type { BenchContext } from "../context";
 import { latency, now, round, sleep, until } from "../support";

@@ -10,8 +10,8 @@
  * chains run side by side and take turns at each rate.
  */
 import { Pool } from "pg";
-import { ALL_SERVICES } from "../../lib/platform/config";
-import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { ALL_SERVICES } from "../../lib/platform/config/config";
+import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { startSimulator } from "../../dev/saga-simulator";
 import { nodeEnv, sagaTopics, type BenchContext } from "../context";
 import { httpCall } from "../http-client";

@@ -10,7 +10,7 @@
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ServiceName } from "../../lib/platform/config";
+import type { ServiceName } from "../../lib/platform/config/config";
 import { answersPing, nodeProcesses, within, type NodeProcess } from "../cluster/processes";
 import { freePort } from "../cluster/ports";
 import { REPLICAS, type NodeKind } from "./layout";

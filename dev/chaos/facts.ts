@@ -7,7 +7,7 @@
 import type { Kafka } from "kafkajs";
 import type { Pool } from "pg";
 import { DEAD_LETTER_HEADERS } from "../../lib/listeners/dead-letter";
-import { deadLetterTopic } from "../../lib/platform/kafka";
+import { deadLetterTopic } from "../../lib/platform/clients/kafka";
 import type { OrderState } from "../../domain/order-state";
 import { withAdmin } from "../cluster/kafka-admin";
 import { readTopics, type ReadMessage } from "../cluster/topic-reader";

@@ -3,7 +3,7 @@
  * node kind of its own; "compact" packs them into three kinds (fewer processes
  * for the short run in `npm test`), still every service on two nodes.
  */
-import type { ServiceName } from "../../lib/platform/config";
+import type { ServiceName } from "../../lib/platform/config/config";
 
 export interface NodeKind {
 	kind: string;

@@ -6,7 +6,7 @@
  * middle of the load, evenly spaced with jitter, so the load runs before the
  * first and after the last to show recovery.
  */
-import type { ServiceName } from "../../lib/platform/config";
+import type { ServiceName } from "../../lib/platform/config/config";
 import { kindOf, type NodeKind } from "./layout";
 import { pick, shuffled } from "./random";
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kafka } from "kafkajs";
 import { startLocalKafka, type BrokerSite } from "../kafka-local";
-import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { freePort } from "../cluster/ports";
 import { privateDatabase, type PrivateDatabase } from "../cluster/private-database";
 import { startTcpProxy, type TcpProxy } from "../cluster/tcp-proxy";

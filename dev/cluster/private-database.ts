@@ -4,8 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { Client, Pool } from "pg";
-import { ensureDatabase } from "../../lib/platform/database";
-import { migrateUp } from "../../lib/platform/migrations";
+import { ensureDatabase } from "../../lib/platform/clients/database";
+import { migrateUp } from "../../lib/platform/startup/migrations";
 
 export interface PrivateDatabase {
 	url: string;

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/platform/config";
+import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/platform/config/config";
 import { freePort } from "./ports";
 
 const root = resolve(__dirname, "..", "..");

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../platform/project-root";
+import { projectRoot } from "../platform/config/project-root";
 
 const FILES: Record<string, [string, string]> = {
 	"console.js": ["lib/console/public/console.js", "text/javascript; charset=utf-8"],

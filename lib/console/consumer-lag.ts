@@ -5,7 +5,7 @@
  * counts from the start of the topic.
  */
 import type { Admin } from "kafkajs";
-import { withTimeout } from "../platform/timeout";
+import { withTimeout } from "../platform/support/timeout";
 
 export interface WatchedGroup {
 	topic: string;

@@ -5,7 +5,7 @@
  */
 import { hostname, userInfo } from "node:os";
 import type { ServiceBroker } from "moleculer";
-import { operand, option, print, type ReplCommand } from "../platform/repl-command";
+import { operand, option, print, type ReplCommand } from "../platform/repl/repl-command";
 import type { DeadLetterMeta, ListedLetter } from "./dead-letter-api";
 import type { RedrivenLetter } from "./dead-letter-store";
 

@@ -8,7 +8,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyO
 import { Errors } from "moleculer";
 import type { Caller } from "../../domain/order-access";
 import { toUserId } from "../../domain/order-input";
-import type { AuthConfig } from "../platform/config";
+import type { AuthConfig } from "../platform/config/config";
 
 /** The scope that reads (and creates for) every user. */
 export const OPERATOR_SCOPE = "orders:operator";

@@ -10,7 +10,7 @@ import type { IHeaders, Message, Producer } from "kafkajs";
 import type { Sequelize } from "sequelize";
 import type { DeadLetterReason } from "../../domain/dead-letter-reason";
 import { recordDeadLetters } from "../dead-letters/dead-letter-store";
-import { deadLetterTopic } from "../platform/kafka";
+import { deadLetterTopic } from "../platform/clients/kafka";
 
 /** The headers every dead letter carries (original headers of the same name are overridden). */
 export const DEAD_LETTER_HEADERS = {

@@ -4,7 +4,7 @@
  * rejected ones in offset order, record the partition's progress, and only then
  * resolve the offset. While a step fails for an outage the chunk waits and
  * retries (lib/listeners/retry-batch.ts); a failure that is not an outage
- * (lib/platform/failure-kind.ts) is tried POISON_TRIES times, then the chunk is
+ * (lib/platform/support/failure-kind.ts) is tried POISON_TRIES times, then the chunk is
  * halved until the messages that fail on their own are found
  * (lib/listeners/isolate-failures.ts), and those are dead-lettered as `processing_error`.
  */
@@ -12,7 +12,7 @@ import type { EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
-import { failureKind } from "../platform/failure-kind";
+import { failureKind } from "../platform/support/failure-kind";
 import { encodeHeaders, sendDeadLetters, type DeadLetter } from "./dead-letter";
 import { isolateFailures, type Isolated } from "./isolate-failures";
 import type { ApplyFn } from "./joined-apply";

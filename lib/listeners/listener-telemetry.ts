@@ -6,8 +6,8 @@
  * Applied, duplicate and parked messages log at debug only; a dead letter is a warn.
  */
 import type { Logger, ServiceBroker } from "moleculer";
-import { deadLetterTopic } from "../platform/kafka";
-import { registerMetrics, SAGA_METRICS } from "../platform/metrics";
+import { deadLetterTopic } from "../platform/clients/kafka";
+import { registerMetrics, SAGA_METRICS } from "../platform/observability/metrics";
 
 export type MessageOutcome = "applied" | "duplicate" | "parked" | "dead_lettered";
 

@@ -12,7 +12,7 @@
  * (one atomic Lua step). A stale result is then never cached.
  */
 import type { ServiceBroker } from "moleculer";
-import { withTimeout } from "../platform/timeout";
+import { withTimeout } from "../platform/support/timeout";
 
 export const CACHED_ORDER_READS = ["orders.get", "orders.states"] as const;
 export type CachedOrderRead = (typeof CACHED_ORDER_READS)[number];

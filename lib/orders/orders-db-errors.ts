@@ -4,7 +4,7 @@
  * anything else is an internal error whose details stay in the log.
  */
 import { Errors } from "moleculer";
-import { failureKind } from "../platform/failure-kind";
+import { failureKind } from "../platform/support/failure-kind";
 
 export const isDatabaseUnavailable = (err: unknown): boolean => failureKind(err) === "unavailable";
 

@@ -6,7 +6,7 @@
  */
 import { DataTypes } from "sequelize";
 import { ORDER_STATES } from "../../domain/order-state";
-import type { ModelDefinition } from "../platform/moleculer-db";
+import type { ModelDefinition } from "../platform/clients/moleculer-db";
 
 export const ORDER_MODEL: ModelDefinition = {
 	name: "Order",

@@ -6,7 +6,7 @@
  * two gauges, so only one node reports them.
  */
 import type { ServiceBroker } from "moleculer";
-import { registerMetrics, SAGA_METRICS } from "../platform/metrics";
+import { registerMetrics, SAGA_METRICS } from "../platform/observability/metrics";
 import type { StuckMonitorSink } from "./stuck-monitor";
 
 export function stuckMetricsSink(broker: ServiceBroker): StuckMonitorSink {

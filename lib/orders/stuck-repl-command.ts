@@ -4,7 +4,7 @@
  * cluster's orders service (orders.stuckSummary, orders.stuck).
  */
 import type { ServiceBroker } from "moleculer";
-import { operand, print, type ReplCommand } from "../platform/repl-command";
+import { operand, print, type ReplCommand } from "../platform/repl/repl-command";
 import type { StuckStateSummary } from "./stuck-orders-store";
 
 const SHOWN = 20;

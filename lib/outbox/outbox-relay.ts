@@ -11,11 +11,11 @@
  */
 import { logLevel, type Kafka, type Producer } from "kafkajs";
 import { Pool } from "pg";
-import { kafkaBrokers, type Config } from "../platform/config";
-import { createKafka } from "../platform/kafka";
+import { kafkaBrokers, type Config } from "../platform/config/config";
+import { createKafka } from "../platform/clients/kafka";
 import { openBatch, type OpenBatch } from "./open-batch";
 import { deleteSentBefore, readBacklog, type OutboxBacklog } from "./outbox-store";
-import { PgListener } from "../platform/pg-listener";
+import { PgListener } from "../platform/clients/pg-listener";
 
 export const OUTBOX_CHANNEL = "outbox";
 /** Names the relay's sessions in pg_stat_activity. */

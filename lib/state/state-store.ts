@@ -13,7 +13,7 @@
 import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { ORDER_STATES, type OrderState } from "../../domain/order-state";
 import { decideBatch, keyOf, type ApplyOutcome, type ApplyRequest, type BatchWrites, type KeyRecord, type ParkedRow } from "../../domain/state-batch";
-import type { ModelDefinition } from "../platform/moleculer-db";
+import type { ModelDefinition } from "../platform/clients/moleculer-db";
 import { RECORD_STATES_SQL, recordStatesRows } from "./record-states-statement";
 
 export interface BatchResult {

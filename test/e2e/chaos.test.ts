@@ -10,7 +10,7 @@
  */
 import { randomInt } from "node:crypto";
 import { runChaos } from "../../dev/chaos/run";
-import { loadConfig } from "../../lib/platform/config";
+import { loadConfig } from "../../lib/platform/config/config";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 /** Failure guard: set-up, 2 minutes of load, restarts and the wait for quiet on 2 shared cores. */

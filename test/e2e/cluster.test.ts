@@ -12,8 +12,8 @@
  * row they find, and must neither take other test files' events nor stall on them.
  */
 import { randomInt, randomUUID } from "node:crypto";
-import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/platform/config";
-import { contractTopics, createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
+import { kafkaBrokers, loadConfig, type ServiceName } from "../../lib/platform/config/config";
+import { contractTopics, createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { privateDatabase, type PrivateDatabase } from "../integration/outbox-helpers";
 import { messageCount } from "../support/consumer-group";

@@ -4,8 +4,8 @@
  * transporter. With no orders node a call is UNAVAILABLE (retry later), never INTERNAL.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/platform/broker";
-import { loadConfig } from "../../lib/platform/config";
+import { createNode } from "../../lib/platform/node/broker";
+import { loadConfig } from "../../lib/platform/config/config";
 import { freePort } from "../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../support/orders-grpc-client";
 import { randomUserId, useOwnOrderTopic } from "./rest-support";

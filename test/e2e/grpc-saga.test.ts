@@ -8,8 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
-import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
+import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { productsOverGrpc, type ProductsOverGrpc } from "../../dev/products-over-grpc";
 import { freePort } from "../../dev/cluster/ports";

@@ -3,7 +3,7 @@
  * (one PostgreSQL connection, the same before and after) and concurrent requests
  * share the check in flight or its fresh result.
  */
-import { healthApplicationName } from "../../lib/platform/health";
+import { healthApplicationName } from "../../lib/platform/observability/health";
 import { http, useRestNode } from "./rest-support";
 
 const BURST = 25;

@@ -7,7 +7,7 @@
  * exactly one state.
  */
 import type { Pool } from "pg";
-import { deadLetterTopic } from "../../lib/platform/kafka";
+import { deadLetterTopic } from "../../lib/platform/clients/kafka";
 import { describeGroup, groupLag, memberOf, messageCount, type GroupView } from "../support/consumer-group";
 import { historiesOf } from "../../dev/cluster/order-histories";
 import { createOrder, testPool } from "../support/orders-fixture";

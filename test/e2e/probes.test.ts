@@ -5,9 +5,9 @@
  * answers 503 naming it, and 200 again once it is back.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/platform/broker";
-import { loadConfig } from "../../lib/platform/config";
-import { startProbes, type Probes } from "../../lib/platform/probes";
+import { createNode } from "../../lib/platform/node/broker";
+import { loadConfig } from "../../lib/platform/config/config";
+import { startProbes, type Probes } from "../../lib/platform/observability/probes";
 import { freePort } from "../../dev/cluster/ports";
 import { nodeProcesses } from "../../dev/cluster/processes";
 import { startTcpProxy, type TcpProxy } from "../../dev/cluster/tcp-proxy";

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "pg";
 import { buildRuntimeImage, type RuntimeImage } from "../../dev/runtime-image";
-import { projectRoot } from "../../lib/platform/project-root";
+import { projectRoot } from "../../lib/platform/config/project-root";
 import { nodeProcesses } from "../../dev/cluster/processes";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { TEST_DATABASE_URL } from "../support/test-env";

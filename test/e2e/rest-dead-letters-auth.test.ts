@@ -7,7 +7,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Pool } from "pg";
 import { freePort } from "../../dev/cluster/ports";
 import { recordDeadLetters } from "../../lib/dead-letters/dead-letter-store";
-import { createSequelize } from "../../lib/platform/database";
+import { createSequelize } from "../../lib/platform/clients/database";
 import { startNode } from "../support/cluster";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";

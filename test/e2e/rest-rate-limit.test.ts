@@ -6,8 +6,8 @@
  */
 import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
-import { createNode } from "../../lib/platform/broker";
-import { loadConfig } from "../../lib/platform/config";
+import { createNode } from "../../lib/platform/node/broker";
+import { loadConfig } from "../../lib/platform/config/config";
 import { freePort } from "../../dev/cluster/ports";
 import { AUTH_SECRET, bearer, token } from "../support/tokens";
 import { EXAMPLE_BODY, http, post, randomUserId, rowsOf, sql, useOwnOrderTopic } from "./rest-support";

@@ -11,8 +11,8 @@
  * would outlive the test. The cache and the health check go through the relay.
  */
 import type { Client } from "pg";
-import { loadConfig } from "../../lib/platform/config";
-import { redisOptions } from "../../lib/platform/redis-options";
+import { loadConfig } from "../../lib/platform/config/config";
+import { redisOptions } from "../../lib/platform/clients/redis-options";
 import { freePort } from "../../dev/cluster/ports";
 import { TEST_DATABASE_URL } from "../support/test-env";
 import { waitFor } from "../support/wait";

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Producer } from "kafkajs";
-import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { ALL_SERVICES, kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
+import { contractTopics, createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { encodeSagaMessage } from "../../domain/saga-message";
 import { freePort } from "../../dev/cluster/ports";
 import { startNode } from "../support/cluster";

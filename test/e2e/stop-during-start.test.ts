@@ -9,7 +9,7 @@
  * later, so the node's listener is still joining when the signal comes.
  */
 import type { Consumer } from "kafkajs";
-import { ALL_SERVICES } from "../../lib/platform/config";
+import { ALL_SERVICES } from "../../lib/platform/config/config";
 import { describeGroup, memberOf } from "../support/consumer-group";
 import { nodeProcesses } from "../../dev/cluster/processes";
 import { useSagaTopics } from "../support/saga-topics";

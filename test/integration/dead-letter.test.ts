@@ -4,10 +4,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { QueryTypes } from "sequelize";
-import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { createSequelize } from "../../lib/platform/database";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
+import { createSequelize } from "../../lib/platform/clients/database";
 import { decodeHeaders, encodeHeaders, sendDeadLetters, type DeadLetter } from "../../lib/listeners/dead-letter";
-import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { readTopics } from "../../dev/cluster/topic-reader";
 import { waitFor } from "../support/wait";
 import { TEST_DATABASE_URL } from "../support/test-env";

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalKafka, type BrokerSite, type LocalKafka } from "../../dev/kafka-local";
-import type { KafkaSecurity } from "../../lib/platform/config";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
-import { checkKafka, DependencyError, SINGLE_ATTEMPT } from "../../lib/platform/preflight";
+import type { KafkaSecurity } from "../../lib/platform/config/config";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
+import { checkKafka, DependencyError, SINGLE_ATTEMPT } from "../../lib/platform/startup/preflight";
 import { freePort } from "../../dev/cluster/ports";
 
 jest.setTimeout(180_000);

@@ -5,7 +5,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
-import { deadLetterTopic } from "../../lib/platform/kafka";
+import { deadLetterTopic } from "../../lib/platform/clients/kafka";
 import { startNode } from "../support/cluster";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";
 import { readTopics } from "../../dev/cluster/topic-reader";

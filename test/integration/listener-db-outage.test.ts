@@ -5,7 +5,7 @@
  */
 import type { ServiceBroker } from "moleculer";
 import type { Pool } from "pg";
-import { deadLetterTopic } from "../../lib/platform/kafka";
+import { deadLetterTopic } from "../../lib/platform/clients/kafka";
 import { startNode } from "../support/cluster";
 import { groupLag } from "../support/consumer-group";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";

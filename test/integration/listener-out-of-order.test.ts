@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Pool } from "pg";
-import { deadLetterTopic } from "../../lib/platform/kafka";
+import { deadLetterTopic } from "../../lib/platform/clients/kafka";
 import { startNode } from "../support/cluster";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { sagaMessage, useSagaTopics } from "../support/saga-topics";

@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Pool } from "pg";
-import { deadLetterTopic } from "../../lib/platform/kafka";
-import { SAGA_METRICS } from "../../lib/platform/metrics";
+import { deadLetterTopic } from "../../lib/platform/clients/kafka";
+import { SAGA_METRICS } from "../../lib/platform/observability/metrics";
 import { freePort } from "../../dev/cluster/ports";
 import { startNode } from "../support/cluster";
 import { groupLag } from "../support/consumer-group";

@@ -1,6 +1,6 @@
 /** A listener node stopped while it still waits for the `state` service stops cleanly. */
-import { createNode } from "../../lib/platform/broker";
-import { loadConfig } from "../../lib/platform/config";
+import { createNode } from "../../lib/platform/node/broker";
+import { loadConfig } from "../../lib/platform/config/config";
 import { useSagaTopics } from "../support/saga-topics";
 
 const topics = useSagaTopics();

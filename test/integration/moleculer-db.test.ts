@@ -9,9 +9,9 @@ import { randomUUID } from "node:crypto";
 import type { Service, ServiceBroker } from "moleculer";
 import { Client } from "pg";
 import type { Sequelize } from "sequelize";
-import { createNode } from "../../lib/platform/broker";
-import { loadConfig } from "../../lib/platform/config";
-import { ensureDatabase } from "../../lib/platform/database";
+import { createNode } from "../../lib/platform/node/broker";
+import { loadConfig } from "../../lib/platform/config/config";
+import { ensureDatabase } from "../../lib/platform/clients/database";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 const name = `orders_runtime_nosync_${randomUUID().slice(0, 8)}`;

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceBroker } from "moleculer";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { startLocalKafka, type BrokerSite, type LocalKafka } from "../../dev/kafka-local";
 import { startNode } from "../support/cluster";
 import { allArrived, insertEvents, orderEvents, privateDatabase, readTopic, unsentCount, type OutboxEvent, type PrivateDatabase } from "./outbox-helpers";

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import type { Pool } from "pg";
-import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
 import { privateDatabase as privateTestDatabase, type PrivateDatabase } from "../../dev/cluster/private-database";
 import { TEST_DATABASE_URL } from "../support/test-env";
 

@@ -3,7 +3,7 @@
  * restart every event is on Kafka at least once and every row is marked sent.
  */
 import { randomUUID } from "node:crypto";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { nodeProcesses, type NodeProcesses } from "../../dev/cluster/processes";
 import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, unsentCount, type PrivateDatabase, SHARED_KAFKA } from "./outbox-helpers";
 

@@ -6,7 +6,7 @@
  * with "Connection terminated unexpectedly".)
  */
 import { randomUUID } from "node:crypto";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { RELAY_APPLICATION_NAME } from "../../lib/outbox/outbox-relay";
 import { nodeProcesses, type NodeProcesses } from "../../dev/cluster/processes";
 import { startTcpProxy, type TcpProxy } from "../../dev/cluster/tcp-proxy";

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { RELAY_APPLICATION_NAME } from "../../lib/outbox/outbox-relay";
 import { deleteSentBefore } from "../../lib/outbox/outbox-store";
 import { startNode } from "../support/cluster";

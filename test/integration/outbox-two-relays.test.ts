@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { PoolClient } from "pg";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import {
 	allArrived,
 	arrivedKeys,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
-import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
 import { startSimulator, type Simulator } from "../../dev/saga-simulator";
 import { encodeSagaMessage } from "../../domain/saga-message";
 import { readTopics, type ReadMessage } from "../../dev/cluster/topic-reader";

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka, Producer } from "kafkajs";
-import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { createKafka, ensureTopics } from "../../lib/platform/kafka";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
+import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 
 const COUNT = 12;
 

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { createSequelize, ensureDatabase } from "../../lib/platform/database";
-import { createMigrator, migrateUp } from "../../lib/platform/migrations";
+import { createSequelize, ensureDatabase } from "../../lib/platform/clients/database";
+import { createMigrator, migrateUp } from "../../lib/platform/startup/migrations";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 const SCHEMA_TABLES = ["applied_messages", "order_products", "order_states", "orders", "outbox", "parked_messages"];

@@ -3,7 +3,7 @@
  * with the project's broker options (the namespace is this test file's own).
  */
 import { ServiceBroker, type Context } from "moleculer";
-import { loadConfig } from "../../lib/platform/config";
+import { loadConfig } from "../../lib/platform/config/config";
 import { brokerOptions } from "../../moleculer.config";
 
 describe("Redis transporter smoke", () => {

@@ -10,7 +10,7 @@ import type { Pool } from "pg";
 import type { Sequelize } from "sequelize";
 import type { OrderState } from "../../domain/order-state";
 import type { ApplyRequest, MessageSource } from "../../domain/state-batch";
-import { createSequelize } from "../../lib/platform/database";
+import { createSequelize } from "../../lib/platform/clients/database";
 import { applyBatch } from "../../lib/state/state-store";
 import { createOrder, historyOf, testPool } from "../support/orders-fixture";
 import { TEST_DATABASE_URL } from "../support/test-env";

@@ -10,7 +10,7 @@
  * counts are checked against a plain count of the same rows.
  */
 import { privateDatabase, type PrivateDatabase } from "../../dev/cluster/private-database";
-import { createSequelize } from "../../lib/platform/database";
+import { createSequelize } from "../../lib/platform/clients/database";
 import { STUCK_SQL, summarizeStuckOrders, listStuckOrders } from "../../lib/orders/stuck-orders-store";
 import { STUCK_MONITOR_SQL } from "../../lib/orders/stuck-monitor-store";
 import { WAITING_STATES, type StuckDeadlines } from "../../domain/stuck-orders";

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import Redis from "ioredis";
 import { ServiceBroker, type Context } from "moleculer";
-import { loadConfig } from "../../lib/platform/config";
+import { loadConfig } from "../../lib/platform/config/config";
 import { brokerOptions } from "../../moleculer.config";
 
 const KEY = "transit-key-of-this-cluster-0123";

@@ -4,8 +4,8 @@
  * read from the environment then.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/platform/broker";
-import { loadConfig, type ServiceName } from "../../lib/platform/config";
+import { createNode } from "../../lib/platform/node/broker";
+import { loadConfig, type ServiceName } from "../../lib/platform/config/config";
 
 export async function startNode(services: ServiceName[], env: Record<string, string> = {}): Promise<ServiceBroker> {
 	Object.assign(process.env, env);

@@ -3,7 +3,7 @@
  * (the project's own unless KAFKA_BROKERS is set), the test database is migrated.
  * Unit tests alone (`npm run test:unit`) skip it.
  */
-import { loadConfig } from "../../lib/platform/config";
+import { loadConfig } from "../../lib/platform/config/config";
 import { prepareInfrastructure, type Infrastructure } from "../../dev/infrastructure";
 import { applyTestEnv } from "./test-env";
 

@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Client } from "pg";
-import { ensureDatabase } from "../../lib/platform/database";
-import { migrateUp } from "../../lib/platform/migrations";
+import { ensureDatabase } from "../../lib/platform/clients/database";
+import { migrateUp } from "../../lib/platform/startup/migrations";
 import { TEST_DATABASE_URL } from "./test-env";
 
 export type State = "ORDER_CREATED" | "RESERVE_CREATED" | "RESERVE_FAILED" | "PAYMENT_CREATED" | "PAYMENT_FAILED" | "PAYMENT_COMPLETED";

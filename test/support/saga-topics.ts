@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IHeaders, Kafka, Producer } from "kafkajs";
-import { kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/kafka";
+import { kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
+import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 
 export interface SagaTopics {
 	reserve: string;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
-import { ALL_SERVICES } from "../../lib/platform/config";
+import { ALL_SERVICES } from "../../lib/platform/config/config";
 
 const root = resolve(__dirname, "..", "..");
 const read = (file: string) => readFileSync(join(root, file), "utf8");
@@ -26,8 +26,8 @@ const compose = parse(read("docker-compose.yml"), { merge: true }) as { services
 const services = Object.entries(compose.services);
 const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
 
-/** The environment names lib/platform/config.ts reads: `env, "NAME"` and `env.NAME`. */
-const configNames = new Set([...read("lib/platform/config.ts").matchAll(/env(?:, "([A-Z_]+)"|\.([A-Z_]+))/g)].map((m) => m[1] ?? m[2]));
+/** The environment names lib/platform/config/config.ts reads: `env, "NAME"` and `env.NAME`. */
+const configNames = new Set([...read("lib/platform/config/config.ts").matchAll(/env(?:, "([A-Z_]+)"|\.([A-Z_]+))/g)].map((m) => m[1] ?? m[2]));
 
 const isApp = (service: ComposeService) => service.build !== undefined;
 const appServices = services.filter(([, s]) => isApp(s));
@@ -100,7 +100,7 @@ describe("docker-compose.yml", () => {
 		}
 	});
 
-	it("gives the app containers only settings lib/platform/config.ts reads", () => {
+	it("gives the app containers only settings lib/platform/config/config.ts reads", () => {
 		expect(configNames).toContain("DATABASE_URL"); // the extraction itself works
 		for (const [, service] of appServices) {
 			for (const name of Object.keys(environment(service))) expect(configNames).toContain(name);

@@ -10,8 +10,8 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { brokerOptions } from "../../moleculer.config";
-import { ALL_SERVICES, loadConfig, type Config } from "../../lib/platform/config";
-import { SAGA_METRICS } from "../../lib/platform/metrics";
+import { ALL_SERVICES, loadConfig, type Config } from "../../lib/platform/config/config";
+import { SAGA_METRICS } from "../../lib/platform/observability/metrics";
 
 const root = resolve(__dirname, "..", "..");
 const read = (file: string) => readFileSync(join(root, file), "utf8");
@@ -181,8 +181,8 @@ describe("deploy/kubernetes", () => {
 		}
 	});
 
-	it("probes /live and /ready on PROBE_PORT, the paths lib/platform/probes.ts serves", () => {
-		const served = read("lib/platform/probes.ts");
+	it("probes /live and /ready on PROBE_PORT, the paths lib/platform/observability/probes.ts serves", () => {
+		const served = read("lib/platform/observability/probes.ts");
 		for (const overlay of OVERLAYS) {
 			for (const d of deployments(overlay)) {
 				const container = node(d);

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
-import { SAGA_METRICS } from "../../lib/platform/metrics";
+import { SAGA_METRICS } from "../../lib/platform/observability/metrics";
 
 interface Rule {
 	alert?: string;

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/platform/config";
-import { kafkaAccess } from "../../lib/platform/kafka";
+import { ALL_SERVICES, ConfigError, kafkaBrokers, loadConfig } from "../../lib/platform/config/config";
+import { kafkaAccess } from "../../lib/platform/clients/kafka";
 import { localSite } from "../../dev/kafka-local";
 
 describe("configuration defaults", () => {

@@ -2,7 +2,7 @@
 import { Errors } from "moleculer";
 import { DatabaseError as PgError } from "pg";
 import { ConnectionRefusedError, DatabaseError as SequelizeDatabaseError } from "sequelize";
-import { classifiedError, failureKind, PROCESSING_TYPE, UNAVAILABLE_TYPE } from "../../lib/platform/failure-kind";
+import { classifiedError, failureKind, PROCESSING_TYPE, UNAVAILABLE_TYPE } from "../../lib/platform/support/failure-kind";
 
 /** A driver error as pg builds it from the server's ErrorResponse, wrapped by Sequelize as a query fails. */
 function queryFailure(sqlstate: string, message = `server said ${sqlstate}`): SequelizeDatabaseError {

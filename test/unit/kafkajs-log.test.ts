@@ -1,5 +1,5 @@
 import { logLevel } from "kafkajs";
-import { kafkajsLog } from "../../lib/platform/kafkajs-log";
+import { kafkajsLog } from "../../lib/platform/clients/kafkajs-log";
 
 function logged(clientLevel: logLevel, entry: { level: logLevel; label: string; error?: string }): Array<{ stream: string; line: Record<string, unknown> }> {
 	const lines: Array<{ stream: string; line: Record<string, unknown> }> = [];

@@ -1,4 +1,4 @@
-import { nodeVersionProblem, requiredNodeMajor } from "../../lib/platform/node-version";
+import { nodeVersionProblem, requiredNodeMajor } from "../../lib/platform/startup/node-version";
 
 describe("Node version check", () => {
 	it("requires the major package.json pins (engines.node)", () => {

@@ -9,7 +9,7 @@ import { status as Status } from "@grpc/grpc-js";
 import type { Context } from "moleculer";
 import type { Caller } from "../../../domain/order-access";
 import { MAX_LIMIT, toUserId, type CreateOrderInput } from "../../../domain/order-input";
-import { checkPostgres, SINGLE_ATTEMPT } from "../../platform/preflight";
+import { checkPostgres, SINGLE_ATTEMPT } from "../../platform/startup/preflight";
 import { GrpcError } from "./grpc-errors";
 
 type Int64 = string | number;

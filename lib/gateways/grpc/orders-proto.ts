@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
-import { projectRoot } from "../../platform/project-root";
+import { projectRoot } from "../../platform/config/project-root";
 
 // From the project root, so the compiled dist/ finds it too.
 export const ORDERS_PROTO = join(projectRoot(), "proto", "orders.proto");

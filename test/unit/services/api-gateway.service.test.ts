@@ -10,12 +10,12 @@
 import type { Server } from "node:http";
 import { Errors, type Service, type ServiceBroker } from "moleculer";
 import ApiGatewayService from "../../../services/api-gateway.service";
-import { healthChecker, type DependencyAnswers } from "../../../lib/platform/health";
-import type { Config } from "../../../lib/platform/config";
+import { healthChecker, type DependencyAnswers } from "../../../lib/platform/observability/health";
+import type { Config } from "../../../lib/platform/config/config";
 import { AUTH_SECRET, bearer, OPERATOR, token } from "../../support/tokens";
 import { callRecorder, startUnitBroker } from "../../support/unit-broker";
 
-jest.mock("../../../lib/platform/health", () => ({ ...jest.requireActual("../../../lib/platform/health"), healthChecker: jest.fn() }));
+jest.mock("../../../lib/platform/observability/health", () => ({ ...jest.requireActual("../../../lib/platform/observability/health"), healthChecker: jest.fn() }));
 
 const ORDER = { order_id: 41, user_id: 7, description: "two books", state: "ORDER_CREATED", created_at: "2026-12-04T16:00:00.000Z", order_products: [] };
 const BODY = { user_id: 7, description: "two books", order_products: [{ product_id: 1, count: 2 }] };

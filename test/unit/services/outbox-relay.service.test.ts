@@ -8,8 +8,8 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import OutboxRelayService from "../../../services/outbox-relay.service";
 import { createOutboxRelay, type OutboxRelay } from "../../../lib/outbox/outbox-relay";
-import { SAGA_METRICS } from "../../../lib/platform/metrics";
-import type { Config } from "../../../lib/platform/config";
+import { SAGA_METRICS } from "../../../lib/platform/observability/metrics";
+import type { Config } from "../../../lib/platform/config/config";
 import { callFailure, startUnitBroker } from "../../support/unit-broker";
 import { waitFor } from "../../support/wait";
 

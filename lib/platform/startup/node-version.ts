@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "./project-root";
+import { projectRoot } from "../config/project-root";
 
 /** The major of `engines.node` (">=24" gives 24). */
 export function requiredNodeMajor(manifest = join(projectRoot(), "package.json")): number {

@@ -34,7 +34,7 @@ const UNAVAILABLE_MOLECULER = new Set([
 	"ServiceUnavailableError",
 	"MaxRetriesPerRequestError", // ioredis: Redis away
 ]);
-/** Set by a service that already classified its failure (lib/platform/failure-kind.ts on its node). */
+/** Set by a service that already classified its failure (lib/platform/support/failure-kind.ts on its node). */
 export const UNAVAILABLE_TYPE = "DEPENDENCY_UNAVAILABLE";
 export const PROCESSING_TYPE = "PROCESSING_ERROR";
 

@@ -3,10 +3,10 @@
  * dead letters (lib/dead-letters/dead-letter-repl.ts: list, redrive, audit) and
  * the outbox backlog. They talk to the cluster through the broker.
  */
-import type { Config } from "./config";
+import type { Config } from "../config/config";
 import { operand, print, type ReplCommand } from "./repl-command";
-import { deadLetterCommands } from "../dead-letters/dead-letter-repl";
-import { stuckReplCommand } from "../orders/stuck-repl-command";
+import { deadLetterCommands } from "../../dead-letters/dead-letter-repl";
+import { stuckReplCommand } from "../../orders/stuck-repl-command";
 
 interface Order {
 	order_id: number;

@@ -1,6 +1,6 @@
 /**
  * The project's root directory (the one holding package.json and migrations/):
- * two levels above lib/platform in the sources, three in the compiled dist/.
+ * found by walking up from this file, in the sources and in the compiled dist/.
  */
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";

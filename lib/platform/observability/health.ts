@@ -14,11 +14,11 @@ import type Redis from "ioredis";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { ServiceBroker } from "moleculer";
 import type { Sequelize } from "sequelize";
-import { kafkaBrokers, type Config } from "./config";
-import { createSequelize } from "./database";
-import { kafkaAccess } from "./kafka";
-import { checkRedis, SINGLE_ATTEMPT } from "./preflight";
-import { withTimeout } from "./timeout";
+import { kafkaBrokers, type Config } from "../config/config";
+import { createSequelize } from "../clients/database";
+import { kafkaAccess } from "../clients/kafka";
+import { checkRedis, SINGLE_ATTEMPT } from "../startup/preflight";
+import { withTimeout } from "../support/timeout";
 
 export type Dependency = "postgresql" | "redis" | "kafka";
 /** "up", or why not. */

@@ -3,7 +3,7 @@
  * its services use answer (PostgreSQL, Redis, Kafka) and the schema is current.
  * It creates nothing: no database, no migration, no topic.
  */
-import { kafkaBrokers, type Config } from "./config";
+import { kafkaBrokers, type Config } from "../config/config";
 import { checkKafka, checkPostgres, checkRedis } from "./preflight";
 import { checkSchema } from "./schema-check";
 import { usesKafka, usesPostgres } from "./service-needs";

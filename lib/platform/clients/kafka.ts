@@ -1,7 +1,7 @@
 /** kafkajs client and the topics of the contract (docs/kafka-behaviour.md). */
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type SASLOptions } from "kafkajs";
-import type { Config, KafkaSecurity } from "./config";
+import type { Config, KafkaSecurity } from "../config/config";
 import { silenceKafkajsTimeoutWarning } from "./kafkajs-timeout-warning";
 import { kafkajsLog } from "./kafkajs-log";
 

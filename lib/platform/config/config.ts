@@ -7,7 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { projectRoot } from "./project-root";
 import { redactUrl } from "./redact";
-import type { StuckDeadlines } from "../../domain/stuck-orders";
+import type { StuckDeadlines } from "../../../domain/stuck-orders";
 
 export const ALL_SERVICES = [
 	"api-gateway",

@@ -1,6 +1,6 @@
 /**
  * moleculer-runner, with one change: broker options come from moleculer.config
- * only, which reads lib/platform/config.ts. The stock runner also lays every
+ * only, which reads lib/platform/config/config.ts. The stock runner also lays every
  * environment variable named like a broker option over them (TRACING=zipkin
  * would replace the `tracing` options with the string "zipkin", METRICS=off the
  * `metrics` options with "off"), which would give a setting two meanings.

@@ -13,12 +13,12 @@
  */
 import Redis from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
-import type { KafkaSecurity } from "./config";
-import { silenceKafkajsTimeoutWarning } from "./kafkajs-timeout-warning";
-import { kafkaAccess } from "./kafka";
+import type { KafkaSecurity } from "../config/config";
+import { silenceKafkajsTimeoutWarning } from "../clients/kafkajs-timeout-warning";
+import { kafkaAccess } from "../clients/kafka";
 import { Client } from "pg";
-import { redactUrl } from "./redact";
-import { withTimeout } from "./timeout";
+import { redactUrl } from "../config/redact";
+import { withTimeout } from "../support/timeout";
 
 export class DependencyError extends Error {
 	override name = "DependencyError";

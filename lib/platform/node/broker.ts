@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
-import { brokerOptions } from "../../moleculer.config";
-import type { Config, ServiceName } from "./config";
+import { brokerOptions } from "../../../moleculer.config";
+import type { Config, ServiceName } from "../config/config";
 import { serviceSettings } from "./service-settings";
 
-const servicesDir = resolve(__dirname, "..", "..", "services");
+const servicesDir = resolve(__dirname, "..", "..", "..", "services");
 
 export function serviceFile(name: ServiceName): string {
 	const base = join(servicesDir, `${name}.service`);

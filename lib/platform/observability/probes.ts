@@ -7,14 +7,14 @@
  *               THIS node uses answer; 503 with a JSON body naming each one that
  *               is not ready.
  *
- * Readiness asks the node's health checker (lib/platform/health.ts): its kept
+ * Readiness asks the node's health checker (lib/platform/observability/health.ts): its kept
  * connections, one check shared by concurrent callers and reused for a second.
  */
 import { createServer, type Server } from "node:http";
 import type { Middleware, ServiceBroker } from "moleculer";
-import type { Config } from "./config";
+import type { Config } from "../config/config";
 import { healthChecker, type HealthChecker } from "./health";
-import { usesKafka, usesPostgres } from "./service-needs";
+import { usesKafka, usesPostgres } from "../startup/service-needs";
 
 export type ReadinessCheck = "services" | "transporter" | "postgresql" | "kafka";
 

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { Client } from "pg";
 import type { Sequelize } from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
-import { createSequelize } from "./database";
-import { projectRoot } from "./project-root";
+import { createSequelize } from "../clients/database";
+import { projectRoot } from "../config/project-root";
 
 export const migrationsDir = join(projectRoot(), "migrations");
 /** Any fixed number: serialises migrations of nodes that start together. */

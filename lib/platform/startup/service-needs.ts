@@ -1,5 +1,5 @@
 /** Which dependencies a node needs, from the services it runs (SERVICES). */
-import type { ServiceName } from "./config";
+import type { ServiceName } from "../config/config";
 
 const USES_POSTGRES: readonly ServiceName[] = ["orders", "state", "outbox-relay", "reserve-listener", "payment-listener"];
 const USES_KAFKA: readonly ServiceName[] = ["outbox-relay", "reserve-listener", "payment-listener"];

@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
-import { projectRoot } from "./project-root";
+import { projectRoot } from "../config/project-root";
 
 export class SchemaError extends Error {
 	override name = "SchemaError";
