@@ -11,7 +11,7 @@ import type { StatusMapping } from "../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../domain/state-batch";
 import { ListenerEngine, type ListenerSettings } from "../lib/listeners/listener-engine";
 import { listenerTelemetry, type ListenerTelemetry } from "../lib/listeners/listener-telemetry";
-import { onStopRequested } from "../lib/platform/node/broker";
+import { onStopRequested } from "../lib/platform/node/stop-request";
 
 export type { ListenerSettings } from "../lib/listeners/listener-engine";
 

@@ -68,7 +68,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 	name: "api-gateway",
 	mixins: [ApiGateway, ConsolePages],
 	settings: {
-		// `port` comes with the node's settings (lib/platform/node/service-settings.ts); `health` holds URLs with credentials.
+		// `port` comes with the node's settings (wiring/service-settings.ts); `health` holds URLs with credentials.
 		$secureSettings: ["health", "security"],
 		ip: "0.0.0.0",
 		routes: [

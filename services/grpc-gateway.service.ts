@@ -17,7 +17,7 @@ import { createAuthenticator } from "../lib/gateways/auth";
 import type { AuthConfig } from "../lib/platform/config/config";
 import type { OrdersMeta } from "./orders.service";
 
-/** Filled from the node's Config (lib/platform/node/service-settings.ts). */
+/** Filled from the node's Config (wiring/service-settings.ts). */
 export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchema {
 	host: string;
 	/** 0 picks a free port (the tests). */

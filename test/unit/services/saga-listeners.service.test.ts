@@ -11,7 +11,7 @@ import PaymentListener from "../../../services/payment-listener.service";
 import { ListenerEngine, type ListenerSettings } from "../../../lib/listeners/listener-engine";
 import { paymentStates, reserveStates, type StatusMapping } from "../../../domain/saga-message";
 import type { ApplyRequest } from "../../../domain/state-batch";
-import { requestStop } from "../../../lib/platform/node/broker";
+import { requestStop } from "../../../lib/platform/node/stop-request";
 import { startUnitBroker } from "../../support/unit-broker";
 
 jest.mock("../../../lib/listeners/listener-engine");

@@ -1,19 +1,19 @@
 /**
  * The settings each service starts with, taken from the node's Config when
- * the node creates its services (lib/platform/node/broker.ts). Services read only
+ * the node creates its services (wiring/create-node.ts). Services read only
  * their `settings`, never the environment, so a test can start one with
  * other settings. Settings that hold secrets (database URLs) are listed in
  * `$secureSettings` by the services, so other nodes never see them.
  */
 import type { Middleware } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import { kafkaBrokers, type Config, type ServiceName } from "../config/config";
-import type { OutboxRelaySettings } from "../../../services/outbox-relay.service";
-import type { OrdersSettings } from "../../../services/orders.service";
-import type { StateSettings } from "../../../services/state.service";
-import type { KafkaListenerSettings } from "../../../mixins/kafka-listener.mixin";
-import type { GatewaySettings } from "../../../services/api-gateway.service";
-import type { GrpcGatewaySettings } from "../../../services/grpc-gateway.service";
+import { kafkaBrokers, type Config, type ServiceName } from "../lib/platform/config/config";
+import type { OutboxRelaySettings } from "../services/outbox-relay.service";
+import type { OrdersSettings } from "../services/orders.service";
+import type { StateSettings } from "../services/state.service";
+import type { KafkaListenerSettings } from "../mixins/kafka-listener.mixin";
+import type { GatewaySettings } from "../services/api-gateway.service";
+import type { GrpcGatewaySettings } from "../services/grpc-gateway.service";
 
 type SettingsOf = Record<ServiceName, object> & {
 	"api-gateway": Partial<ApiSettingsSchema> & GatewaySettings;
