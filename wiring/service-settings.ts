@@ -14,6 +14,7 @@ import type { StateSettings } from "../services/state.service";
 import type { KafkaListenerSettings } from "../mixins/kafka-listener.mixin";
 import type { GatewaySettings } from "../services/api-gateway.service";
 import type { GrpcGatewaySettings } from "../services/grpc-gateway.service";
+import { healthTargets } from "../lib/platform/observability/health";
 
 type SettingsOf = Record<ServiceName, object> & {
 	"api-gateway": Partial<ApiSettingsSchema> & GatewaySettings;
@@ -45,7 +46,11 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		},
 	});
 	return {
-		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
+		"api-gateway": {
+			port: cfg.port,
+			health: healthTargets(cfg),
+			security: { auth: cfg.auth, createRateLimit: cfg.createRateLimit, redisUrl: cfg.redisUrl, namespace: cfg.namespace },
+		},
 		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl, auth: cfg.auth },
 		orders: {
 			orderTopic: cfg.topics.order,
@@ -61,7 +66,19 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, sagaTopics: { reserve: cfg.topics.reserve, payment: cfg.topics.payment }, database },
 		"reserve-listener": listener("reserve"),
 		"payment-listener": listener("payment"),
-		"outbox-relay": { relay: cfg },
+		"outbox-relay": {
+			relay: {
+				databaseUrl: cfg.databaseUrl,
+				kafkaBrokers: kafkaBrokers(cfg),
+				kafkaSecurity: cfg.kafkaSecurity,
+				orderTopic: cfg.topics.order,
+				batchSize: cfg.outboxBatchSize,
+				pollMs: cfg.outboxPollMs,
+				maxBackoffMs: cfg.outboxMaxBackoffMs,
+				retentionMs: cfg.outboxRetentionMs,
+				cleanupMs: cfg.outboxCleanupMs,
+			},
+		},
 	};
 }
 
