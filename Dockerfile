@@ -8,6 +8,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json moleculer.config.ts ./
 COPY bin ./bin
+COPY wiring ./wiring
 COPY lib ./lib
 COPY domain ./domain
 COPY mixins ./mixins

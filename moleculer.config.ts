@@ -8,7 +8,7 @@ import { config, type Config } from "./lib/platform/config/config";
 import { redisOptions } from "./lib/platform/clients/redis-options";
 import { transitEncryption } from "./lib/platform/node/transit-encryption";
 import { ProbesMiddleware } from "./lib/platform/observability/probes";
-import { ServiceSettingsMiddleware } from "./lib/platform/node/service-settings";
+import { ServiceSettingsMiddleware } from "./wiring/service-settings";
 
 function tracingExporter(cfg: Config): Tracer.TracingExporter {
 	switch (cfg.tracing) {

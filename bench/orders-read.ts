@@ -12,7 +12,7 @@
 import { randomInt } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import { Client } from "pg";
-import { createNode } from "../lib/platform/node/broker";
+import { createNode } from "../wiring/create-node";
 import { loadConfig } from "../lib/platform/config/config";
 import { ensureDatabase } from "../lib/platform/clients/database";
 import { migrateUp } from "../lib/platform/startup/migrations";

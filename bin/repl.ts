@@ -1,11 +1,11 @@
 /**
  * `npm run repl`: a node with no services of its own, joined to the running
  * cluster (same NAMESPACE and REDIS_URL), with the Moleculer REPL and the
- * project's commands (lib/platform/repl/repl-commands.ts) open.
+ * project's commands (wiring/repl-commands.ts) open.
  */
-import { createNode } from "../lib/platform/node/broker";
+import { createNode } from "../wiring/create-node";
 import { config } from "../lib/platform/config/config";
-import { replCommands } from "../lib/platform/repl/repl-commands";
+import { replCommands } from "../wiring/repl-commands";
 import { readCommandLine } from "./command-line";
 
 const COMMAND = {

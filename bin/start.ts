@@ -11,7 +11,8 @@
  */
 import type { ServiceBroker } from "moleculer";
 import { config, ConfigError } from "../lib/platform/config/config";
-import { createNode, requestStop } from "../lib/platform/node/broker";
+import { createNode } from "../wiring/create-node";
+import { requestStop } from "../lib/platform/node/stop-request";
 import { cannotStart } from "../lib/platform/startup/cannot-start";
 import { nodeVersionProblem } from "../lib/platform/startup/node-version";
 import { prepareInfrastructure, type Infrastructure } from "../dev/infrastructure";

@@ -11,7 +11,9 @@ import type { StatusMapping } from "../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../domain/state-batch";
 import { ListenerEngine, type ListenerSettings } from "../lib/listeners/listener-engine";
 import { listenerTelemetry, type ListenerTelemetry } from "../lib/listeners/listener-telemetry";
-import { onStopRequested } from "../lib/platform/node/broker";
+import { onStopRequested } from "../lib/platform/node/stop-request";
+import { checkSettings } from "../lib/platform/config/settings-check";
+import { listenerSettingsSchema } from "../lib/listeners/listener-settings";
 
 export type { ListenerSettings } from "../lib/listeners/listener-engine";
 
@@ -32,9 +34,8 @@ export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<Kaf
 		settings: { $secureSettings: ["listener"] },
 		dependencies: ["state"],
 		created() {
-			const { listener } = this.settings;
-			if (!listener) throw new Error(`service ${this.name}: settings.listener (topic, group, ...) is missing`);
-			this.telemetry = listenerTelemetry(this.broker, this.logger, listener.topic);
+			checkSettings(this.name, listenerSettingsSchema, this.settings);
+			this.telemetry = listenerTelemetry(this.broker, this.logger, (this.settings.listener as ListenerSettings).topic);
 		},
 		async started() {
 			const { listener } = this.settings;

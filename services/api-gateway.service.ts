@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway, { type Alias, type ApiRouteSchema, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
 import type { Config } from "../lib/platform/config/config";
-import { healthChecker, upOrDown, type HealthChecker } from "../lib/platform/observability/health";
+import { checkSettings } from "../lib/platform/config/settings-check";
+import { apiGatewaySettingsSchema } from "../lib/gateways/api-gateway-settings";
+import { healthChecker, upOrDown, type HealthChecker, type HealthTargets } from "../lib/platform/observability/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
 import type { Caller } from "../domain/order-access";
 import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
@@ -35,7 +37,7 @@ function observeLatency(broker: ServiceBroker, req: GatewayRequest, res: ServerR
 
 export interface GatewaySettings {
 	/** Where GET /api/health looks for PostgreSQL, Redis and Kafka (given by the node; optional for the schema's own settings). */
-	health?: Config;
+	health?: HealthTargets;
 	/** Authentication and the create rate limit (given by the node; absent: both off). */
 	security?: Pick<Config, "auth" | "createRateLimit" | "redisUrl" | "namespace">;
 }
@@ -68,7 +70,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 	name: "api-gateway",
 	mixins: [ApiGateway, ConsolePages],
 	settings: {
-		// `port` comes with the node's settings (lib/platform/node/service-settings.ts); `health` holds URLs with credentials.
+		// `port` comes with the node's settings (wiring/service-settings.ts); `health` holds URLs with credentials.
 		$secureSettings: ["health", "security"],
 		ip: "0.0.0.0",
 		routes: [
@@ -126,6 +128,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 		},
 	},
 	created() {
+		checkSettings("api-gateway", apiGatewaySettingsSchema, this.settings);
 		registerMetrics(this.broker, ["httpDuration"]);
 		const { security, routes } = this.settings;
 		this.verifyBearer = security?.auth ? createAuthenticator(security.auth) : null;
@@ -137,8 +140,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 		}
 	},
 	started() {
-		const { health } = this.settings;
-		if (!health) throw new Error("settings.health is missing");
+		const health = this.settings.health as HealthTargets;
 		// The node's shared checker: its connections are kept, so a health request opens none.
 		checkers.set(this, healthChecker(this.broker, health));
 	},

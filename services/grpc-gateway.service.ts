@@ -14,10 +14,12 @@ import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/met
 import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-server";
 import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
 import { createAuthenticator } from "../lib/gateways/auth";
+import { grpcGatewaySettingsSchema } from "../lib/gateways/grpc/grpc-gateway-settings";
+import { checkSettings } from "../lib/platform/config/settings-check";
 import type { AuthConfig } from "../lib/platform/config/config";
 import type { OrdersMeta } from "./orders.service";
 
-/** Filled from the node's Config (lib/platform/node/service-settings.ts). */
+/** Filled from the node's Config (wiring/service-settings.ts). */
 export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchema {
 	host: string;
 	/** 0 picks a free port (the tests). */
@@ -55,6 +57,7 @@ const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 	actions: methodActions,
 
 	created() {
+		checkSettings("grpc-gateway", grpcGatewaySettingsSchema, this.settings);
 		registerMetrics(this.broker, ["grpcDuration", "grpcRequests"]);
 	},
 

@@ -4,15 +4,16 @@
  * reports the backlog (REPL `outbox`), which it also exports as metrics.
  */
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
-import type { Config } from "../lib/platform/config/config";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
-import { createOutboxRelay, type OutboxRelay } from "../lib/outbox/outbox-relay";
+import { createOutboxRelay, type OutboxRelay, type OutboxRelayConfig } from "../lib/outbox/outbox-relay";
+import { outboxRelaySettingsSchema } from "../lib/outbox/outbox-relay-settings";
+import { checkSettings } from "../lib/platform/config/settings-check";
 
 const BACKLOG_METRICS_EVERY_MS = 5_000;
 
 export interface OutboxRelaySettings extends ServiceSettingSchema {
 	/** Database, Kafka, topic and the relay's batch, poll, backoff and retention settings (given by the node). */
-	relay?: Config;
+	relay?: OutboxRelayConfig;
 }
 
 interface OutboxRelayVars {
@@ -49,8 +50,8 @@ const OutboxRelayService: ServiceSchema<OutboxRelaySettings, OutboxRelayMethods,
 	},
 
 	created() {
-		const { relay } = this.settings;
-		if (!relay) throw new Error("service outbox-relay: settings.relay is missing");
+		checkSettings("outbox-relay", outboxRelaySettingsSchema, this.settings);
+		const relay = this.settings.relay as OutboxRelayConfig;
 		registerMetrics(this.broker, ["outboxPublished", "outboxBacklog", "outboxOldestAge"]);
 		this.relay = createOutboxRelay(relay, this.logger, (topic, count) => this.broker.metrics.increment(SAGA_METRICS.outboxPublished, { topic }, count));
 	},

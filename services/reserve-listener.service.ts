@@ -3,7 +3,7 @@ import type { ServiceSchema } from "moleculer";
 import { reserveStates } from "../domain/saga-message";
 import { KafkaListener, type KafkaListenerSettings } from "../mixins/kafka-listener.mixin";
 
-/** `settings.listener` names the topic and the group (lib/platform/node/service-settings.ts). */
+/** `settings.listener` names the topic and the group (wiring/service-settings.ts). */
 const ReserveListener: ServiceSchema<KafkaListenerSettings> = {
 	name: "reserve-listener",
 	mixins: [KafkaListener(reserveStates)],

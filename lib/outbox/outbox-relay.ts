@@ -11,7 +11,7 @@
  */
 import { logLevel, type Kafka, type Producer } from "kafkajs";
 import { Pool } from "pg";
-import { kafkaBrokers, type Config } from "../platform/config/config";
+import type { KafkaSecurity } from "../platform/config/config";
 import { createKafka } from "../platform/clients/kafka";
 import { openBatch, type OpenBatch } from "./open-batch";
 import { deleteSentBefore, readBacklog, type OutboxBacklog } from "./outbox-store";
@@ -218,21 +218,34 @@ export class OutboxRelay {
 	}
 }
 
-/** A relay wired from the configuration. */
-export function createOutboxRelay(cfg: Config, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
+/** What the relay reads of the node's configuration (the outbox-relay service's `settings.relay`). */
+export interface OutboxRelayConfig {
+	databaseUrl: string;
+	kafkaBrokers: string[];
+	kafkaSecurity: KafkaSecurity;
+	orderTopic: string;
+	batchSize: number;
+	pollMs: number;
+	maxBackoffMs: number;
+	retentionMs: number;
+	cleanupMs: number;
+}
+
+/** A relay wired from its settings. */
+export function createOutboxRelay(cfg: OutboxRelayConfig, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
 	// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
-	const kafka = createKafka(kafkaBrokers(cfg), "orders-outbox-relay", 2, cfg.kafkaSecurity);
+	const kafka = createKafka(cfg.kafkaBrokers, "orders-outbox-relay", 2, cfg.kafkaSecurity);
 	// kafkajs logs every failed connection attempt; the relay reports an outage once itself.
 	kafka.logger().setLogLevel(logLevel.NOTHING);
 	return new OutboxRelay({
 		databaseUrl: cfg.databaseUrl,
 		kafka,
-		topics: [cfg.topics.order],
-		batchSize: cfg.outboxBatchSize,
-		pollMs: cfg.outboxPollMs,
-		maxBackoffMs: cfg.outboxMaxBackoffMs,
-		retentionMs: cfg.outboxRetentionMs,
-		cleanupMs: cfg.outboxCleanupMs,
+		topics: [cfg.orderTopic],
+		batchSize: cfg.batchSize,
+		pollMs: cfg.pollMs,
+		maxBackoffMs: cfg.maxBackoffMs,
+		retentionMs: cfg.retentionMs,
+		cleanupMs: cfg.cleanupMs,
 		logger,
 		onPublished,
 	});

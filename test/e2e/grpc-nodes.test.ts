@@ -4,7 +4,7 @@
  * transporter. With no orders node a call is UNAVAILABLE (retry later), never INTERNAL.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { freePort } from "../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../support/orders-grpc-client";

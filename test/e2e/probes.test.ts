@@ -5,7 +5,7 @@
  * answers 503 naming it, and 200 again once it is back.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { startProbes, type Probes } from "../../lib/platform/observability/probes";
 import { freePort } from "../../dev/cluster/ports";

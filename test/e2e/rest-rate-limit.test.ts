@@ -6,7 +6,7 @@
  */
 import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { freePort } from "../../dev/cluster/ports";
 import { AUTH_SECRET, bearer, token } from "../support/tokens";

@@ -7,7 +7,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { Client } from "pg";
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { freePort } from "../../dev/cluster/ports";

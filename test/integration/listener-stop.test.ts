@@ -1,5 +1,5 @@
 /** A listener node stopped while it still waits for the `state` service stops cleanly. */
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { useSagaTopics } from "../support/saga-topics";
 

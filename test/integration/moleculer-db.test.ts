@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Service, ServiceBroker } from "moleculer";
 import { Client } from "pg";
 import type { Sequelize } from "sequelize";
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { ensureDatabase } from "../../lib/platform/clients/database";
 import { TEST_DATABASE_URL } from "../support/test-env";

@@ -4,7 +4,7 @@
  * read from the environment then.
  */
 import type { ServiceBroker } from "moleculer";
-import { createNode } from "../../lib/platform/node/broker";
+import { createNode } from "../../wiring/create-node";
 import { loadConfig, type ServiceName } from "../../lib/platform/config/config";
 
 export async function startNode(services: ServiceName[], env: Record<string, string> = {}): Promise<ServiceBroker> {

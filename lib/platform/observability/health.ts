@@ -14,13 +14,30 @@ import type Redis from "ioredis";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { ServiceBroker } from "moleculer";
 import type { Sequelize } from "sequelize";
-import { kafkaBrokers, type Config } from "../config/config";
+import { kafkaBrokers, type Config, type KafkaSecurity } from "../config/config";
 import { createSequelize } from "../clients/database";
 import { kafkaAccess } from "../clients/kafka";
 import { checkRedis, SINGLE_ATTEMPT } from "../startup/preflight";
 import { withTimeout } from "../support/timeout";
 
 export type Dependency = "postgresql" | "redis" | "kafka";
+
+/** Where the checker looks: only what it reads of the node's Config. */
+export interface HealthTargets {
+	namespace: string;
+	databaseUrl: string;
+	redisUrl: string;
+	kafkaBrokers: string[];
+	kafkaSecurity: KafkaSecurity;
+}
+
+export const healthTargets = (cfg: Config): HealthTargets => ({
+	namespace: cfg.namespace,
+	databaseUrl: cfg.databaseUrl,
+	redisUrl: cfg.redisUrl,
+	kafkaBrokers: kafkaBrokers(cfg),
+	kafkaSecurity: cfg.kafkaSecurity,
+});
 /** "up", or why not. */
 export type DependencyAnswers = Record<Dependency, string>;
 export interface HealthCheck {
@@ -69,12 +86,12 @@ interface Checker {
 	close(): Promise<void>;
 }
 
-function createChecker(broker: ServiceBroker, cfg: Config): Checker {
+function createChecker(broker: ServiceBroker, cfg: HealthTargets): Checker {
 	let db: Sequelize | undefined;
 	let admin: Admin | undefined;
 	const kafka = new Kafka({
 		clientId: `${cfg.namespace}-health-${broker.nodeID}`,
-		brokers: kafkaBrokers(cfg),
+		brokers: cfg.kafkaBrokers,
 		// Down is the answer, not a log line: the check's result says it.
 		logLevel: logLevel.NOTHING,
 		connectionTimeout: ATTEMPT_MS,
@@ -131,7 +148,7 @@ function createChecker(broker: ServiceBroker, cfg: Config): Checker {
 const shared = new WeakMap<ServiceBroker, { checker: Checker; users: number }>();
 
 /** The node's health checker; every caller releases it when it stops. */
-export function healthChecker(broker: ServiceBroker, cfg: Config): HealthChecker {
+export function healthChecker(broker: ServiceBroker, cfg: HealthTargets): HealthChecker {
 	let entry = shared.get(broker);
 	if (!entry) {
 		entry = { checker: createChecker(broker, cfg), users: 0 };

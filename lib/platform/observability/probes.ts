@@ -13,7 +13,7 @@
 import { createServer, type Server } from "node:http";
 import type { Middleware, ServiceBroker } from "moleculer";
 import type { Config } from "../config/config";
-import { healthChecker, type HealthChecker } from "./health";
+import { healthChecker, healthTargets, type HealthChecker } from "./health";
 import { usesKafka, usesPostgres } from "../startup/service-needs";
 
 export type ReadinessCheck = "services" | "transporter" | "postgresql" | "kafka";
@@ -45,7 +45,7 @@ export interface Probes {
 
 /** Serves /live and /ready for `broker` on cfg.probePort; rejects when the port is taken. */
 export async function startProbes(broker: ServiceBroker, cfg: Config): Promise<Probes> {
-	const health = healthChecker(broker, cfg);
+	const health = healthChecker(broker, healthTargets(cfg));
 	const server: Server = createServer((req, res) => {
 		const reply = (code: number, body: unknown) => {
 			res.writeHead(code, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });

@@ -8,9 +8,9 @@
  * test/e2e/rest-rate-limit.test.ts.
  */
 import type { Server } from "node:http";
-import { Errors, type Service, type ServiceBroker } from "moleculer";
+import { Errors, ServiceBroker, type Service, type ServiceSchema } from "moleculer";
 import ApiGatewayService from "../../../services/api-gateway.service";
-import { healthChecker, type DependencyAnswers } from "../../../lib/platform/observability/health";
+import { healthChecker, type DependencyAnswers, type HealthTargets } from "../../../lib/platform/observability/health";
 import type { Config } from "../../../lib/platform/config/config";
 import { AUTH_SECRET, bearer, OPERATOR, token } from "../../support/tokens";
 import { callRecorder, startUnitBroker } from "../../support/unit-broker";
@@ -40,6 +40,13 @@ const OrdersMock = {
 };
 const StateMock = { name: "state", actions: { apply: record("state.apply", () => ({ result: "applied" })) } };
 
+const HEALTH: HealthTargets = {
+	namespace: "unit",
+	databaseUrl: "postgres://nobody@127.0.0.1:1/none",
+	redisUrl: "redis://127.0.0.1:1",
+	kafkaBrokers: ["127.0.0.1:1"],
+	kafkaSecurity: {},
+};
 const health = { answers: { postgresql: "up", redis: "up", kafka: "up" } as DependencyAnswers, checked_at: "2026-12-04T16:00:00.000Z" };
 jest.mocked(healthChecker).mockImplementation(() => ({ check: async () => health, release: async () => undefined }));
 
@@ -49,7 +56,7 @@ interface Gateway {
 }
 
 async function startGateway(security?: Partial<Config>): Promise<Gateway> {
-	const settings = { port: 0, ip: "127.0.0.1", health: {} as Config, security };
+	const settings = { port: 0, ip: "127.0.0.1", health: HEALTH, security };
 	const broker = await startUnitBroker([{ ...ApiGatewayService, settings: { ...ApiGatewayService.settings, ...settings } }, OrdersMock, StateMock]);
 	const { server } = broker.getLocalService("api-gateway") as Service & { server: Server };
 	return { broker, base: `http://127.0.0.1:${(server.address() as { port: number }).port}/api` };
@@ -62,6 +69,15 @@ async function request(base: string, path: string, init: RequestInit = {}) {
 }
 const post = (base: string, body: unknown, headers: Record<string, string> = {}) =>
 	request(base, "/orders", { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers });
+
+it("refuses to be created without settings.health, or with a bad rate limit", () => {
+	const create = (settings: object) => () =>
+		new ServiceBroker({ logger: false }).createService({ ...ApiGatewayService, settings: { ...ApiGatewayService.settings, port: 0, ...settings } } as ServiceSchema);
+	expect(create({})).toThrow("service api-gateway: settings.health is required");
+	expect(create({ health: HEALTH, security: { createRateLimit: { limit: 0, windowMs: 1_000 } } })).toThrow(
+		"service api-gateway: settings.security.createRateLimit.limit must be a positive number",
+	);
+});
 
 describe("with authentication off", () => {
 	let gw: Gateway;

@@ -6,7 +6,7 @@
  * answer needs PostgreSQL (test/e2e/grpc-api.test.ts); here its database does
  * not answer.
  */
-import { Errors, type ServiceBroker } from "moleculer";
+import { Errors, ServiceBroker, type ServiceSchema } from "moleculer";
 import GrpcGatewayService from "../../../services/grpc-gateway.service";
 import { freePort } from "../../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../../support/orders-grpc-client";
@@ -47,6 +47,13 @@ async function startGrpcNode(auth: { secret: string; userClaim: string } | null,
 	const broker = await startUnitBroker([{ ...GrpcGatewayService, settings }, OrdersMock]);
 	return { broker, client: ordersApiClient(`127.0.0.1:${port}`) };
 }
+
+it("refuses to be created with a setting that breaks its rule", () => {
+	const settings = { ...GrpcGatewayService.settings, host: "127.0.0.1", port: 70_000, maxOrders: 10, databaseUrl: "postgres://nobody@127.0.0.1:1/none", auth: { secret: "s" } };
+	expect(() => new ServiceBroker({ logger: false }).createService({ ...GrpcGatewayService, settings } as ServiceSchema)).toThrow(
+		/^service grpc-gateway: settings\.port .*65535; settings\.auth\.userClaim is required$/,
+	);
+});
 
 describe("with authentication off", () => {
 	let node: GrpcNode;

@@ -7,15 +7,24 @@
  */
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import OutboxRelayService from "../../../services/outbox-relay.service";
-import { createOutboxRelay, type OutboxRelay } from "../../../lib/outbox/outbox-relay";
+import { createOutboxRelay, type OutboxRelay, type OutboxRelayConfig } from "../../../lib/outbox/outbox-relay";
 import { SAGA_METRICS } from "../../../lib/platform/observability/metrics";
-import type { Config } from "../../../lib/platform/config/config";
 import { callFailure, startUnitBroker } from "../../support/unit-broker";
 import { waitFor } from "../../support/wait";
 
 jest.mock("../../../lib/outbox/outbox-relay");
 
-const CONFIG = { databaseUrl: "postgres://nobody@127.0.0.1:1/none" } as Config;
+const RELAY: OutboxRelayConfig = {
+	databaseUrl: "postgres://nobody:secret@127.0.0.1:1/none",
+	kafkaBrokers: ["127.0.0.1:1"],
+	kafkaSecurity: {},
+	orderTopic: "order",
+	batchSize: 100,
+	pollMs: 1_000,
+	maxBackoffMs: 5_000,
+	retentionMs: 60_000,
+	cleanupMs: 60_000,
+};
 const relay = { start: jest.fn(async () => undefined), stop: jest.fn(async () => undefined), backlog: jest.fn() };
 
 let broker: ServiceBroker;
@@ -23,7 +32,7 @@ let broker: ServiceBroker;
 beforeAll(async () => {
 	jest.mocked(createOutboxRelay).mockReturnValue(relay as unknown as OutboxRelay);
 	relay.backlog.mockResolvedValue({ unsent: 3, oldest_unsent_age_ms: 2_500 });
-	broker = await startUnitBroker([{ ...OutboxRelayService, settings: { relay: CONFIG } }], { metrics: { enabled: true, reporter: [] } });
+	broker = await startUnitBroker([{ ...OutboxRelayService, settings: { relay: RELAY } }], { metrics: { enabled: true, reporter: [] } });
 });
 afterAll(() => broker.stop());
 
@@ -31,7 +40,7 @@ const metricValue = (name: string, labels?: object) => broker.metrics.getMetric(
 
 it("makes one relay from the node's settings and starts it with the service", () => {
 	expect(createOutboxRelay).toHaveBeenCalledTimes(1);
-	expect(jest.mocked(createOutboxRelay).mock.calls[0][0]).toEqual(CONFIG);
+	expect(jest.mocked(createOutboxRelay).mock.calls[0][0]).toEqual(RELAY);
 	expect(relay.start).toHaveBeenCalledTimes(1);
 });
 
@@ -58,7 +67,14 @@ it("counts what the relay publishes per topic", () => {
 });
 
 it("refuses to be created without settings.relay", () => {
-	expect(() => new ServiceBroker({ logger: false }).createService({ ...OutboxRelayService } as ServiceSchema)).toThrow("service outbox-relay: settings.relay is missing");
+	expect(() => new ServiceBroker({ logger: false }).createService({ ...OutboxRelayService } as ServiceSchema)).toThrow("service outbox-relay: settings.relay is required");
+});
+
+it("refuses a bad setting in one line that names it and echoes no value", () => {
+	const settings = { relay: { ...RELAY, databaseUrl: ["postgres://nobody:secret@127.0.0.1:1/none"], batchSize: 0 } };
+	const create = () => new ServiceBroker({ logger: false }).createService({ ...OutboxRelayService, settings } as ServiceSchema);
+	expect(create).toThrow(/^service outbox-relay: settings\.relay\.databaseUrl must be a string; settings\.relay\.batchSize must be a positive number$/);
+	expect(create).not.toThrow(/secret/);
 });
 
 it("stops the relay with the service", async () => {

@@ -11,7 +11,7 @@ import PaymentListener from "../../../services/payment-listener.service";
 import { ListenerEngine, type ListenerSettings } from "../../../lib/listeners/listener-engine";
 import { paymentStates, reserveStates, type StatusMapping } from "../../../domain/saga-message";
 import type { ApplyRequest } from "../../../domain/state-batch";
-import { requestStop } from "../../../lib/platform/node/broker";
+import { requestStop } from "../../../lib/platform/node/stop-request";
 import { startUnitBroker } from "../../support/unit-broker";
 
 jest.mock("../../../lib/listeners/listener-engine");
@@ -25,7 +25,7 @@ const settingsFor = (topic: string): ListenerSettings => ({
 	outOfOrderWindowMs: 1_000,
 	databaseUrl: "postgres://nobody@127.0.0.1:1/none",
 	fromBeginning: false,
-	kafkaSecurity: { sasl: null, ssl: false } as unknown as ListenerSettings["kafkaSecurity"],
+	kafkaSecurity: {},
 	faultInjection: "off",
 });
 
@@ -78,6 +78,13 @@ describe.each<[string, Partial<ServiceSchema>, StatusMapping, string]>([
 	});
 
 	it("refuses to be created without settings.listener", () => {
-		expect(() => new ServiceBroker({ logger: false }).createService({ ...schema } as ServiceSchema)).toThrow(`service ${name}: settings.listener (topic, group, ...) is missing`);
+		expect(() => new ServiceBroker({ logger: false }).createService({ ...schema } as ServiceSchema)).toThrow(`service ${name}: settings.listener is required`);
+	});
+
+	it("refuses a listener setting that breaks its rule", () => {
+		const listener = { ...settingsFor(topic), faultInjection: "sometimes", consumers: { reserve: { topic: "inventory", group: "" } } };
+		expect(() => new ServiceBroker({ logger: false }).createService({ ...schema, settings: { listener } } as ServiceSchema)).toThrow(
+			new RegExp(`^service ${name}: settings\\.listener\\.consumers\\.reserve\\.group .*; settings\\.listener\\.consumers\\.payment is required; settings\\.listener\\.faultInjection `),
+		);
 	});
 });

@@ -2,11 +2,11 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
-import { brokerOptions } from "../../../moleculer.config";
-import type { Config, ServiceName } from "../config/config";
+import { brokerOptions } from "../moleculer.config";
+import type { Config, ServiceName } from "../lib/platform/config/config";
 import { serviceSettings } from "./service-settings";
 
-const servicesDir = resolve(__dirname, "..", "..", "..", "services");
+const servicesDir = resolve(__dirname, "..", "services");
 
 export function serviceFile(name: ServiceName): string {
 	const base = join(servicesDir, `${name}.service`);
@@ -29,16 +29,4 @@ export function createNode(cfg: Config, services: readonly ServiceName[] = cfg.s
 		broker.createService({ ...schema, settings: { ...schema.settings, ...settings[name] } });
 	}
 	return broker;
-}
-
-/** Local event: the process will stop this node as soon as its start-up steps under way are done. */
-const STOP_REQUESTED = "$node.stopRequested";
-
-/** Tells the node's services not to begin further start-up steps (they end what is under way). */
-export function requestStop(broker: ServiceBroker): void {
-	broker.localBus.emit(STOP_REQUESTED);
-}
-
-export function onStopRequested(broker: ServiceBroker, listener: () => void): void {
-	broker.localBus.on(STOP_REQUESTED, listener);
 }

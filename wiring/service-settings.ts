@@ -1,19 +1,20 @@
 /**
  * The settings each service starts with, taken from the node's Config when
- * the node creates its services (lib/platform/node/broker.ts). Services read only
+ * the node creates its services (wiring/create-node.ts). Services read only
  * their `settings`, never the environment, so a test can start one with
  * other settings. Settings that hold secrets (database URLs) are listed in
  * `$secureSettings` by the services, so other nodes never see them.
  */
 import type { Middleware } from "moleculer";
 import type { ApiSettingsSchema } from "moleculer-web";
-import { kafkaBrokers, type Config, type ServiceName } from "../config/config";
-import type { OutboxRelaySettings } from "../../../services/outbox-relay.service";
-import type { OrdersSettings } from "../../../services/orders.service";
-import type { StateSettings } from "../../../services/state.service";
-import type { KafkaListenerSettings } from "../../../mixins/kafka-listener.mixin";
-import type { GatewaySettings } from "../../../services/api-gateway.service";
-import type { GrpcGatewaySettings } from "../../../services/grpc-gateway.service";
+import { kafkaBrokers, type Config, type ServiceName } from "../lib/platform/config/config";
+import type { OutboxRelaySettings } from "../services/outbox-relay.service";
+import type { OrdersSettings } from "../services/orders.service";
+import type { StateSettings } from "../services/state.service";
+import type { KafkaListenerSettings } from "../mixins/kafka-listener.mixin";
+import type { GatewaySettings } from "../services/api-gateway.service";
+import type { GrpcGatewaySettings } from "../services/grpc-gateway.service";
+import { healthTargets } from "../lib/platform/observability/health";
 
 type SettingsOf = Record<ServiceName, object> & {
 	"api-gateway": Partial<ApiSettingsSchema> & GatewaySettings;
@@ -45,7 +46,11 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		},
 	});
 	return {
-		"api-gateway": { port: cfg.port, health: cfg, security: cfg },
+		"api-gateway": {
+			port: cfg.port,
+			health: healthTargets(cfg),
+			security: { auth: cfg.auth, createRateLimit: cfg.createRateLimit, redisUrl: cfg.redisUrl, namespace: cfg.namespace },
+		},
 		"grpc-gateway": { host: "0.0.0.0", port: cfg.grpcPort, maxOrders: cfg.grpcMaxOrders, databaseUrl: cfg.databaseUrl, auth: cfg.auth },
 		orders: {
 			orderTopic: cfg.topics.order,
@@ -61,7 +66,19 @@ export function serviceSettings(cfg: Config): SettingsOf {
 		state: { appliedKeyRetentionMs: cfg.appliedKeyRetentionMs, sagaTopics: { reserve: cfg.topics.reserve, payment: cfg.topics.payment }, database },
 		"reserve-listener": listener("reserve"),
 		"payment-listener": listener("payment"),
-		"outbox-relay": { relay: cfg },
+		"outbox-relay": {
+			relay: {
+				databaseUrl: cfg.databaseUrl,
+				kafkaBrokers: kafkaBrokers(cfg),
+				kafkaSecurity: cfg.kafkaSecurity,
+				orderTopic: cfg.topics.order,
+				batchSize: cfg.outboxBatchSize,
+				pollMs: cfg.outboxPollMs,
+				maxBackoffMs: cfg.outboxMaxBackoffMs,
+				retentionMs: cfg.outboxRetentionMs,
+				cleanupMs: cfg.outboxCleanupMs,
+			},
+		},
 	};
 }
 
