@@ -36,9 +36,19 @@ const OrdersMock = {
 		states: record("orders.states", (p) => (p.order_id === "500" ? Promise.reject(new Error("SELECT secret FROM orders on node-7")) : { order_states: [] })),
 		list: record("orders.list", () => ({ orders: [], next_cursor: null })),
 		stuck: record("orders.stuck", () => ({ orders: [], next_cursor: null })),
+		overview: record("orders.overview", () => ({ window_minutes: 30 })),
+		timeline: record("orders.timeline", () => ({ order_id: 41 })),
 	},
 };
-const StateMock = { name: "state", actions: { apply: record("state.apply", () => ({ result: "applied" })) } };
+const StateMock = {
+	name: "state",
+	actions: {
+		apply: record("state.apply", () => ({ result: "applied" })),
+		deadLetters: record("state.deadLetters", () => ({ dead_letters: [], next_cursor: null })),
+		redrive: record("state.redrive", () => ({ redrive_id: 1, letters: [], more: false })),
+		redrives: record("state.redrives", () => ({ redrives: [], next_cursor: null })),
+	},
+};
 
 const health = { answers: { postgresql: "up", redis: "up", kafka: "up" } as DependencyAnswers, checked_at: "2026-12-04T16:00:00.000Z" };
 jest.mocked(healthChecker).mockImplementation(() => ({ check: async () => health, release: async () => undefined }));
@@ -96,9 +106,21 @@ describe("with authentication off", () => {
 		["/orders/41/states", "orders.states", { order_id: "41" }],
 		["/orders?user_id=7&limit=2", "orders.list", { user_id: "7", limit: "2" }],
 		["/orders/stuck?state=ORDER_CREATED", "orders.stuck", { state: "ORDER_CREATED" }],
+		["/orders/41/timeline", "orders.timeline", { order_id: "41" }],
+		["/overview", "orders.overview", {}],
+		["/dead-letters?topic=payment&reason=malformed&status=all", "state.deadLetters", { topic: "payment", reason: "malformed", status: "all" }],
+		["/dead-letters/redrives?limit=5", "state.redrives", { limit: "5" }],
 	])("GET %s calls %s with the path and query as params", async (path, action, params) => {
 		await expect(request(gw.base, path)).resolves.toMatchObject({ status: 200 });
 		expect(calls).toEqual([{ action, params, meta: expect.objectContaining({ user: null }) }]);
+	});
+
+	it("POST /dead-letters/redrive calls state.redrive with the body and answers 200 (not a create's 201)", async () => {
+		const body = { topic: "payment", partition: 0, offset: "12" };
+		const res = await request(gw.base, "/dead-letters/redrive", { method: "POST", body: JSON.stringify(body) });
+		expect(res).toMatchObject({ status: 200, body: { redrive_id: 1 } });
+		expect(res.headers.get("location")).toBeNull();
+		expect(calls).toEqual([{ action: "state.redrive", params: body, meta: expect.objectContaining({ user: null }) }]);
 	});
 
 	it("answers an action's error in the contract's shape, with its status", async () => {
@@ -160,10 +182,13 @@ describe("with authentication on", () => {
 		expect(calls[0]).toMatchObject({ params: { ...withoutUser, user_id: 7 }, meta: { user: { userId: 7, operator: false } } });
 	});
 
-	it("passes an operator's token on as an operator", async () => {
-		await request(gw.base, "/orders/stuck", { headers: bearer(await token(undefined, { claims: OPERATOR })) });
-		expect(calls[0]).toMatchObject({ action: "orders.stuck", meta: { user: { operator: true } } });
-	});
+	it.each([["/orders/stuck", "orders.stuck"], ["/dead-letters", "state.deadLetters"], ["/overview", "orders.overview"]])(
+		"passes an operator's token on as an operator (GET %s)",
+		async (path, action) => {
+			await request(gw.base, path, { headers: bearer(await token(undefined, { claims: OPERATOR })) });
+			expect(calls[0]).toMatchObject({ action, meta: { user: { operator: true } } });
+		},
+	);
 
 	it("leaves /ping and /health open (an orchestrator's checks carry no token)", async () => {
 		await expect(request(gw.base, "/ping")).resolves.toMatchObject({ status: 200 });
