@@ -60,7 +60,7 @@ async function startConsole(security?: Partial<Config>, withoutRestAliases: stri
 	const settings = { ...ApiGatewayService.settings, port: 0, ip: "127.0.0.1", health: {} as Config, security, routes: [{ ...api, aliases }, ...others] };
 	const broker = await startUnitBroker([{ ...ApiGatewayService, settings }, OrdersMock, StateMock]);
 	const { server } = broker.getLocalService("api-gateway") as Service & { server: Server };
-	return { broker, base: `http://127.0.0.1:${(server.address() as { port: number }).port}/console` };
+	return { broker, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
 async function get(base: string, path: string, init: RequestInit = {}) {
@@ -81,30 +81,30 @@ describe("with authentication off", () => {
 	afterAll(() => gw.broker.stop());
 
 	it.each([
-		["/", "/console/fragments/overview"],
-		["/orders", "/console/fragments/orders"],
-		["/orders/41", "/console/fragments/orders/41/timeline"],
-		["/stuck", "/console/fragments/stuck"],
-		["/dead-letters", "/console/fragments/dead-letters"],
+		["/console", "/console/fragments/overview"],
+		["/console/orders", "/console/fragments/orders"],
+		["/console/orders/41", "/console/fragments/orders/41/timeline"],
+		["/console/stuck", "/console/fragments/stuck"],
+		["/console/dead-letters", "/console/fragments/dead-letters"],
 	])("serves the page %s as HTML loading %s, calling no action", async (path, fragment) => {
 		await expect(get(gw.base, path)).resolves.toMatchObject({ status: 200, type: "text/html; charset=utf-8", body: expect.stringContaining(`"${fragment}`) });
 		expect(calls).toEqual([]);
 	});
 
 	it("answers 404 for an order page whose id is not one, and for an asset not in the list", async () => {
-		await expect(get(gw.base, "/orders/abc")).resolves.toMatchObject({ status: 404 });
-		await expect(get(gw.base, "/assets/..%2Fpackage.json")).resolves.toMatchObject({ status: 404 });
-		await expect(get(gw.base, "/assets/console.css")).resolves.toMatchObject({ status: 200, type: "text/css; charset=utf-8" });
+		await expect(get(gw.base, "/console/orders/abc")).resolves.toMatchObject({ status: 404 });
+		await expect(get(gw.base, "/console/assets/..%2Fpackage.json")).resolves.toMatchObject({ status: 404 });
+		await expect(get(gw.base, "/console/assets/console.css")).resolves.toMatchObject({ status: 200, type: "text/css; charset=utf-8" });
 	});
 
 	it.each([
-		["/fragments/overview", "orders.overview", {}, renderOverview, [{ window_minutes: 30 }]],
-		["/fragments/orders?user_id=7&state=&cursor=c0", "orders.list", { user_id: "7", cursor: "c0" }, renderOrderList, [[{ order_id: 9 }], "user_id=7&cursor=c1"]],
-		["/fragments/orders?order_id=41", "orders.get", { order_id: "41" }, renderOrderList, [[{ order_id: 41 }], null]],
-		["/fragments/orders?order_id=404", "orders.get", { order_id: "404" }, renderOrderList, [[], null]],
-		["/fragments/stuck?state=ORDER_CREATED&cursor=", "orders.stuck", { state: "ORDER_CREATED" }, renderStuck, [[{ order_id: 5 }], null, { state: "ORDER_CREATED" }]],
-		["/fragments/dead-letters?topic=payment&reason=&order_id=41", "state.deadLetters", { topic: "payment", order_id: "41" }, renderDeadLetters, [LETTERS.dead_letters, "c2"]],
-		["/fragments/dead-letters/redrives", "state.redrives", {}, renderRedrives, [[REDRIVE]]],
+		["/console/fragments/overview", "orders.overview", {}, renderOverview, [{ window_minutes: 30 }]],
+		["/console/fragments/orders?user_id=7&state=&cursor=c0", "orders.list", { user_id: "7", cursor: "c0" }, renderOrderList, [[{ order_id: 9 }], "user_id=7&cursor=c1"]],
+		["/console/fragments/orders?order_id=41", "orders.get", { order_id: "41" }, renderOrderList, [[{ order_id: 41 }], null]],
+		["/console/fragments/orders?order_id=404", "orders.get", { order_id: "404" }, renderOrderList, [[], null]],
+		["/console/fragments/stuck?state=ORDER_CREATED&cursor=", "orders.stuck", { state: "ORDER_CREATED" }, renderStuck, [[{ order_id: 5 }], null, { state: "ORDER_CREATED" }]],
+		["/console/fragments/dead-letters?topic=payment&reason=&order_id=41", "state.deadLetters", { topic: "payment", order_id: "41" }, renderDeadLetters, [LETTERS.dead_letters, "c2"]],
+		["/console/fragments/dead-letters/redrives", "state.redrives", {}, renderRedrives, [[REDRIVE]]],
 	])("GET %s calls %s with the filled fields and renders its answer as HTML", async (path, action, params, render, rendered) => {
 		await expect(get(gw.base, path)).resolves.toMatchObject({ status: 200, type: "text/html; charset=utf-8", body: `<p>${render.name}</p>` });
 		expect(calls).toEqual([expect.objectContaining({ action, params })]);
@@ -112,7 +112,7 @@ describe("with authentication off", () => {
 	});
 
 	it("GET /fragments/orders/41/timeline renders the timeline with the order's dead letters", async () => {
-		await expect(get(gw.base, "/fragments/orders/41/timeline")).resolves.toMatchObject({ status: 200, body: "<p>renderTimeline</p>" });
+		await expect(get(gw.base, "/console/fragments/orders/41/timeline")).resolves.toMatchObject({ status: 200, body: "<p>renderTimeline</p>" });
 		expect(calls.map(({ action, params }) => ({ action, params }))).toEqual([
 			{ action: "orders.timeline", params: { order_id: "41" } },
 			{ action: "state.deadLetters", params: { order_id: "41" } },
@@ -122,7 +122,7 @@ describe("with authentication off", () => {
 
 	it("POST /fragments/dead-letters/redrive sends the form's numbers as numbers, then renders the letters with what was done", async () => {
 		const form = new URLSearchParams({ topic: "payment", partition: "0", offset: "12", reason: "", order_id: "" });
-		const res = await get(gw.base, "/fragments/dead-letters/redrive", { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
+		const res = await get(gw.base, "/console/fragments/dead-letters/redrive", { method: "POST", body: form, headers: { "content-type": "application/x-www-form-urlencoded" } });
 		expect(res).toMatchObject({ status: 200, body: "<p>renderDeadLetters</p>" });
 		expect(calls.map(({ action, params }) => ({ action, params }))).toEqual([
 			{ action: "state.redrive", params: { topic: "payment", partition: 0, offset: "12" } },
@@ -140,9 +140,9 @@ describe("on a gateway without the dead-letter and stuck routes", () => {
 	afterAll(() => gw.broker.stop());
 
 	it("answers their fragments 404 and shows a timeline without dead letters, calling no hidden action", async () => {
-		await expect(get(gw.base, "/fragments/dead-letters")).resolves.toMatchObject({ status: 404 });
-		await expect(get(gw.base, "/fragments/stuck")).resolves.toMatchObject({ status: 404 });
-		await expect(get(gw.base, "/fragments/orders/41/timeline")).resolves.toMatchObject({ status: 200 });
+		await expect(get(gw.base, "/console/fragments/dead-letters")).resolves.toMatchObject({ status: 404 });
+		await expect(get(gw.base, "/console/fragments/stuck")).resolves.toMatchObject({ status: 404 });
+		await expect(get(gw.base, "/console/fragments/orders/41/timeline")).resolves.toMatchObject({ status: 200 });
 		expect(calls.map((c) => c.action)).toEqual(["orders.timeline"]);
 		expect(renderTimeline).toHaveBeenCalledWith(expect.anything(), null);
 	});
@@ -156,17 +156,17 @@ describe("with authentication on", () => {
 	afterAll(() => gw.broker.stop());
 
 	it("serves the pages without a token (they hold no data)", async () => {
-		await expect(get(gw.base, "/")).resolves.toMatchObject({ status: 200 });
+		await expect(get(gw.base, "/console")).resolves.toMatchObject({ status: 200 });
 	});
 
 	it("refuses a fragment without a token (401) and to a token without the operator scope (403), calling nothing", async () => {
-		await expect(get(gw.base, "/fragments/overview")).resolves.toMatchObject({ status: 401 });
-		await expect(get(gw.base, "/fragments/dead-letters", { headers: bearer(await token(7)) })).resolves.toMatchObject({ status: 403 });
+		await expect(get(gw.base, "/console/fragments/overview")).resolves.toMatchObject({ status: 401 });
+		await expect(get(gw.base, "/console/fragments/dead-letters", { headers: bearer(await token(7)) })).resolves.toMatchObject({ status: 403 });
 		expect(calls).toEqual([]);
 	});
 
 	it("serves a fragment to an operator, passing the operator on", async () => {
-		await expect(get(gw.base, "/fragments/overview", { headers: bearer(await token(undefined, { claims: OPERATOR })) })).resolves.toMatchObject({ status: 200 });
+		await expect(get(gw.base, "/console/fragments/overview", { headers: bearer(await token(undefined, { claims: OPERATOR })) })).resolves.toMatchObject({ status: 200 });
 		expect(calls).toEqual([expect.objectContaining({ action: "orders.overview", meta: expect.objectContaining({ user: expect.objectContaining({ operator: true }) }) })]);
 	});
 });
