@@ -75,7 +75,7 @@ describe.each(services.map(({ file, schema }) => [String(schema.name), file, sch
 			expect(methods.filter((method) => !tests.includes(`.${method}(`))).toEqual([]);
 		});
 	} else if (service === "api-gateway") {
-		const routes = (schema.settings?.routes ?? []) as ApiRouteSchema[];
+		const routes = ((schema.settings as { routes?: ApiRouteSchema[] } | undefined)?.routes ?? []);
 
 		it("has every route requested by its full path in its unit tests", () => {
 			const paths = routePaths(routes);
