@@ -241,7 +241,7 @@ describe("deploy/kubernetes", () => {
 				const { requests, limits } = node(d).resources ?? {};
 				expect(mebibytes(requests?.memory ?? "0")).toBeGreaterThanOrEqual(peak ?? Infinity);
 				expect(mebibytes(limits?.memory ?? "0")).toBeGreaterThanOrEqual(2 * mebibytes(requests?.memory ?? "0"));
-				expect(requests?.cpu).toBeDefined();
+				expect(String(requests?.cpu)).toMatch(/^\d+(\.\d+)?m?$/); // a CPU quantity, not merely present
 			}
 		}
 	});

@@ -36,9 +36,19 @@ const OrdersMock = {
 		states: record("orders.states", (p) => (p.order_id === "500" ? Promise.reject(new Error("SELECT secret FROM orders on node-7")) : { order_states: [] })),
 		list: record("orders.list", () => ({ orders: [], next_cursor: null })),
 		stuck: record("orders.stuck", () => ({ orders: [], next_cursor: null })),
+		overview: record("orders.overview", () => ({ window_minutes: 30 })),
+		timeline: record("orders.timeline", () => ({ order_id: 41 })),
 	},
 };
-const StateMock = { name: "state", actions: { apply: record("state.apply", () => ({ result: "applied" })) } };
+const StateMock = {
+	name: "state",
+	actions: {
+		apply: record("state.apply", () => ({ result: "applied" })),
+		deadLetters: record("state.deadLetters", () => ({ dead_letters: [], next_cursor: null })),
+		redrive: record("state.redrive", () => ({ redrive_id: 1, letters: [], more: false })),
+		redrives: record("state.redrives", () => ({ redrives: [], next_cursor: null })),
+	},
+};
 
 const HEALTH: HealthTargets = {
 	namespace: "unit",
@@ -59,7 +69,7 @@ async function startGateway(security?: Partial<Config>): Promise<Gateway> {
 	const settings = { port: 0, ip: "127.0.0.1", health: HEALTH, security };
 	const broker = await startUnitBroker([{ ...ApiGatewayService, settings: { ...ApiGatewayService.settings, ...settings } }, OrdersMock, StateMock]);
 	const { server } = broker.getLocalService("api-gateway") as Service & { server: Server };
-	return { broker, base: `http://127.0.0.1:${(server.address() as { port: number }).port}/api` };
+	return { broker, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
 async function request(base: string, path: string, init: RequestInit = {}) {
@@ -68,7 +78,7 @@ async function request(base: string, path: string, init: RequestInit = {}) {
 	return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 const post = (base: string, body: unknown, headers: Record<string, string> = {}) =>
-	request(base, "/orders", { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers });
+	request(base, "/api/orders", { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers });
 
 it("refuses to be created without settings.health, or with a bad rate limit", () => {
 	const create = (settings: object) => () =>
@@ -108,43 +118,55 @@ describe("with authentication off", () => {
 	});
 
 	it.each([
-		["/orders/41", "orders.get", { order_id: "41" }],
-		["/orders/41/states", "orders.states", { order_id: "41" }],
-		["/orders?user_id=7&limit=2", "orders.list", { user_id: "7", limit: "2" }],
-		["/orders/stuck?state=ORDER_CREATED", "orders.stuck", { state: "ORDER_CREATED" }],
+		["/api/orders/41", "orders.get", { order_id: "41" }],
+		["/api/orders/41/states", "orders.states", { order_id: "41" }],
+		["/api/orders?user_id=7&limit=2", "orders.list", { user_id: "7", limit: "2" }],
+		["/api/orders/stuck?state=ORDER_CREATED", "orders.stuck", { state: "ORDER_CREATED" }],
+		["/api/orders/41/timeline", "orders.timeline", { order_id: "41" }],
+		["/api/overview", "orders.overview", {}],
+		["/api/dead-letters?topic=payment&reason=malformed&status=all", "state.deadLetters", { topic: "payment", reason: "malformed", status: "all" }],
+		["/api/dead-letters/redrives?limit=5", "state.redrives", { limit: "5" }],
 	])("GET %s calls %s with the path and query as params", async (path, action, params) => {
 		await expect(request(gw.base, path)).resolves.toMatchObject({ status: 200 });
 		expect(calls).toEqual([{ action, params, meta: expect.objectContaining({ user: null }) }]);
 	});
 
+	it("POST /dead-letters/redrive calls state.redrive with the body and answers 200 (not a create's 201)", async () => {
+		const body = { topic: "payment", partition: 0, offset: "12" };
+		const res = await request(gw.base, "/api/dead-letters/redrive", { method: "POST", body: JSON.stringify(body) });
+		expect(res).toMatchObject({ status: 200, body: { redrive_id: 1 } });
+		expect(res.headers.get("location")).toBeNull();
+		expect(calls).toEqual([{ action: "state.redrive", params: body, meta: expect.objectContaining({ user: null }) }]);
+	});
+
 	it("answers an action's error in the contract's shape, with its status", async () => {
-		await expect(request(gw.base, "/orders/404")).resolves.toMatchObject({
+		await expect(request(gw.base, "/api/orders/404")).resolves.toMatchObject({
 			status: 404,
 			body: { name: "NotFoundError", message: "Order 404 not found", code: 404, type: "ORDER_NOT_FOUND", data: { order_id: 404 } },
 		});
 	});
 
 	it("answers an unexpected failure as a bare 500, nothing internal", async () => {
-		const res = await request(gw.base, "/orders/500/states");
+		const res = await request(gw.base, "/api/orders/500/states");
 		expect(res).toMatchObject({ status: 500, body: { name: "InternalServerError", code: 500, type: "INTERNAL_ERROR", data: null } });
 		expect(JSON.stringify(res.body)).not.toMatch(/SELECT|node-7|orders\.states/);
 	});
 
-	it.each([["/state/apply"], ["/$node/services"], ["/orders/stuck/summary"], ["/orders/41/unknown"]])("has no route for %s (404), and calls nothing", async (path) => {
+	it.each([["/api/state/apply"], ["/api/$node/services"], ["/api/orders/stuck/summary"], ["/api/orders/41/unknown"]])("has no route for %s (404), and calls nothing", async (path) => {
 		const res = await request(gw.base, path);
 		expect(res).toMatchObject({ status: 404, body: { code: 404 } });
 		expect(calls).toEqual([]);
 	});
 
 	it("GET /ping answers pong", async () => {
-		await expect(request(gw.base, "/ping")).resolves.toMatchObject({ status: 200, body: { pong: true } });
+		await expect(request(gw.base, "/api/ping")).resolves.toMatchObject({ status: 200, body: { pong: true } });
 	});
 
 	it("GET /health answers 200 with every dependency up, 503 naming the one that is down", async () => {
-		await expect(request(gw.base, "/health")).resolves.toMatchObject({ status: 200, body: { status: "ok", postgresql: "up", redis: "up", kafka: "up" } });
+		await expect(request(gw.base, "/api/health")).resolves.toMatchObject({ status: 200, body: { status: "ok", postgresql: "up", redis: "up", kafka: "up" } });
 		health.answers.redis = "connect ECONNREFUSED 127.0.0.1:6379";
 		try {
-			const res = await request(gw.base, "/health");
+			const res = await request(gw.base, "/api/health");
 			expect(res).toMatchObject({ status: 503, body: { code: 503, type: "DEPENDENCY_DOWN", data: { postgresql: "up", redis: "down", kafka: "up" } } });
 			expect(JSON.stringify(res.body)).not.toContain("6379");
 		} finally {
@@ -164,7 +186,7 @@ describe("with authentication on", () => {
 	});
 
 	it("refuses a request without a token with 401 and a Bearer challenge, before any action", async () => {
-		const res = await request(gw.base, "/orders/41");
+		const res = await request(gw.base, "/api/orders/41");
 		expect(res).toMatchObject({ status: 401, body: { code: 401 } });
 		expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
 		expect(calls).toEqual([]);
@@ -176,13 +198,16 @@ describe("with authentication on", () => {
 		expect(calls[0]).toMatchObject({ params: { ...withoutUser, user_id: 7 }, meta: { user: { userId: 7, operator: false } } });
 	});
 
-	it("passes an operator's token on as an operator", async () => {
-		await request(gw.base, "/orders/stuck", { headers: bearer(await token(undefined, { claims: OPERATOR })) });
-		expect(calls[0]).toMatchObject({ action: "orders.stuck", meta: { user: { operator: true } } });
-	});
+	it.each([["/api/orders/stuck", "orders.stuck"], ["/api/dead-letters", "state.deadLetters"], ["/api/overview", "orders.overview"]])(
+		"passes an operator's token on as an operator (GET %s)",
+		async (path, action) => {
+			await request(gw.base, path, { headers: bearer(await token(undefined, { claims: OPERATOR })) });
+			expect(calls[0]).toMatchObject({ action, meta: { user: { operator: true } } });
+		},
+	);
 
 	it("leaves /ping and /health open (an orchestrator's checks carry no token)", async () => {
-		await expect(request(gw.base, "/ping")).resolves.toMatchObject({ status: 200 });
-		await expect(request(gw.base, "/health")).resolves.toMatchObject({ status: 200 });
+		await expect(request(gw.base, "/api/ping")).resolves.toMatchObject({ status: 200 });
+		await expect(request(gw.base, "/api/health")).resolves.toMatchObject({ status: 200 });
 	});
 });

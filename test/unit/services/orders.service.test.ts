@@ -12,6 +12,7 @@ import { createOrder, findOrder, findStates, listOrders, type Order } from "../.
 import { listStuckOrders, summarizeStuckOrders } from "../../../lib/orders/stuck-orders-store";
 import { startStuckMonitor } from "../../../lib/orders/stuck-monitor";
 import { encodeCursor } from "../../../domain/order-cursor";
+import { encodeStuckCursor } from "../../../domain/stuck-orders";
 import { requestHash } from "../../../domain/order-idempotency";
 import { STUB_MODEL, STUB_SEQUELIZE } from "../../support/without-database";
 import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
@@ -197,6 +198,24 @@ describe("orders.stuck and orders.stuckSummary", () => {
 			next_cursor: null,
 		});
 		expect(listStuckOrders).toHaveBeenCalledWith(STUB_SEQUELIZE, { deadlines: DEADLINES, state: "RESERVE_CREATED", cursor: undefined, limit: 5 });
+	});
+
+	it("answers a cursor after the last order of a full page, and hands it back to the store decoded", async () => {
+		jest.mocked(listStuckOrders).mockResolvedValueOnce({ orders: [ROW], more: true });
+		const { next_cursor } = await broker.call<{ next_cursor: string }, object>("orders.stuck", { limit: 1 }, { meta: OPERATOR });
+		expect(next_cursor).toBe(encodeStuckCursor({ since: ROW.since, orderId: 41 }));
+		jest.mocked(listStuckOrders).mockResolvedValueOnce({ orders: [], more: false });
+		await expect(broker.call("orders.stuck", { cursor: next_cursor }, { meta: OPERATOR })).resolves.toEqual({ orders: [], next_cursor: null });
+		expect(listStuckOrders).toHaveBeenLastCalledWith(STUB_SEQUELIZE, expect.objectContaining({ cursor: { since: ROW.since, orderId: 41 } }));
+	});
+
+	it("answers 503 when PostgreSQL does not answer", async () => {
+		const refused = () => new ConnectionRefusedError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }));
+		jest.mocked(listStuckOrders).mockRejectedValueOnce(refused());
+		jest.mocked(summarizeStuckOrders).mockRejectedValueOnce(refused());
+		for (const action of ["orders.stuck", "orders.stuckSummary"]) {
+			await expect(callFailure(broker.call(action, {}, { meta: OPERATOR }))).resolves.toMatchObject({ code: 503, type: "DATABASE_UNAVAILABLE" });
+		}
 	});
 
 	it("refuses a state that does not wait, and a cursor it never gave out", async () => {
