@@ -11,6 +11,7 @@ import type { Service, ServiceBroker } from "moleculer";
 import ApiGatewayService from "../../../services/api-gateway.service";
 import { healthChecker } from "../../../lib/platform/observability/health";
 import type { Config } from "../../../lib/platform/config/config";
+import { UNREACHABLE_HEALTH_TARGETS } from "../../support/unit-health-targets";
 import { renderOverview } from "../../../lib/console/render-overview";
 import { renderDeadLetters, renderRedrives, renderStuck } from "../../../lib/console/render-operations";
 import { renderOrderList, renderTimeline } from "../../../lib/console/render-orders";
@@ -57,7 +58,7 @@ interface Console {
 async function startConsole(security?: Partial<Config>, withoutRestAliases: string[] = []): Promise<Console> {
 	const [api, ...others] = ApiGatewayService.settings!.routes!;
 	const aliases = Object.fromEntries(Object.entries(api.aliases!).filter(([alias]) => !withoutRestAliases.includes(alias)));
-	const settings = { ...ApiGatewayService.settings, port: 0, ip: "127.0.0.1", health: {} as Config, security, routes: [{ ...api, aliases }, ...others] };
+	const settings = { ...ApiGatewayService.settings, port: 0, ip: "127.0.0.1", health: UNREACHABLE_HEALTH_TARGETS, security, routes: [{ ...api, aliases }, ...others] };
 	const broker = await startUnitBroker([{ ...ApiGatewayService, settings }, OrdersMock, StateMock]);
 	const { server } = broker.getLocalService("api-gateway") as Service & { server: Server };
 	return { broker, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };

@@ -10,7 +10,8 @@
 import type { Server } from "node:http";
 import { Errors, ServiceBroker, type Service, type ServiceSchema } from "moleculer";
 import ApiGatewayService from "../../../services/api-gateway.service";
-import { healthChecker, type DependencyAnswers, type HealthTargets } from "../../../lib/platform/observability/health";
+import { healthChecker, type DependencyAnswers } from "../../../lib/platform/observability/health";
+import { UNREACHABLE_HEALTH_TARGETS } from "../../support/unit-health-targets";
 import type { Config } from "../../../lib/platform/config/config";
 import { AUTH_SECRET, bearer, OPERATOR, token } from "../../support/tokens";
 import { callRecorder, startUnitBroker } from "../../support/unit-broker";
@@ -50,13 +51,7 @@ const StateMock = {
 	},
 };
 
-const HEALTH: HealthTargets = {
-	namespace: "unit",
-	databaseUrl: "postgres://nobody@127.0.0.1:1/none",
-	redisUrl: "redis://127.0.0.1:1",
-	kafkaBrokers: ["127.0.0.1:1"],
-	kafkaSecurity: {},
-};
+const HEALTH = UNREACHABLE_HEALTH_TARGETS;
 const health = { answers: { postgresql: "up", redis: "up", kafka: "up" } as DependencyAnswers, checked_at: "2026-12-04T16:00:00.000Z" };
 jest.mocked(healthChecker).mockImplementation(() => ({ check: async () => health, release: async () => undefined }));
 
