@@ -11,6 +11,7 @@ import ApiGateway, { type Alias, type ApiRouteSchema, type ApiSettingsSchema, ty
 import type { Config } from "../lib/platform/config/config";
 import { healthChecker, upOrDown, type HealthChecker } from "../lib/platform/observability/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
+import { DependencyDownError } from "../domain/errors/catalog";
 import type { Caller } from "../domain/order-access";
 import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
 import { createRateLimit, retryAfterSeconds } from "../lib/gateways/create-rate-limit";
@@ -177,9 +178,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 				const report = upOrDown(answers);
 				const down = Object.entries(report).filter(([, status]) => status === "down").map(([name]) => name);
 				if (down.length > 0) {
-					const err = new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", { ...report, checked_at });
-					err.name = "ServiceUnavailableError";
-					throw err;
+					throw new DependencyDownError(`Not answering: ${down.join(", ")}`, { ...report, checked_at });
 				}
 				return { status: "ok", ...report, checked_at };
 			},

@@ -7,6 +7,7 @@
  */
 import { status as Status } from "@grpc/grpc-js";
 import type { Context } from "moleculer";
+import { IdempotencyKeyReusedError, OrderNotFoundError } from "../../../domain/errors/catalog";
 import type { Caller } from "../../../domain/order-access";
 import { MAX_LIMIT, toUserId, type CreateOrderInput } from "../../../domain/order-input";
 import { checkPostgres, SINGLE_ATTEMPT } from "../../platform/startup/preflight";
@@ -43,11 +44,11 @@ function knownId(value: unknown): number | null {
 	return Number.isSafeInteger(id) && id >= 1 ? id : null;
 }
 
-const isOrderNotFound = (err: unknown): boolean => (err as { type?: unknown })?.type === "ORDER_NOT_FOUND";
+const isOrderNotFound = (err: unknown): boolean => err instanceof OrderNotFoundError;
 
 /** The REST 409 names its header; a gRPC client sent metadata. */
 function renameKeyConflict(err: unknown): never {
-	if ((err as { type?: unknown })?.type === "IDEMPOTENCY_KEY_REUSED") {
+	if (err instanceof IdempotencyKeyReusedError) {
 		throw new GrpcError(Status.ALREADY_EXISTS, "The 'idempotency-key' metadata was already used with a different request");
 	}
 	throw err;
