@@ -20,7 +20,7 @@ import { renderDeadLetters, renderRedrives, renderStuck, type Redrive, type Stuc
 import { renderOrderList, renderTimeline, type DeadLetterRow } from "../lib/console/render-orders";
 import type { OrderSummary } from "../lib/orders/orders-repository";
 import type { OrderTimeline } from "../lib/console/timeline-store";
-import type { OrdersMeta } from "../services/orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 
 type FragmentMeta = OrdersMeta & { $responseType?: string };
 type Query = Record<string, string | undefined>;

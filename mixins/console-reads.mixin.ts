@@ -18,7 +18,7 @@ import type { KafkaSecurity } from "../lib/platform/config/config";
 import { createKafka } from "../lib/platform/clients/kafka";
 import { withTimeout } from "../lib/platform/support/timeout";
 import type { DbVars } from "./db.mixin";
-import type { OrdersMeta } from "../services/orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 
 export interface ConsoleReadSettings extends ServiceSettingSchema {
 	/** The consumed topics, which name what an order waits for (the orders service's stuck settings). */

@@ -16,7 +16,7 @@ import type { Caller } from "../domain/order-access";
 import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
 import { createRateLimit, retryAfterSeconds } from "../lib/gateways/create-rate-limit";
 import { BODY_LIMIT_BYTES, publicError, type PublicError } from "../lib/gateways/orders-http-errors";
-import type { OrdersMeta } from "./orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 import { ConsolePages, consoleRoutes } from "../mixins/console-pages.mixin";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };

@@ -15,7 +15,7 @@ import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-serv
 import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
 import { createAuthenticator } from "../lib/gateways/auth";
 import type { AuthConfig } from "../lib/platform/config/config";
-import type { OrdersMeta } from "./orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 
 /** Filled from the node's Config (lib/platform/node/service-settings.ts). */
 export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchema {

@@ -7,7 +7,8 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { ForbiddenError, IdempotencyKeyReusedError, invalidField, OrderNotFoundError } from "../domain/errors/catalog";
-import { listedUser, mayAccess, type Caller } from "../domain/order-access";
+import type { OrdersMeta } from "../domain/orders-meta";
+import { listedUser, mayAccess } from "../domain/order-access";
 import { decodeCursor, encodeCursor } from "../domain/order-cursor";
 import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
 import {
@@ -31,13 +32,6 @@ import { stuckMetricsSink } from "../lib/orders/stuck-metrics";
 import { awaiting, decodeStuckCursor, encodeStuckCursor, listStuckParams, type AnswerTopics, type StuckDeadlines, type StuckOrdersInput } from "../domain/stuck-orders";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 import { ConsoleReads, type ConsoleReadSettings } from "../mixins/console-reads.mixin";
-
-/** What the gateway passes along: the Idempotency-Key header, when sent, and the authenticated caller. */
-export interface OrdersMeta {
-	idempotency_key?: string;
-	/** Set by a gateway with authentication on; absent means every caller is trusted. */
-	user?: Caller | null;
-}
 
 export interface OrdersSettings extends DbSettings, ConsoleReadSettings {
 	/** Where ORDER_CREATED events go, through the outbox. */
