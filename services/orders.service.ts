@@ -24,7 +24,7 @@ import {
 import { cachedOrderRead } from "../lib/orders/order-cache";
 import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
 import { createOrder, findOrder, findStates, listOrders, type Order } from "../lib/orders/orders-repository";
-import { toServiceError } from "../lib/orders/orders-db-errors";
+import { toServiceError } from "../lib/platform/support/database-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
 import { startStuckMonitor, type StuckMonitor } from "../lib/orders/stuck-monitor";

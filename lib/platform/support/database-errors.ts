@@ -4,8 +4,8 @@
  * anything else is an internal error whose details stay in the log.
  */
 import { Errors } from "moleculer";
-import { DatabaseUnavailableError } from "../../domain/errors/catalog";
-import { failureKind } from "../platform/support/failure-kind";
+import { DatabaseUnavailableError } from "../../../domain/errors/catalog";
+import { failureKind } from "./failure-kind";
 
 export const isDatabaseUnavailable = (err: unknown): boolean => failureKind(err) === "unavailable";
 
