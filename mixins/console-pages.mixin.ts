@@ -18,7 +18,7 @@ import { consolePage, type ConsoleView } from "../lib/console/pages";
 import { renderOverview, type Overview } from "../lib/console/render-overview";
 import { renderDeadLetters, renderRedrives, renderStuck, type Redrive, type StuckOrder } from "../lib/console/render-operations";
 import { renderOrderList, renderTimeline, type DeadLetterRow } from "../lib/console/render-orders";
-import type { OrderSummary } from "../lib/orders/orders-repository";
+import type { OrderSummary } from "../domain/order-view";
 import type { OrderTimeline } from "../lib/console/timeline-store";
 import type { OrdersMeta } from "../domain/orders-meta";
 

@@ -23,7 +23,8 @@ import {
 } from "../domain/order-input";
 import { cachedOrderRead } from "../lib/orders/order-cache";
 import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
-import { createOrder, findOrder, findStates, listOrders, type Order } from "../lib/orders/orders-repository";
+import type { Order } from "../domain/order-view";
+import { createOrder, findOrder, findStates, listOrders } from "../lib/orders/orders-repository";
 import { toServiceError } from "../lib/platform/support/database-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
