@@ -8,6 +8,7 @@ import { config, type Config } from "./lib/platform/config/config";
 import { redisOptions } from "./lib/platform/clients/redis-options";
 import { transitEncryption } from "./lib/platform/node/transit-encryption";
 import { ProbesMiddleware } from "./lib/platform/observability/probes";
+import { CatalogRegenerator } from "./lib/platform/node/error-regenerator";
 import { ServiceSettingsMiddleware } from "./wiring/service-settings";
 
 function tracingExporter(cfg: Config): Tracer.TracingExporter {
@@ -29,6 +30,8 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 		transporter: { type: "Redis", options: redisOptions(cfg.redisUrl) },
 		cacher: { type: "Redis", options: { redis: redisOptions(cfg.redisUrl), prefix: `${cfg.namespace}-cache`, ttl: 300 } },
 		serializer: "JSON",
+		// Rebuilds the error catalog's classes on the caller's node (the gateways map errors by class).
+		errorRegenerator: new CatalogRegenerator(),
 		// Anyone who reaches Redis otherwise reads every call and can call any action (docs/security.md).
 		middlewares: cfg.transitKey ? [transitEncryption(cfg.transitKey)] : [],
 		// "jsonext" lifts a leading object argument into the JSON line, so

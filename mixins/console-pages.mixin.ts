@@ -8,18 +8,19 @@
  * REST routes map to, so the console follows them.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors, type Context, type Service, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { ApiRouteSchema } from "moleculer-web";
-import { isOperator } from "../domain/operator-only";
+import { ForbiddenError, NotOfferedError } from "../domain/errors/catalog";
+import { CONSOLE_NEEDS_OPERATOR, isOperator } from "../domain/operator-only";
 import { toPositiveInt } from "../domain/order-input";
 import { consoleAsset } from "../lib/console/assets";
 import { consolePage, type ConsoleView } from "../lib/console/pages";
 import { renderOverview, type Overview } from "../lib/console/render-overview";
 import { renderDeadLetters, renderRedrives, renderStuck, type Redrive, type StuckOrder } from "../lib/console/render-operations";
 import { renderOrderList, renderTimeline, type DeadLetterRow } from "../lib/console/render-orders";
-import type { OrderSummary } from "../lib/orders/orders-repository";
+import type { OrderSummary } from "../domain/order-view";
 import type { OrderTimeline } from "../lib/console/timeline-store";
-import type { OrdersMeta } from "../services/orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 
 type FragmentMeta = OrdersMeta & { $responseType?: string };
 type Query = Record<string, string | undefined>;
@@ -33,17 +34,9 @@ const REST = {
 	redrives: "GET /dead-letters/redrives",
 } as const;
 
-function forbidden(): Errors.MoleculerClientError {
-	const err = new Errors.MoleculerClientError("The console needs a token with the orders:operator scope", 403, "FORBIDDEN", null);
-	err.name = "ForbiddenError";
-	return err;
-}
+const forbidden = (): ForbiddenError => new ForbiddenError(CONSOLE_NEEDS_OPERATOR);
 
-function notOffered(what: string): Errors.MoleculerClientError {
-	const err = new Errors.MoleculerClientError(`This service has no ${what}`, 404, "NOT_FOUND", null);
-	err.name = "NotFoundError";
-	return err;
-}
+const notOffered = (what: string): NotOfferedError => new NotOfferedError(`This service has no ${what}`);
 
 /** The query without its empty fields (an HTML form sends every field). */
 const filled = (query: Query, names: string[]): Record<string, string> =>

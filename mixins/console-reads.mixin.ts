@@ -4,9 +4,10 @@
  * for operators only when authentication is on. The stuck-order and
  * dead-letter figures come from their own actions when a node runs them.
  */
-import { Errors, type Context, type Service, type ServiceSchema, type ServiceSettingSchema } from "moleculer";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Admin } from "kafkajs";
-import { isOperator } from "../domain/operator-only";
+import { ForbiddenError, OrderNotFoundError } from "../domain/errors/catalog";
+import { CONSOLE_NEEDS_OPERATOR, isOperator } from "../domain/operator-only";
 import { awaitingOf } from "../domain/order-awaiting";
 import type { AnswerTopics } from "../domain/stuck-orders";
 import { orderIdParams, toPositiveInt } from "../domain/order-input";
@@ -17,7 +18,7 @@ import type { KafkaSecurity } from "../lib/platform/config/config";
 import { createKafka } from "../lib/platform/clients/kafka";
 import { withTimeout } from "../lib/platform/support/timeout";
 import type { DbVars } from "./db.mixin";
-import type { OrdersMeta } from "../services/orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 
 export interface ConsoleReadSettings extends ServiceSettingSchema {
 	/** The consumed topics, which name what an order waits for (the orders service's stuck settings). */
@@ -48,14 +49,8 @@ const LAG_WAIT_MS = 3_000;
 /** Actions of another service the overview shows when a node runs it. */
 const OPTIONAL_SUMMARIES = { stuck: "orders.stuckSummary", deadLetters: "state.deadLetterSummary" } as const;
 
-function forbidden(): Errors.MoleculerClientError {
-	const err = new Errors.MoleculerClientError("The console needs a token with the orders:operator scope", 403, "FORBIDDEN", null);
-	err.name = "ForbiddenError";
-	return err;
-}
-
 function requireOperator(ctx: Context<unknown, OrdersMeta>): void {
-	if (!isOperator(ctx.meta.user)) throw forbidden();
+	if (!isOperator(ctx.meta.user)) throw new ForbiddenError(CONSOLE_NEEDS_OPERATOR);
 }
 
 /** Nodes and the services each runs (internal `$`-services left out), from the registry this node sees. */
@@ -103,11 +98,7 @@ export const ConsoleReads: Partial<ServiceSchema<ConsoleReadSettings, object, Co
 				requireOperator(ctx);
 				const orderId = toPositiveInt(ctx.params.order_id) as number;
 				const timeline = this.sequelize ? await findTimeline(this.sequelize, orderId) : null;
-				if (!timeline) {
-					const err = new Errors.MoleculerClientError(`Order ${orderId} not found`, 404, "ORDER_NOT_FOUND", { order_id: orderId });
-					err.name = "NotFoundError";
-					throw err;
-				}
+				if (!timeline) throw OrderNotFoundError.of(orderId);
 				const topics = this.settings.stuck?.topics;
 				if (!topics) throw new Error("service orders: settings.stuck is missing");
 				return { ...timeline, ...awaitingOf(timeline.state, topics) };

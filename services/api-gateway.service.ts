@@ -13,11 +13,12 @@ import { checkSettings } from "../lib/platform/config/settings-check";
 import { apiGatewaySettingsSchema } from "../lib/gateways/api-gateway-settings";
 import { healthChecker, upOrDown, type HealthChecker, type HealthTargets } from "../lib/platform/observability/health";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
+import { DependencyDownError } from "../domain/errors/catalog";
 import type { Caller } from "../domain/order-access";
 import { bearerChallenge, createAuthenticator, type Authenticate } from "../lib/gateways/auth";
 import { createRateLimit, retryAfterSeconds } from "../lib/gateways/create-rate-limit";
 import { BODY_LIMIT_BYTES, publicError, type PublicError } from "../lib/gateways/orders-http-errors";
-import type { OrdersMeta } from "./orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 import { ConsolePages, consoleRoutes } from "../mixins/console-pages.mixin";
 
 type GatewayMeta = OrdersMeta & { $statusCode?: number; $location?: string };
@@ -179,9 +180,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 				const report = upOrDown(answers);
 				const down = Object.entries(report).filter(([, status]) => status === "down").map(([name]) => name);
 				if (down.length > 0) {
-					const err = new Errors.MoleculerError(`Not answering: ${down.join(", ")}`, 503, "DEPENDENCY_DOWN", { ...report, checked_at });
-					err.name = "ServiceUnavailableError";
-					throw err;
+					throw new DependencyDownError(`Not answering: ${down.join(", ")}`, { ...report, checked_at });
 				}
 				return { status: "ok", ...report, checked_at };
 			},

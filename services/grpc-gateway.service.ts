@@ -17,7 +17,7 @@ import { createAuthenticator } from "../lib/gateways/auth";
 import { grpcGatewaySettingsSchema } from "../lib/gateways/grpc/grpc-gateway-settings";
 import { checkSettings } from "../lib/platform/config/settings-check";
 import type { AuthConfig } from "../lib/platform/config/config";
-import type { OrdersMeta } from "./orders.service";
+import type { OrdersMeta } from "../domain/orders-meta";
 
 /** Filled from the node's Config (wiring/service-settings.ts). */
 export interface GrpcGatewaySettings extends MethodSettings, ServiceSettingSchema {

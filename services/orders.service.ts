@@ -5,8 +5,10 @@
  * lib/orders/orders-repository.ts and lib/orders/stuck-orders-store.ts, the
  * input rules in domain/order-input.ts and domain/stuck-orders.ts.
  */
-import { Errors, type Context, type ServiceSchema } from "moleculer";
-import { listedUser, mayAccess, type Caller } from "../domain/order-access";
+import type { Context, ServiceSchema } from "moleculer";
+import { ForbiddenError, IdempotencyKeyReusedError, invalidField, OrderNotFoundError } from "../domain/errors/catalog";
+import type { OrdersMeta } from "../domain/orders-meta";
+import { listedUser, mayAccess } from "../domain/order-access";
 import { decodeCursor, encodeCursor } from "../domain/order-cursor";
 import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
 import {
@@ -21,8 +23,9 @@ import {
 } from "../domain/order-input";
 import { cachedOrderRead } from "../lib/orders/order-cache";
 import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
-import { createOrder, findOrder, findStates, listOrders, type Order } from "../lib/orders/orders-repository";
-import { toServiceError } from "../lib/orders/orders-db-errors";
+import type { Order } from "../domain/order-view";
+import { createOrder, findOrder, findStates, listOrders } from "../lib/orders/orders-repository";
+import { toServiceError } from "../lib/platform/support/database-errors";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
 import { startStuckMonitor, type StuckMonitor } from "../lib/orders/stuck-monitor";
@@ -30,13 +33,6 @@ import { stuckMetricsSink } from "../lib/orders/stuck-metrics";
 import { awaiting, decodeStuckCursor, encodeStuckCursor, listStuckParams, type AnswerTopics, type StuckDeadlines, type StuckOrdersInput } from "../domain/stuck-orders";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
 import { ConsoleReads, type ConsoleReadSettings } from "../mixins/console-reads.mixin";
-
-/** What the gateway passes along: the Idempotency-Key header, when sent, and the authenticated caller. */
-export interface OrdersMeta {
-	idempotency_key?: string;
-	/** Set by a gateway with authentication on; absent means every caller is trusted. */
-	user?: Caller | null;
-}
 
 export interface OrdersSettings extends DbSettings, ConsoleReadSettings {
 	/** Where ORDER_CREATED events go, through the outbox. */
@@ -58,25 +54,11 @@ interface OrdersMethods {
 	stuckFor(ctx: Context<unknown, OrdersMeta>): NonNullable<OrdersSettings["stuck"]>;
 }
 
-function notFound(orderId: number): Errors.MoleculerClientError {
-	const err = new Errors.MoleculerClientError(`Order ${orderId} not found`, 404, "ORDER_NOT_FOUND", { order_id: orderId });
-	err.name = "NotFoundError";
-	return err;
-}
-
-function forbidden(message: string): Errors.MoleculerClientError {
-	const err = new Errors.MoleculerClientError(message, 403, "FORBIDDEN", null);
-	err.name = "ForbiddenError";
-	return err;
-}
-
-const invalid = (field: string, type: string, message: string) =>
-	new Errors.ValidationError(message, "VALIDATION_ERROR", [{ field, type, message }]);
 
 function idempotencyClaim(key: string | undefined, input: CreateOrderInput): IdempotencyClaim | undefined {
 	if (key === undefined) return undefined;
 	if (!isValidIdempotencyKey(key)) {
-		throw invalid(IDEMPOTENCY_HEADER, "idempotencyKey", `The '${IDEMPOTENCY_HEADER}' header must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters.`);
+		throw invalidField(IDEMPOTENCY_HEADER, "idempotencyKey", `The '${IDEMPOTENCY_HEADER}' header must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters.`);
 	}
 	return { key, requestHash: requestHash(input) };
 }
@@ -90,20 +72,13 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 			params: createOrderParams,
 			async handler(ctx: Context<CreateOrderInput, OrdersMeta>) {
 				if (!mayAccess(ctx.meta.user, ctx.params.user_id)) {
-					throw forbidden("An order can only be created for the user of the token");
+					throw new ForbiddenError("An order can only be created for the user of the token");
 				}
 				const claim = idempotencyClaim(ctx.meta.idempotency_key, ctx.params);
 				const result = await this.db(() => createOrder(this.sequelize, ctx.params, this.settings.orderTopic, claim));
 				if (result.kind === "created") return result.order;
 				if (!result.sameRequest) {
-					const conflict = new Errors.MoleculerClientError(
-						`The '${IDEMPOTENCY_HEADER}' was already used with a different request`,
-						409,
-						"IDEMPOTENCY_KEY_REUSED",
-						{ field: IDEMPOTENCY_HEADER },
-					);
-					conflict.name = "ConflictError";
-					throw conflict;
+					throw new IdempotencyKeyReusedError(`The '${IDEMPOTENCY_HEADER}' was already used with a different request`, { field: IDEMPOTENCY_HEADER });
 				}
 				return this.loadOrder(result.orderId);
 			},
@@ -122,7 +97,7 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 				const orderId = toPositiveInt(ctx.params.order_id) as number;
 				if (ctx.meta.user) await this.readableOrder(ctx, orderId);
 				const states = await cachedOrderRead(this.broker, "orders.states", orderId, () => this.db(() => findStates(this.sequelize, orderId)));
-				if (!states) throw notFound(orderId);
+				if (!states) throw OrderNotFoundError.of(orderId);
 				return { order_states: states };
 			},
 		},
@@ -132,10 +107,10 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 			async handler(ctx: Context<ListOrdersInput, OrdersMeta>) {
 				const { user_id, limit, cursor, state } = ctx.params;
 				const beforeOrderId = cursor === undefined ? undefined : decodeCursor(cursor);
-				if (beforeOrderId === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
+				if (beforeOrderId === null) throw invalidField("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 				const pageSize = limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(limit) as number);
 				const userId = listedUser(ctx.meta.user, user_id === undefined ? undefined : (toUserId(user_id) as number));
-				if (userId === "forbidden") throw forbidden("Only the orders of the token's user can be listed");
+				if (userId === "forbidden") throw new ForbiddenError("Only the orders of the token's user can be listed");
 				const page = await this.db(() => listOrders(this.model, { userId, state, beforeOrderId, limit: pageSize }));
 				const last = page.orders.at(-1);
 				return { orders: page.orders, next_cursor: page.more && last ? encodeCursor(last.order_id) : null };
@@ -147,7 +122,7 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 			async handler(ctx: Context<StuckOrdersInput, OrdersMeta>) {
 				const { afterMs, topics } = this.stuckFor(ctx);
 				const cursor = ctx.params.cursor === undefined ? undefined : decodeStuckCursor(ctx.params.cursor);
-				if (cursor === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
+				if (cursor === null) throw invalidField("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 				const limit = ctx.params.limit === undefined ? DEFAULT_LIMIT : (toPositiveInt(ctx.params.limit) as number);
 				const page = await this.db(() => listStuckOrders(this.sequelize, { deadlines: afterMs, state: ctx.params.state, cursor, limit }));
 				const last = page.orders.at(-1);
@@ -176,18 +151,18 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 		},
 		async readableOrder(ctx: Context<unknown, OrdersMeta>, orderId: number) {
 			const order = await cachedOrderRead(this.broker, "orders.get", orderId, () => this.loadOrder(orderId, false));
-			if (!order || !mayAccess(ctx.meta.user, order.user_id)) throw notFound(orderId);
+			if (!order || !mayAccess(ctx.meta.user, order.user_id)) throw OrderNotFoundError.of(orderId);
 			return order;
 		},
 		stuckFor(ctx) {
-			if (ctx.meta.user && !ctx.meta.user.operator) throw forbidden("Only an operator may see stuck orders");
+			if (ctx.meta.user && !ctx.meta.user.operator) throw new ForbiddenError("Only an operator may see stuck orders");
 			const { stuck } = this.settings;
 			if (!stuck) throw new Error("service orders: settings.stuck is missing");
 			return stuck;
 		},
 		async loadOrder(orderId: number, required = true) {
 			const order = await this.db(() => findOrder(this.model, orderId));
-			if (!order && required) throw notFound(orderId);
+			if (!order && required) throw OrderNotFoundError.of(orderId);
 			return order;
 		},
 	},

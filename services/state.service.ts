@@ -9,7 +9,7 @@ import { ORDER_STATES } from "../domain/order-state";
 import type { ApplyRequest } from "../domain/state-batch";
 import { rethrowClassified } from "../lib/platform/support/failure-kind";
 import { invalidateOrders } from "../lib/orders/order-cache";
-import { toServiceError } from "../lib/orders/orders-db-errors";
+import { toServiceError } from "../lib/platform/support/database-errors";
 import {
 	deadLetters,
 	deadLetterSummary,

@@ -1,6 +1,6 @@
 /** The orders list and one order's timeline, as console fragments. */
 import type { deadLetters } from "../dead-letters/dead-letter-api";
-import type { OrderSummary } from "../orders/orders-repository";
+import type { OrderSummary } from "../../domain/order-view";
 import type { OrderTimeline } from "./timeline-store";
 import { duration, html, table, time, type Html } from "./html";
 

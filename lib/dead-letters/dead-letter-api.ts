@@ -3,7 +3,7 @@
  * who may call them, the listing, the redrive and the audit in their public
  * shape, and their errors. The SQL is in ./dead-letter-store.ts.
  */
-import { Errors } from "moleculer";
+import { DeadLetterNotFoundError, ForbiddenError, invalidField } from "../../domain/errors/catalog";
 import type { Sequelize } from "sequelize";
 import { redriveSelector, type LetterStatus, type RedriveInput } from "../../domain/dead-letter-input";
 import type { Caller } from "../../domain/order-access";
@@ -33,17 +33,9 @@ export const statusMappings = (topics: SagaTopics): ReadonlyMap<string, StatusMa
 		[topics.payment, paymentStates],
 	]);
 
-function clientError(message: string, code: number, type: string, name: string, data: unknown = null): Errors.MoleculerClientError {
-	const err = new Errors.MoleculerClientError(message, code, type, data);
-	err.name = name;
-	return err;
-}
-
-const invalid = (field: string, type: string, message: string) => new Errors.ValidationError(message, "VALIDATION_ERROR", [{ field, type, message }]);
-
 /** Dead letters hold every user's messages: with authentication on, only operators see or redrive them. */
 export function requireOperator(meta: DeadLetterMeta): void {
-	if (meta.user && !meta.user.operator) throw clientError("Only an operator (scope orders:operator) may read or redrive dead letters", 403, "FORBIDDEN", "ForbiddenError");
+	if (meta.user && !meta.user.operator) throw new ForbiddenError("Only an operator (scope orders:operator) may read or redrive dead letters");
 }
 
 /** The audit's name for the caller: the token's subject, its user, or what the caller said it is. */
@@ -62,7 +54,7 @@ function page<T extends { id: string }, V>(rows: T[], limit: number, view: (row:
 function cursorOf(cursor: string | undefined): number | undefined {
 	if (cursor === undefined) return undefined;
 	const id = decodeCursor(cursor);
-	if (id === null) throw invalid("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
+	if (id === null) throw invalidField("cursor", "cursor", "The 'cursor' field is not a cursor this service gave out.");
 	return id;
 }
 
@@ -130,12 +122,12 @@ export async function deadLetterSummary(db: Sequelize) {
 /** Redrives what `input` names; the result in the audit's shape, plus `more` and the orders whose reads are now stale. */
 export async function redriveLetters(db: Sequelize, topics: SagaTopics, who: string, input: RedriveInput): Promise<{ answer: object; changedOrderIds: number[] }> {
 	const selector = redriveSelector(input);
-	if ("error" in selector) throw invalid("", "redriveSelector", selector.error);
+	if ("error" in selector) throw invalidField("", "redriveSelector", selector.error);
 	let result: RedriveResult;
 	try {
 		result = await redrive(db, statusMappings(topics), who, selector);
 	} catch (err) {
-		if (err instanceof UnknownLetterError) throw clientError(err.message, 404, "DEAD_LETTER_NOT_FOUND", "NotFoundError", selector);
+		if (err instanceof UnknownLetterError) throw new DeadLetterNotFoundError(err.message, selector);
 		throw err;
 	}
 	return { answer: { ...redriveView(result), more: result.more }, changedOrderIds: result.changedOrderIds };

@@ -5,7 +5,7 @@
  * metadata. The answer travels to the orders service as `ctx.meta.user`.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from "jose";
-import { Errors } from "moleculer";
+import { AuthKeysUnavailableError, InvalidTokenError, isAuthenticationError, MissingTokenError } from "../../domain/errors/catalog";
 import type { Caller } from "../../domain/order-access";
 import { toUserId } from "../../domain/order-input";
 import type { AuthConfig } from "../platform/config/config";
@@ -19,21 +19,6 @@ export type Authenticate = (authorization: string | undefined) => Promise<Caller
 const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 const CLOCK_TOLERANCE_S = 5;
 
-/** 401: the caller must (re)authenticate. `type` says whether a token came at all (RFC 6750's challenge differs). */
-export class AuthenticationError extends Errors.MoleculerClientError {
-	constructor(message: string, type: "UNAUTHORIZED" | "INVALID_TOKEN") {
-		super(message, 401, type, null);
-		this.name = "UnauthorizedError";
-	}
-}
-
-/** The identity provider's keys could not be fetched: not the caller's fault, worth a retry. */
-class KeysUnavailableError extends Errors.MoleculerRetryableError {
-	constructor() {
-		super("The identity provider's keys are not reachable", 503, "AUTH_KEYS_UNAVAILABLE", null);
-		this.name = "ServiceUnavailableError";
-	}
-}
 
 /** RFC 6750's WWW-Authenticate value for a 401 of this module. */
 export function bearerChallenge(type: string): string {
@@ -42,7 +27,10 @@ export function bearerChallenge(type: string): string {
 
 function bearerToken(authorization: string | undefined): string {
 	const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(authorization ?? "");
-	if (!match) throw new AuthenticationError("A bearer token is required (Authorization: Bearer <token>)", authorization ? "INVALID_TOKEN" : "UNAUTHORIZED");
+	if (!match) {
+		const message = "A bearer token is required (Authorization: Bearer <token>)";
+		throw authorization ? new InvalidTokenError(message) : new MissingTokenError(message);
+	}
 	return match[1];
 }
 
@@ -59,17 +47,17 @@ function scopesOf(payload: JWTPayload): string[] {
 function callerOf(payload: JWTPayload, userClaim: string): Caller {
 	const operator = scopesOf(payload).includes(OPERATOR_SCOPE);
 	const userId = userIdOf(payload[userClaim]);
-	if (userId === null && !operator) throw new AuthenticationError(`The token's '${userClaim}' claim is not a user id`, "INVALID_TOKEN");
+	if (userId === null && !operator) throw new InvalidTokenError(`The token's '${userClaim}' claim is not a user id`);
 	return typeof payload.sub === "string" ? { userId, operator, subject: payload.sub } : { userId, operator };
 }
 
 /** jose's verdict on a token (bad signature, expired, wrong issuer...) is the caller's problem; a JWKS fetch that failed is ours. */
 function verificationError(err: unknown): Error {
-	if (err instanceof AuthenticationError) return err;
+	if (isAuthenticationError(err)) return err;
 	const unreachable = err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || !(err instanceof errors.JOSEError);
-	if (unreachable) return new KeysUnavailableError();
+	if (unreachable) return new AuthKeysUnavailableError();
 	const message = err instanceof errors.JWTExpired ? "The bearer token has expired" : "The bearer token is not valid";
-	return new AuthenticationError(message, "INVALID_TOKEN");
+	return new InvalidTokenError(message);
 }
 
 /** Checks a token's signature and claims: with the shared secret, or with the provider's keys (fetched once, refetched for an unknown key id). */

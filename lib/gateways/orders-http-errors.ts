@@ -3,6 +3,9 @@
  * type, data}, with no stack trace, SQL, node id or internal action name.
  * Anything not known to be safe becomes a plain 500 (the log keeps the detail).
  */
+import { Errors } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { isCatalogError } from "../../domain/errors/catalog";
 
 export interface PublicError {
 	name: string;
@@ -23,20 +26,16 @@ interface AnyError {
 	data?: unknown;
 }
 
-/** Moleculer and moleculer-web errors that mean "the service behind the route is not there". */
-const UNAVAILABLE_TYPES = new Set([
-	"SERVICE_NOT_FOUND",
-	"SERVICE_NOT_AVAILABLE",
-	"SERVICE_UNAVAILABLE",
-	"REQUEST_TIMEOUT",
-	"REQUEST_REJECTED",
-	"REQUEST_SKIPPED",
-	"QUEUE_FULL",
-	"BROKER_DISCONNECTED",
-]);
-
-/** Our own errors whose message and data are written for clients. */
-const OWN_TYPES = new Set(["ORDER_NOT_FOUND", "DEAD_LETTER_NOT_FOUND", "IDEMPOTENCY_KEY_REUSED", "DATABASE_UNAVAILABLE", "DEPENDENCY_DOWN", "NOT_FOUND", "UNAUTHORIZED", "INVALID_TOKEN", "FORBIDDEN"]);
+/** Moleculer and moleculer-web errors that mean "the service behind the route is not there" (the retryable ones: a node that left, a timeout, a full queue). */
+function isUnavailable(err: unknown): boolean {
+	return (
+		err instanceof Errors.MoleculerRetryableError ||
+		err instanceof Errors.RequestSkippedError ||
+		err instanceof ApiGateway.Errors.ServiceUnavailableError ||
+		// A remote error Moleculer could not rebuild keeps its flag.
+		(err as { retryable?: unknown } | null)?.retryable === true
+	);
+}
 
 /** moleculer-web's RateLimitExceeded has no type: named here. Retry-After is added by the gateway. */
 const RATE_LIMITED: PublicError = { name: "TooManyRequestsError", message: "Too many orders created, try again later", code: 429, type: "RATE_LIMITED", data: null };
@@ -82,18 +81,18 @@ export function publicError(raw: unknown): PublicError {
 	// `code` (moleculer-web wraps them) or as `status` (raw).
 	const status = typeof err.status === "number" ? err.status : code;
 	if (/^[a-z]+\.[a-z.]+$/.test(type) && status >= 400 && status < 500) return bodyParserError(err);
-	if (code === 429) return { ...RATE_LIMITED };
-	if (code === 422 || err.name === "ValidationError") {
+	if (raw instanceof ApiGateway.Errors.RateLimitExceeded) return { ...RATE_LIMITED };
+	if (raw instanceof Errors.ValidationError) {
 		const data = fieldErrors(err.data);
 		const message = data.length > 0 ? data.map((e) => e.message).join(" ") : "The request breaks the input rules.";
 		return { name: "ValidationError", message, code: 422, type: "VALIDATION_ERROR", data };
 	}
-	// Moleculer marks transient failures retryable (a node that left, a timeout): try again later.
-	if (UNAVAILABLE_TYPES.has(type) || (raw as { retryable?: unknown })?.retryable === true) {
+	if (isUnavailable(raw)) {
 		return { name: "ServiceUnavailableError", message: "The service is unavailable, try again later", code: 503, type: "SERVICE_UNAVAILABLE", data: null };
 	}
-	if (OWN_TYPES.has(type) && code >= 400 && code < 600) {
-		return { name: err.name ?? "Error", message: err.message ?? "", code, type, data: err.data ?? null };
+	// moleculer-web's 404 for a path no route has is as safe to show as our own errors.
+	if (isCatalogError(raw) || raw instanceof ApiGateway.Errors.NotFoundError) {
+		return { name: raw.name, message: raw.message, code: raw.code, type: raw.type, data: raw.data ?? null };
 	}
 	return INTERNAL;
 }

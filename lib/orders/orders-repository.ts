@@ -9,29 +9,8 @@
 import { literal, Op, QueryTypes, type Model, type ModelStatic, type Sequelize, type WhereOptions } from "sequelize";
 import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
+import type { Order, OrderProduct, OrderStateEntry, OrderSummary } from "../../domain/order-view";
 import { CREATE_ORDER_SQL, createOrderParams, type IdempotencyClaim } from "./create-order-statement";
-
-export interface OrderProduct {
-	product_id: number;
-	count: number;
-}
-
-export interface OrderSummary {
-	order_id: number;
-	user_id: number;
-	description: string;
-	state: OrderState;
-	created_at: string;
-}
-
-export interface Order extends OrderSummary {
-	order_products: OrderProduct[];
-}
-
-export interface OrderStateEntry {
-	state: OrderState;
-	time: string;
-}
 
 interface OrderRow {
 	order_id: string;

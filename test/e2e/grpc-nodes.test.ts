@@ -47,6 +47,9 @@ describe("grpc-gateway on nodes of its own", () => {
 		const created = await first.CreateOrder({ user_id: userId, order_products: [{ product_id: 5, count: 1 }] });
 		expect(await second.GetOrder({ order_id: created.order_id })).toMatchObject({ order_id: created.order_id, state: "ORDER_CREATED" });
 		expect(await second.GetOrders({ user_id: userId })).toEqual({ orders: [{ order_id: created.order_id, description: "", state: "ORDER_CREATED" }] });
+		// orders' errors cross the transporter as the catalog's classes: the gateway maps them, not INTERNAL.
+		expect(await grpcFailure(second.GetOrder({ order_id: "9007199254740991" }))).toMatchObject({ code: "NOT_FOUND" });
+		await expect(second.GetOrderStates({ order_id: "9007199254740991" })).resolves.toEqual({ order_states: [] });
 
 		// The gateway's database URL (for GetPing) holds credentials: the other nodes never see it.
 		const seen = orders.registry.getServiceList({ onlyLocal: false }).filter((s) => s.name === "grpc-gateway");

@@ -6,7 +6,7 @@
  */
 import { Sequelize } from "sequelize";
 import { startTcpProxy, type TcpProxy } from "../../dev/cluster/tcp-proxy";
-import { isDatabaseUnavailable } from "../../lib/orders/orders-db-errors";
+import { isDatabaseUnavailable } from "../../lib/platform/support/database-errors";
 import { TEST_DATABASE_URL } from "../support/test-env";
 
 let proxy: TcpProxy;

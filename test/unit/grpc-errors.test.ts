@@ -1,7 +1,7 @@
 import { status as Status } from "@grpc/grpc-js";
 import { Errors } from "moleculer";
 import { toGrpcStatus } from "../../lib/gateways/grpc/grpc-errors";
-import { DatabaseUnavailableError } from "../../lib/orders/orders-db-errors";
+import { DatabaseUnavailableError } from "../../domain/errors/catalog";
 
 describe("toGrpcStatus", () => {
 	it("names each broken rule's field and rule in INVALID_ARGUMENT", () => {

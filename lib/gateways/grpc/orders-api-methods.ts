@@ -7,7 +7,8 @@
  */
 import { status as Status } from "@grpc/grpc-js";
 import type { Context } from "moleculer";
-import type { Caller } from "../../../domain/order-access";
+import { IdempotencyKeyReusedError, OrderNotFoundError } from "../../../domain/errors/catalog";
+import type { OrdersMeta } from "../../../domain/orders-meta";
 import { MAX_LIMIT, toUserId, type CreateOrderInput } from "../../../domain/order-input";
 import { checkPostgres, SINGLE_ATTEMPT } from "../../platform/startup/preflight";
 import { GrpcError } from "./grpc-errors";
@@ -43,11 +44,11 @@ function knownId(value: unknown): number | null {
 	return Number.isSafeInteger(id) && id >= 1 ? id : null;
 }
 
-const isOrderNotFound = (err: unknown): boolean => (err as { type?: unknown })?.type === "ORDER_NOT_FOUND";
+const isOrderNotFound = (err: unknown): boolean => err instanceof OrderNotFoundError;
 
 /** The REST 409 names its header; a gRPC client sent metadata. */
 function renameKeyConflict(err: unknown): never {
-	if ((err as { type?: unknown })?.type === "IDEMPOTENCY_KEY_REUSED") {
+	if (err instanceof IdempotencyKeyReusedError) {
 		throw new GrpcError(Status.ALREADY_EXISTS, "The 'idempotency-key' metadata was already used with a different request");
 	}
 	throw err;
@@ -62,7 +63,7 @@ function timestamp(iso: string): { seconds: number; nanos: number } {
 const CreateOrder: OrdersApiMethod = async (ctx) => {
 	const { user_id, description, order_products } = ctx.params as { user_id: Int64; description: string; order_products: OrderProductMessage[] };
 	// proto3 sends an unset user_id as 0: with a user's token it is that user's order, as a REST body without user_id.
-	const tokenUser = (ctx.meta as { user?: Caller | null }).user?.userId;
+	const tokenUser = (ctx.meta as OrdersMeta).user?.userId;
 	// Number() of a value past 2^53 lands past the rule's maximum, so the rule refuses it rather than rounding it into another id.
 	const input: CreateOrderInput = {
 		user_id: Number(user_id) === 0 && tokenUser ? tokenUser : Number(user_id),

@@ -8,8 +8,9 @@
  * test/e2e/rest-rate-limit.test.ts.
  */
 import type { Server } from "node:http";
-import { Errors, ServiceBroker, type Service, type ServiceSchema } from "moleculer";
+import { ServiceBroker, type Service, type ServiceSchema } from "moleculer";
 import ApiGatewayService from "../../../services/api-gateway.service";
+import { OrderNotFoundError } from "../../../domain/errors/catalog";
 import { healthChecker, type DependencyAnswers } from "../../../lib/platform/observability/health";
 import { UNREACHABLE_HEALTH_TARGETS } from "../../support/unit-health-targets";
 import type { Config } from "../../../lib/platform/config/config";
@@ -22,11 +23,7 @@ const ORDER = { order_id: 41, user_id: 7, description: "two books", state: "ORDE
 const BODY = { user_id: 7, description: "two books", order_products: [{ product_id: 1, count: 2 }] };
 
 const { calls, record } = callRecorder();
-const notFound = () => {
-	const err = new Errors.MoleculerClientError("Order 404 not found", 404, "ORDER_NOT_FOUND", { order_id: 404 });
-	err.name = "NotFoundError";
-	return err;
-};
+const notFound = () => OrderNotFoundError.of(404);
 
 const OrdersMock = {
 	name: "orders",

@@ -6,8 +6,9 @@
  * answer needs PostgreSQL (test/e2e/grpc-api.test.ts); here its database does
  * not answer.
  */
-import { Errors, ServiceBroker, type ServiceSchema } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import GrpcGatewayService from "../../../services/grpc-gateway.service";
+import { IdempotencyKeyReusedError, OrderNotFoundError } from "../../../domain/errors/catalog";
 import { freePort } from "../../../dev/cluster/ports";
 import { grpcFailure, ordersApiClient, type OrdersApiClient } from "../../support/orders-grpc-client";
 import { AUTH_SECRET, token } from "../../support/tokens";
@@ -17,15 +18,14 @@ const ORDER = { order_id: 41, user_id: 7, description: "two books", state: "ORDE
 const summary = (order_id: number) => ({ order_id, user_id: 7, description: `order ${order_id}`, state: "ORDER_CREATED", created_at: "2026-12-04T16:00:00.000Z" });
 
 const { calls, record } = callRecorder();
-const clientError = (message: string, code: number, type: string) => new Errors.MoleculerClientError(message, code, type, null);
 
 const OrdersMock = {
 	name: "orders",
 	actions: {
-		create: record("orders.create", (p) => (p.description === "reused" ? Promise.reject(clientError("reused", 409, "IDEMPOTENCY_KEY_REUSED")) : ORDER)),
-		get: record("orders.get", (p) => (p.order_id === 404 ? Promise.reject(clientError("Order 404 not found", 404, "ORDER_NOT_FOUND")) : ORDER)),
+		create: record("orders.create", (p) => (p.description === "reused" ? Promise.reject(new IdempotencyKeyReusedError("reused")) : ORDER)),
+		get: record("orders.get", (p) => (p.order_id === 404 ? Promise.reject(OrderNotFoundError.of(404)) : ORDER)),
 		states: record("orders.states", (p) =>
-			p.order_id === 404 ? Promise.reject(clientError("Order 404 not found", 404, "ORDER_NOT_FOUND")) : { order_states: [{ state: "ORDER_CREATED", time: "2026-12-04T16:00:01.250Z" }] },
+			p.order_id === 404 ? Promise.reject(OrderNotFoundError.of(404)) : { order_states: [{ state: "ORDER_CREATED", time: "2026-12-04T16:00:01.250Z" }] },
 		),
 		// User 7 has orders 1 to 3, listed newest first two at a time, as REST pages them.
 		list: record("orders.list", (p) => {

@@ -8,7 +8,8 @@
 import { ConnectionRefusedError } from "sequelize";
 import type { ServiceBroker } from "moleculer";
 import OrdersService from "../../../services/orders.service";
-import { createOrder, findOrder, findStates, listOrders, type Order } from "../../../lib/orders/orders-repository";
+import type { Order } from "../../../domain/order-view";
+import { createOrder, findOrder, findStates, listOrders } from "../../../lib/orders/orders-repository";
 import { listStuckOrders, summarizeStuckOrders } from "../../../lib/orders/stuck-orders-store";
 import { startStuckMonitor } from "../../../lib/orders/stuck-monitor";
 import { encodeCursor } from "../../../domain/order-cursor";

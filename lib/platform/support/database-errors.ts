@@ -4,20 +4,11 @@
  * anything else is an internal error whose details stay in the log.
  */
 import { Errors } from "moleculer";
-import { failureKind } from "../platform/support/failure-kind";
+import { DatabaseUnavailableError } from "../../../domain/errors/catalog";
+import { failureKind } from "./failure-kind";
 
 export const isDatabaseUnavailable = (err: unknown): boolean => failureKind(err) === "unavailable";
 
-/**
- * Not retryable by the broker: a connection lost during COMMIT may still have
- * committed, and a create without Idempotency-Key must not run twice.
- */
-export class DatabaseUnavailableError extends Errors.MoleculerError {
-	constructor() {
-		super("The database is unavailable, try again later", 503, "DATABASE_UNAVAILABLE");
-		this.name = "ServiceUnavailableError";
-	}
-}
 
 /** Rethrows a database failure as an error fit for the caller. Moleculer errors pass through. */
 export function toServiceError(err: unknown, log: (...args: unknown[]) => void): never {
