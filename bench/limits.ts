@@ -1,3 +1,6 @@
+import type { BenchResults } from "./report";
+import type { SagaRate } from "./figures/saga";
+
 /** The prose of docs/benchmarks.md about each figure: how it is measured and what holds it back. */
 export const LIMITS = `Everything shares one small machine, so the first limit of every figure is CPU: the
 service's nodes, PostgreSQL, Kafka (a JVM), Redis, the load generator and the simulator take turns on
@@ -71,3 +74,54 @@ ratios, and the raw figures of the same run.
   target is about) and its most after any round (400/s overloads it: batches and buffers in flight).
   \`npm run bench:memory\` measures every single-service node and the all-in-one one under a bounded
   load (docs/operations.md).`;
+
+/** One target of the issue: where its figure is in the results, and the bound it must meet. */
+export interface Target {
+	/** Its key in the results' `targets`. */
+	id: string;
+	/** Names the figure as the table does. */
+	figure: string;
+	/** "min": the figure must be at least `bound`; "max": at most. */
+	kind: "min" | "max";
+	bound: number;
+	/** How the bound reads, e.g. ">= 0.8x". */
+	label: string;
+	/** The figure in a results object, or undefined when the run did not measure it. */
+	read(r: BenchResults): number | null | undefined;
+}
+
+const sagaRate = (r: BenchResults, rate: number) => r.saga?.[`r${rate}`] as SagaRate | undefined;
+
+/**
+ * The targets (2-core machine, everything co-located): ratios against the raw
+ * baseline of the same run, or absolute bounds where the issue sets one.
+ */
+export const TARGETS: Target[] = [
+	{ id: "outbox_drain", figure: "outbox drain, 1 relay, vs warm raw kafkajs", kind: "min", bound: 0.8, label: ">= 0.8x", read: (r) => r.outbox?.ratio_vs_raw },
+	{ id: "outbox_idle", figure: "outbox idle commit -> consumer, p99", kind: "max", bound: 15, label: "p99 <= 15 ms", read: (r) => r.outbox?.idle_p99_ms },
+	{
+		id: "listener_apply", figure: "listener apply, exactly once, vs raw effect",
+		kind: "min",
+		bound: 0.8,
+		label: ">= 0.8x, exactly once",
+		// Not exactly once is a miss whatever the speed.
+		read: (r) => (r.listener === undefined ? undefined : r.listener.exactly_once ? r.listener.ratio_vs_raw : 0),
+	},
+	{ id: "create_rest_c1", figure: "create REST, 1 client", kind: "min", bound: 0.7, label: ">= 0.7x", read: (r) => r.create?.c1?.ratio_vs_raw },
+	{ id: "create_rest_c64", figure: "create REST, 64 clients", kind: "min", bound: 0.85, label: ">= 0.85x", read: (r) => r.create?.c64?.ratio_vs_raw },
+	{ id: "create_grpc_c1", figure: "create gRPC, 1 client", kind: "min", bound: 0.6, label: ">= 0.6x", read: (r) => r.create_grpc?.c1?.ratio_vs_raw },
+	{ id: "create_grpc_c64", figure: "create gRPC, 64 clients", kind: "min", bound: 0.8, label: ">= 0.8x", read: (r) => r.create_grpc?.c64?.ratio_vs_raw },
+	{
+		id: "saga_200", figure: "saga at 200 orders/s, p99 from the client's send vs the raw chain's",
+		kind: "max",
+		bound: 1.5,
+		label: "<= 1.5x raw, rate held",
+		// A round that did not hold its rate has no comparable tail: a miss.
+		read: (r) => {
+			const s = sagaRate(r, 200);
+			return s === undefined ? undefined : s.held ? s.ratio_vs_raw : null;
+		},
+	},
+	{ id: "saga_capacity", figure: "saga, highest rate held with p99 under 1 s", kind: "min", bound: 400, label: ">= 400 orders/s", read: (r) => (r.saga === undefined ? undefined : (r.saga.max_rate_p99_under_1s as number | null)) },
+	{ id: "api_memory", figure: "resident memory, api node after the 64-client figures", kind: "max", bound: 150, label: "<= 150 MiB", read: (r) => r.memory?.api_mb },
+];

@@ -8,7 +8,9 @@
  * (then warmed up first, bench/broker-warm-up.ts).
  * It builds dist/ first: the service nodes it measures run compiled (bench/nodes.ts).
  * Every figure works on its own database (orders_bench_*) and topics of this run,
- * which are deleted at the end.
+ * which are deleted at the end. `--check` measures nothing: it judges latest.json
+ * against the targets (bench/limits.ts) and exits 1 when one is missed, so a run
+ * and its judgement are two steps (`npm run bench && npm run bench -- --check`).
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -30,6 +32,9 @@ import { deleteRunTopics } from "./topics-cleanup";
 import { printTable, writeReport, type BenchResults } from "./report";
 import { withPrivateDatabase } from "./support";
 import { readCommandLine, usageError } from "../bin/command-line";
+import { checkTargets, judgeTargets } from "./judge";
+import { sagaRoundSeconds } from "./figures/saga";
+import { codeVersion, kafkaVersion } from "./provenance";
 
 const FIGURES = ["create", "reads", "outbox", "listener", "saga"] as const;
 
@@ -41,8 +46,10 @@ const COMMAND = {
 		only: { type: "string", value: FIGURES.join(","), help: "measure only these figures (writes bench/results/only-*.json)" },
 		"cpu-prof": { type: "boolean", help: "profile the service nodes (--cpu-prof into bench/results/profiles)" },
 		report: { type: "boolean", help: "only regenerate docs/benchmarks.md from bench/results/latest.json" },
+		check: { type: "boolean", help: "measure nothing: judge bench/results/latest.json against the targets (bench/limits.ts), list the missed ones, exit 1 if any" },
 	},
 } as const;
+const loadAverage = () => loadavg().map((l) => Number(l.toFixed(2)));
 const resultsFile = resolve(__dirname, "results", "latest.json");
 
 async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<string>): Promise<void> {
@@ -70,6 +77,11 @@ async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<st
 
 async function main(): Promise<void> {
 	const { values } = readCommandLine(COMMAND);
+	if (values.check) {
+		const { lines, exitCode } = checkTargets(JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults);
+		console.log(exitCode === 0 ? "every target met" : lines.join("\n"));
+		process.exit(exitCode);
+	}
 	if (values.report) {
 		writeReport(JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults);
 		return;
@@ -99,8 +111,11 @@ async function main(): Promise<void> {
 			date: new Date().toISOString(),
 			mode: ctx.quick ? "quick" : "full",
 			command: `npm run bench${ctx.quick ? " -- --quick" : ""}`,
-			machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), load_average_at_start: loadavg().map((l) => Number(l.toFixed(2))) },
+			machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), load_average_at_start: loadAverage() },
+			commit: codeVersion(),
+			saga_round_s: sagaRoundSeconds(ctx),
 			node: process.version,
+			kafka_version: kafkaVersion(),
 			kafka_partitions: ctx.partitions,
 			db_pool_max: ctx.dbPoolMax,
 		},
@@ -122,6 +137,8 @@ async function main(): Promise<void> {
 	const sizes = Object.values(ctx.memory);
 	results.memory = { ...ctx.memory, max_rss_mb: sizes.length ? Math.max(...sizes) : null };
 	results.meta.seconds = Math.round((Date.now() - started) / 1000);
+	results.meta.machine.load_average_at_end = loadAverage();
+	results.targets = judgeTargets(results);
 	printTable(results);
 	// Only a run of every figure replaces latest.json, the source of the docs.
 	const complete = want.size === FIGURES.length;
