@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { heldUnderOneSecond, isHeld, type SagaRate } from "../../bench/figures/saga";
 import { checkTargets, judgeTargets } from "../../bench/judge";
 import { writeReport, type BenchResults } from "../../bench/report";
+import { LIMITS } from "../../bench/limits";
 import { latency, quantile, summarize } from "../../bench/support";
 
 const hop = { p50_ms: 10, p99_ms: 20 };
@@ -43,6 +44,11 @@ describe("benchmark report", () => {
 		expect(doc).toContain("| saga: highest rate held with p99 under 1 s | 200 orders/s |  |  | >= 400 orders/s: **missed** |");
 		expect(doc).toContain("| saga load at 200 orders/s | machine CPU 93% busy, node event loop 0.97, load generator late by 4 ms at most |");
 		expect(doc).toContain("| resident memory, api node, after the 64-client create figures | 120 MiB |  |  | <= 150 MiB: **met** |");
+	});
+
+	it("quotes no measured figure in its prose: every figure comes from the results", () => {
+		// The held rule's share is a definition (HELD_SHARE), not a measurement.
+		expect(LIMITS.match(/\d[\d,.]*\s?(ms|MiB|%|x|events\/s)(?![a-z])/g)).toEqual(["98 %"]);
 	});
 
 	it("records how the run was made", () => {
