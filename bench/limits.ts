@@ -38,7 +38,9 @@ after the run (above) before trusting a figure.
 - **Listener** — a state + reserve-listener node applying N \`reserve\` messages, exactly-once checked
   after (N states, N applied keys); raw: a kafkajs consumer writing the same effect in the same batch
   size with the same partitions at once, without parsing checks, transition rules, parking, cache
-  invalidation or dead letters. Per batch the service runs lock, one read (applied keys and parked
+  invalidation or dead letters. Both are timed by the database's clock alike: from the first state
+  recorded to the last (order_states.recorded_at), so neither process's own stopwatch, its start or
+  its group join is in the figure. Per batch the service runs lock, one read (applied keys and parked
   messages together), the write statement (lib/state/record-states-statement.ts, shared with raw) and
   commit, plus one Redis script call that invalidates the read cache of every changed order; raw
   runs lock, write, commit. On the node itself the largest item is garbage collection: nodes run with
