@@ -23,6 +23,9 @@ after the run (above) before trusting a figure.
   common limit.
 - **GET** — 64 clients reading random orders of 1,000, on a node with the Redis read cache and on one
   without, alternating slices. The cache saves the PostgreSQL query; both pay HTTP and Moleculer.
+  Raw: the same read (the order and its products in one statement) from a \`pg\` pool of the same
+  size behind a plain node:http server in a process of its own, in alternating slices with the node
+  without the cache; the ratio is that node's reads over raw's.
 - **Outbox** — 1 and 2 relays draining a backlog, timed from the first claim to the last commit;
   raw: kafkajs \`sendBatch\` of the same batch size (OUTBOX_BATCH_SIZE) with acks -1, timed after its
   producer connected, run once untimed first (the relays share the bench process, and a cold

@@ -1,6 +1,7 @@
 /** How a run was made: the code it measured and the Kafka it ran against, for its results' meta. */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { resolve } from "node:path";
 
 const root = resolve(__dirname, "..");
@@ -26,3 +27,6 @@ export function kafkaVersion(): string {
 	const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1] ?? "unknown";
 	return `${version} (dev/kafka/pom.xml)`;
 }
+
+/** The 1, 5 and 15 minute load averages, recorded before and after a run: a busy machine's figures are not a quiet one's. */
+export const loadAverage = (): number[] => loadavg().map((l) => Number(l.toFixed(2)));

@@ -15,7 +15,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { Pool } from "pg";
 import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config/config";
@@ -34,7 +34,7 @@ import { withPrivateDatabase } from "./support";
 import { readCommandLine, usageError } from "../bin/command-line";
 import { checkTargets, judgeTargets } from "./judge";
 import { sagaRoundSeconds } from "./figures/saga";
-import { codeVersion, kafkaVersion } from "./provenance";
+import { codeVersion, kafkaVersion, loadAverage } from "./provenance";
 
 const FIGURES = ["create", "reads", "outbox", "listener", "saga"] as const;
 
@@ -49,7 +49,6 @@ const COMMAND = {
 		check: { type: "boolean", help: "measure nothing: judge bench/results/latest.json against the targets (bench/limits.ts), list the missed ones, exit 1 if any" },
 	},
 } as const;
-const loadAverage = () => loadavg().map((l) => Number(l.toFixed(2)));
 const resultsFile = resolve(__dirname, "results", "latest.json");
 
 async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<string>): Promise<void> {
@@ -67,7 +66,11 @@ async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<st
 			const pool = new Pool({ connectionString: url, max: 1 });
 			const ids = await seedOrders(pool, 1_000).finally(() => pool.end());
 			const uncached = await startNode({ ...spec, kind: "api-no-cache", env: { ...env, BENCH_CACHE: "off" } });
-			results.read = await readFigures(ctx, cached, uncached, ids).finally(() => uncached.stop());
+			const raw = await startNode({ kind: "raw-read", services: [], env, nodeFlags: ctx.nodeFlags, script: "bench/raw-read-node.ts" }).catch(async (err: unknown) => {
+				await uncached.stop();
+				throw err;
+			});
+			results.read = await readFigures(ctx, cached, uncached, raw, ids).finally(() => Promise.all([uncached.stop(), raw.stop()]));
 			ctx.log(`GET: cached ${results.read.cached.reads_per_s}/s, uncached ${results.read.uncached.reads_per_s}/s`);
 		} finally {
 			await cached.stop();
