@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { heldUnderOneSecond, isHeld, type SagaRate } from "../../bench/figures/saga";
 import { checkTargets, judgeTargets } from "../../bench/judge";
 import { writeReport, type BenchResults } from "../../bench/report";
 import { LIMITS } from "../../bench/limits";
+import { MEMORY_TABLE_END, MEMORY_TABLE_START, memorySection, writeMemorySection } from "../../bench/memory-doc";
 import { latency, quantile, summarize } from "../../bench/support";
 
 const hop = { p50_ms: 10, p99_ms: 20 };
@@ -26,6 +27,12 @@ const results: BenchResults = {
 		r200: { ...round(777), raw: round(70), ratio_vs_raw: 11.1 },
 		r400: { ...round(null, false), raw: round(80), ratio_vs_raw: null },
 		max_rate_p99_under_1s: 200,
+	},
+	read: {
+		clients: 64, cache_speedup: 2, uncached_ratio_vs_raw: 0.4,
+		cached: { reads_per_s: 2000, p50_ms: 20, p99_ms: 40, max_ms: 50 },
+		uncached: { reads_per_s: 1000, p50_ms: 40, p99_ms: 80, max_ms: 90 },
+		raw: { reads_per_s: 2500, p50_ms: 15, p99_ms: 30, max_ms: 35 },
 	},
 	memory: { api_mb: 120, all_in_one_mb: 180, max_rss_mb: 180 },
 };
@@ -49,6 +56,10 @@ describe("benchmark report", () => {
 	it("quotes no measured figure in its prose: every figure comes from the results", () => {
 		// The held rule's share is a definition (HELD_SHARE), not a measurement.
 		expect(LIMITS.match(/\d[\d,.]*\s?(ms|MiB|%|x|events\/s)(?![a-z])/g)).toEqual(["98 %"]);
+	});
+
+	it("sets the uncached GET beside its raw baseline", () => {
+		expect(doc).toContain("| GET one order, 64 clients, uncached | 1000/s, p50 40 ms, p99 80 ms | 2500/s, p99 30 ms (pg behind node:http) | 0.4x |");
 	});
 
 	it("records how the run was made", () => {
@@ -119,6 +130,38 @@ describe("benchmark targets", () => {
 		expect(heldUnderOneSecond(round(900, false))).toBe(false);
 		expect(heldUnderOneSecond(round(1_000))).toBe(false);
 		expect(heldUnderOneSecond(round(null))).toBe(false);
+	});
+});
+
+describe("the memory table of docs/operations.md", () => {
+	const rows = [
+		{ layout: "single-service", services: "orders", "idle MiB": "90.0", "peak under load MiB": "100.5", "budget MiB": 120 },
+		{ layout: "all-in-one", services: "orders,state", "idle MiB": "110.0", "peak under load MiB": "151.0", "budget MiB": 150 },
+	];
+	const run = { date: "2026-12-01T00:00:00Z", commit: "abc123", node: "v24", orders: 2000, nodeArgs: "--max-semi-space-size=1 dist/bin/runner.js", cpus: 2, loadBefore: [0.5, 0.4, 0.3], loadAfter: [1.5, 0.7, 0.4] };
+
+	it("is replaced between its markers, the rest of the page kept", () => {
+		const file = join(mkdtempSync(join(tmpdir(), "bench-memory-")), "operations.md");
+		writeFileSync(file, `# Ops\n\nbefore\n${MEMORY_TABLE_START}\n| old | 1 |\n${MEMORY_TABLE_END}\nafter\n`);
+		writeMemorySection(file, memorySection(rows, run));
+		const page = readFileSync(file, "utf8");
+		expect(page).not.toContain("| old | 1 |");
+		expect(page.startsWith(`# Ops\n\nbefore\n${MEMORY_TABLE_START}\nMeasured 2026-12-01T00:00:00Z at commit abc123`)).toBe(true);
+		expect(page).toContain("| single-service | orders | 90.0 | 100.5 | 120 | met |");
+		expect(page).toContain("| all-in-one | orders,state | 110.0 | 151.0 | 150 | **missed** |");
+		expect(page.endsWith(`${MEMORY_TABLE_END}\nafter\n`)).toBe(true);
+	});
+
+	it("refuses a page without its markers rather than appending a second table", () => {
+		const file = join(mkdtempSync(join(tmpdir(), "bench-memory-")), "operations.md");
+		writeFileSync(file, "# Ops\n");
+		expect(() => writeMemorySection(file, "x")).toThrow("markers are missing");
+	});
+
+	it("has its markers in the project's docs/operations.md", () => {
+		const page = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
+		expect(page.indexOf(MEMORY_TABLE_START)).toBeGreaterThan(0);
+		expect(page.indexOf(MEMORY_TABLE_END)).toBeGreaterThan(page.indexOf(MEMORY_TABLE_START));
 	});
 });
 
