@@ -73,9 +73,11 @@ function rows(r: BenchResults): Row[] {
 		const l = r.listener;
 		out.push([`listener apply, ${l.messages} messages`, `${l.msgs_per_s}/s (exactly once: ${l.exactly_once ? "yes" : "NO"})`, `${l.raw_msgs_per_s}/s raw effect`, x(l.ratio_vs_raw), target("listener_apply")]);
 	}
+	const failures = (s: SagaRate["raw"]) =>
+		s.create_errors === 0 || !s.create_error_kinds ? "" : ` (${Object.entries(s.create_error_kinds).map(([why, n]) => `${n}x ${why}`).join("; ")})`;
 	// Achieved rate and failed creates beside every round: a p99 of the orders that got through says nothing of those that did not.
 	const round = (s: SagaRate["raw"]) =>
-		`achieved ${s.achieved_per_s}/s (${s.held ? "held" : "NOT held"}), ${s.create_errors} creates failed, p50 ${ms(s.p50_ms)}, p99 ${ms(s.p99_ms)}${s.incomplete ? `, ${s.incomplete} unfinished` : ""}`;
+		`achieved ${s.achieved_per_s}/s (${s.held ? "held" : "NOT held"}), ${s.create_errors} creates failed${failures(s)}, p50 ${ms(s.p50_ms)}, p99 ${ms(s.p99_ms)}${s.incomplete ? `, ${s.incomplete} unfinished` : ""}`;
 	for (const rate of rates) {
 		const s = r.saga?.[`r${rate}`] as SagaRate;
 		out.push([`saga at ${rate} orders/s offered, send -> terminal`, round(s), round(s.raw), s.ratio_vs_raw === null ? "–" : `p99 ${s.ratio_vs_raw}x raw`, rate === 200 ? target("saga_200") : ""]);

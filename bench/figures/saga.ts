@@ -38,6 +38,8 @@ export interface SagaRound {
 	held: boolean;
 	orders: number;
 	create_errors: number;
+	/** Why creates failed (message -> count): a timeout and a 503 are different findings. */
+	create_error_kinds?: Record<string, number>;
 	/** The load generator's own worst lateness against its schedule (its latency counts from the schedule). */
 	generator_lag_max_ms: number;
 	/** Orders without a terminal state when the drain guard ran out (their latency counts as unbounded). */
@@ -81,6 +83,8 @@ interface Offered {
 	/** Each created order's send time: when its schedule said to send it (wall clock, ms). */
 	sentAt: Map<number, number>;
 	errors: number;
+	/** Why creates failed: each distinct message with its count. */
+	errorKinds: Record<string, number>;
 	achieved: number;
 	/** How late the load generator sent its latest request against the schedule (its own lag, not the service's). */
 	lagMaxMs: number;
@@ -97,6 +101,7 @@ async function offer(rate: number, seconds: number, create: () => Promise<number
 	const sentAt = new Map<number, number>();
 	const calls: Array<Promise<void>> = [];
 	let errors = 0;
+	const errorKinds: Record<string, number> = {};
 	let lagMaxMs = 0;
 	let lastAnswer = 0;
 	const start = wallClockMs();
@@ -111,13 +116,16 @@ async function offer(rate: number, seconds: number, create: () => Promise<number
 					sentAt.set(id, due);
 					lastAnswer = wallClockMs();
 				},
-				() => void errors++,
+				(err: Error) => {
+					errors++;
+					errorKinds[err.message] = (errorKinds[err.message] ?? 0) + 1;
+				},
 			),
 		);
 	}
 	await Promise.all(calls);
 	const spanS = (Math.max(lastAnswer, start) - start + 1000 / rate) / 1000;
-	return { sentAt, errors, achieved: Math.round(sentAt.size / spanS), lagMaxMs: round(lagMaxMs) };
+	return { sentAt, errors, errorKinds, achieved: Math.round(sentAt.size / spanS), lagMaxMs: round(lagMaxMs) };
 }
 
 /** Send -> terminal latencies of the orders sent; Infinity for an order not finished within `guardMs`. */
@@ -174,7 +182,7 @@ async function hopLatencies(pool: Pool, sentAt: Map<number, number>): Promise<Sa
 
 async function round_(pool: Pool, rate: number, seconds: number, guardMs: number, chain: Chain): Promise<SagaRound> {
 	const [busy, eventLoop] = [machineBusy(), chain.eventLoop()];
-	const { sentAt, errors, achieved, lagMaxMs } = await offer(rate, seconds, chain.create);
+	const { sentAt, errors, errorKinds, achieved, lagMaxMs } = await offer(rate, seconds, chain.create);
 	const times = await chainLatencies(pool, sentAt, guardMs);
 	const [busyPct, utilization] = [busy(), eventLoop()];
 	return {
@@ -183,6 +191,7 @@ async function round_(pool: Pool, rate: number, seconds: number, guardMs: number
 		held: isHeld(rate, achieved, errors),
 		orders: sentAt.size,
 		create_errors: errors,
+		create_error_kinds: errorKinds,
 		generator_lag_max_ms: lagMaxMs,
 		incomplete: times.filter((t) => !Number.isFinite(t)).length,
 		p50_ms: finite(quantile(times, 0.5)),

@@ -11,7 +11,7 @@ import { latency, quantile, summarize } from "../../bench/support";
 const hop = { p50_ms: 10, p99_ms: 20 };
 const outbox = { events: 1000, batch_size: 100, raw_events_per_s: 1000, events_per_s: 800, ratio_vs_raw: 0.8, two_relays_events_per_s: 900, two_relays_ratio_vs_raw: 0.9, idle_samples: 50, idle_p50_ms: 5, idle_p99_ms: 10, idle_max_ms: 12 };
 const round = (p99: number | null, held = true) => ({
-	offered_per_s: 200, achieved_per_s: held ? 199 : 150, held, orders: 1000, create_errors: held ? 0 : 12, generator_lag_max_ms: 4, incomplete: p99 === null ? 3 : 0, p50_ms: 40, p99_ms: p99,
+	offered_per_s: 200, achieved_per_s: held ? 199 : 150, held, orders: 1000, create_errors: held ? 0 : 12, create_error_kinds: (held ? {} : { "POST /api/orders answered 503": 12 }) as Record<string, number>, generator_lag_max_ms: 4, incomplete: p99 === null ? 3 : 0, p50_ms: 40, p99_ms: p99,
 	hops: { send_to_created: hop, outbox_to_relay: hop, created_to_reserve: hop, reserve_to_terminal: hop },
 	machine_cpu_busy_pct: 93, node_event_loop_utilization: 0.97, node_rss_mb: 120,
 });
@@ -70,7 +70,7 @@ describe("benchmark report", () => {
 
 	it("puts the achieved rate and the failed creates beside every saga round", () => {
 		expect(doc).toContain("| saga at 200 orders/s offered, send -> terminal | achieved 199/s (held), 0 creates failed, p50 40 ms, p99 777 ms |");
-		expect(doc).toContain("achieved 150/s (NOT held), 12 creates failed, p50 40 ms, p99 unfinished, 3 unfinished");
+		expect(doc).toContain("achieved 150/s (NOT held), 12 creates failed (12x POST /api/orders answered 503), p50 40 ms, p99 unfinished, 3 unfinished");
 	});
 
 	it("lists every target with its verdict, unmeasured ones included", () => {
