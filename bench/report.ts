@@ -180,6 +180,7 @@ npm run bench -- --only saga       # some figures (written to bench/results/only
 npm run bench -- --cpu-prof        # the service nodes write .cpuprofile files to bench/results/profiles/
 npm run bench -- --report          # regenerate this page and its chart from bench/results/latest.json
 npm run bench -- --check           # judge bench/results/latest.json against the targets; exit 1 if one is missed
+npm run bench -- --check --results bench/results/only-saga.json   # judge another results file
 \`\`\`
 
 With KAFKA_BROKERS set the run uses that broker; without it, it starts the project's own, as

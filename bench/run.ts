@@ -47,6 +47,7 @@ const COMMAND = {
 		"cpu-prof": { type: "boolean", help: "profile the service nodes (--cpu-prof into bench/results/profiles)" },
 		report: { type: "boolean", help: "only regenerate docs/benchmarks.md from bench/results/latest.json" },
 		check: { type: "boolean", help: "measure nothing: judge bench/results/latest.json against the targets (bench/limits.ts), list the missed ones, exit 1 if any" },
+		results: { type: "string", value: "FILE", help: "the results --check judges (default bench/results/latest.json), e.g. an only-*.json" },
 	},
 } as const;
 const resultsFile = resolve(__dirname, "results", "latest.json");
@@ -81,7 +82,7 @@ async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<st
 async function main(): Promise<void> {
 	const { values } = readCommandLine(COMMAND);
 	if (values.check) {
-		const { lines, exitCode } = checkTargets(JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults);
+		const { lines, exitCode } = checkTargets(JSON.parse(readFileSync(values.results ?? resultsFile, "utf8")) as BenchResults);
 		console.log(exitCode === 0 ? "every target met" : lines.join("\n"));
 		process.exit(exitCode);
 	}

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +37,17 @@ const results: BenchResults = {
 		raw: { reads_per_s: 2500, p50_ms: 15, p99_ms: 30, max_ms: 35 },
 	},
 	memory: { api_mb: 120, all_in_one_mb: 180, max_rss_mb: 180 },
+};
+
+const good = { orders_per_s: 1, p50_ms: 1, p99_ms: 1, max_ms: 1, raw_orders_per_s: 1, raw_p50_ms: 1, raw_p99_ms: 1, ratio_vs_raw: 1 };
+const allMet: BenchResults = {
+	meta: results.meta,
+	create: { c1: good, c64: good },
+	create_grpc: { c1: good, c64: good },
+	outbox: { ...outbox, ratio_vs_raw: 0.9, idle_p99_ms: 10 },
+	listener: { messages: 10, msgs_per_s: 100, raw_msgs_per_s: 100, ratio_vs_raw: 0.9, exactly_once: true },
+	saga: { r200: { ...round(100), raw: round(80), ratio_vs_raw: 1.25 }, max_rate_p99_under_1s: 400 },
+	memory: { api_mb: 100 },
 };
 
 describe("benchmark report", () => {
@@ -109,18 +122,23 @@ describe("benchmark targets", () => {
 		expect(failing.exitCode).toBe(1);
 		expect(failing.lines).toContain("missed: create REST, 64 clients (target >= 0.85x, got 0.5)");
 		expect(failing.lines).toContain("not measured: create REST, 1 client (target >= 0.7x, got no figure)");
-		const good = { orders_per_s: 1, p50_ms: 1, p99_ms: 1, max_ms: 1, raw_orders_per_s: 1, raw_p50_ms: 1, raw_p99_ms: 1, ratio_vs_raw: 1 };
-		const allMet: BenchResults = {
-			meta: results.meta,
-			create: { c1: good, c64: good },
-			create_grpc: { c1: good, c64: good },
-			outbox: { ...outbox, ratio_vs_raw: 0.9, idle_p99_ms: 10 },
-			listener: { messages: 10, msgs_per_s: 100, raw_msgs_per_s: 100, ratio_vs_raw: 0.9, exactly_once: true },
-			saga: { r200: { ...round(100), raw: round(80), ratio_vs_raw: 1.25 }, max_rate_p99_under_1s: 400 },
-			memory: { api_mb: 100 },
-		};
 		expect(checkTargets(allMet)).toEqual({ lines: [], exitCode: 0 });
 	});
+
+	it("npm run bench -- --check exits with the judgement of the results it reads", () => {
+		const dir = mkdtempSync(join(tmpdir(), "bench-check-"));
+		const check = (r: BenchResults) => {
+			const file = join(dir, `${randomUUID()}.json`);
+			writeFileSync(file, JSON.stringify(r));
+			return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "bench/run.ts", "--check", "--results", file], { cwd: join(__dirname, "..", ".."), encoding: "utf8" });
+		};
+		const missed = check(results);
+		expect(missed.status).toBe(1);
+		expect(missed.stdout).toContain("missed: create REST, 64 clients (target >= 0.85x, got 0.5)");
+		const met = check(allMet);
+		expect(met.status).toBe(0);
+		expect(met.stdout).toContain("every target met");
+	}, 60_000);
 
 	it("holds a rate only at 98 % of the offer with no failed create, and counts capacity only where held under 1 s", () => {
 		expect(isHeld(400, 392, 0)).toBe(true);
