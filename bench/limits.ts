@@ -1,5 +1,5 @@
 import type { BenchResults } from "./report";
-import { HELD_SHARE, type SagaRate } from "./figures/saga";
+import { HELD_SHARE, sagaRatesOf, type SagaRate } from "./figures/saga";
 
 /** The prose of docs/benchmarks.md about each figure: how it is measured and what holds it back. */
 export const LIMITS = `Everything shares one small machine, so the first limit of every figure is CPU: the
@@ -99,6 +99,13 @@ export interface Target {
 
 const sagaRate = (r: BenchResults, rate: number) => r.saga?.[`r${rate}`] as SagaRate | undefined;
 
+/** The capacity figure, but only from results that judged every round by the held rule (older results counted unheld rates). */
+function heldCapacity(r: BenchResults): number | null | undefined {
+	const rates = sagaRatesOf(r.saga);
+	if (rates.length === 0 || rates.some((rate) => typeof sagaRate(r, rate)?.held !== "boolean")) return undefined;
+	return r.saga?.max_rate_p99_under_1s as number | null;
+}
+
 /**
  * The targets (2-core machine, everything co-located): ratios against the raw
  * baseline of the same run, or absolute bounds where the issue sets one.
@@ -129,6 +136,6 @@ export const TARGETS: Target[] = [
 			return s === undefined ? undefined : s.held ? s.ratio_vs_raw : null;
 		},
 	},
-	{ id: "saga_capacity", figure: "saga, highest rate held with p99 under 1 s", kind: "min", bound: 400, label: ">= 400 orders/s", read: (r) => (r.saga === undefined ? undefined : (r.saga.max_rate_p99_under_1s as number | null)) },
+	{ id: "saga_capacity", figure: "saga, highest rate held with p99 under 1 s", kind: "min", bound: 400, label: ">= 400 orders/s", read: heldCapacity },
 	{ id: "api_memory", figure: "resident memory, api node after the 64-client figures", kind: "max", bound: 150, label: "<= 150 MiB", read: (r) => r.memory?.api_mb },
 ];

@@ -112,6 +112,13 @@ describe("benchmark targets", () => {
 		expect(judgeTargets({ ...results, saga: { ...results.saga, r200: unheld } as BenchResults["saga"] }).saga_200).toMatchObject({ value: null, verdict: "missed" });
 	});
 
+	it("does not judge capacity from results made before the held rule", () => {
+		const old = { ...(results.saga?.r400 as SagaRate) } as Partial<SagaRate>;
+		delete old.held;
+		expect(judgeTargets({ ...results, saga: { r400: old as SagaRate, max_rate_p99_under_1s: 400 } }).saga_capacity.verdict).toBe("not measured");
+		expect(judgeTargets(results).saga_capacity).toMatchObject({ value: 200, verdict: "missed" });
+	});
+
 	it("misses the listener target when it was not exactly once, however fast", () => {
 		const listener = { messages: 10, msgs_per_s: 100, raw_msgs_per_s: 100, ratio_vs_raw: 1, exactly_once: false };
 		expect(judgeTargets({ ...results, listener }).listener_apply.verdict).toBe("missed");
