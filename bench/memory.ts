@@ -14,7 +14,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
 import { Pool } from "pg";
 import { ALL_SERVICES, kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config/config";
 import { contractTopics, createKafka, ensureTopics } from "../lib/platform/clients/kafka";
@@ -24,6 +25,8 @@ import { nodeProcesses, type NodeProcess } from "../dev/cluster/processes";
 import { kafkaNames } from "./context";
 import { runBenchmark, withPrivateDatabase } from "./support";
 import { readCommandLine } from "../bin/command-line";
+import { memorySection, writeMemorySection } from "./memory-doc";
+import { codeVersion, loadAverage } from "./provenance";
 
 readCommandLine({
 	command: "npm run bench:memory",
@@ -128,6 +131,7 @@ async function measureLayout(layout: string, groups: ServiceName[][], databaseUr
 let image: Awaited<ReturnType<typeof buildRuntimeImage>> | undefined;
 
 runBenchmark(async () => {
+	const loadBefore = loadAverage();
 	const run = randomUUID().slice(0, 8);
 	const env = kafkaNames(`bench-${run}`);
 	console.log(`building the runtime image, then ${ORDERS} orders per layout (${CONCURRENCY} clients); node args: ${runnerArgs.join(" ")}`);
@@ -147,6 +151,12 @@ runBenchmark(async () => {
 			}
 		});
 		console.table(rows);
+		// Only start:prod's options describe production: a run with others does not replace the page's table.
+		if (process.env.BENCH_NODE_ARGS === undefined) {
+			const run = { date: new Date().toISOString(), commit: codeVersion(), node: process.version, orders: ORDERS, nodeArgs: runnerArgs.join(" "), cpus: cpus().length, loadBefore, loadAfter: loadAverage() };
+			writeMemorySection(resolve(__dirname, "..", "docs", "operations.md"), memorySection(rows, run));
+			console.log("wrote the memory table of docs/operations.md");
+		}
 		const over = rows.filter((r) => Number(r["peak under load MiB"]) > r["budget MiB"]);
 		console.log(over.length === 0 ? "every node within its budget" : `over budget: ${over.map((r) => r.services).join("; ")}`);
 	} finally {

@@ -6,7 +6,7 @@
  */
 import { createServer } from "node:http";
 import { kafkaBrokers, loadConfig } from "../lib/platform/config/config";
-import { reportEventLoop } from "./load-gauges";
+import { serveRawNode } from "./raw-node-server";
 import { startRawSaga } from "./raw-saga";
 
 async function main(): Promise<void> {
@@ -21,14 +21,7 @@ async function main(): Promise<void> {
 			);
 		});
 	});
-	server.keepAliveTimeout = 60_000;
-	await new Promise<void>((resolve) => server.listen(cfg.port, "127.0.0.1", resolve));
-	process.once("SIGTERM", () => {
-		server.close();
-		void saga.stop().finally(() => process.exit(0));
-	});
-	console.log("bench node ready");
-	reportEventLoop();
+	await serveRawNode(server, cfg.port, () => saga.stop());
 }
 
 main().catch((err: Error) => {

@@ -8,12 +8,14 @@
  * (then warmed up first, bench/broker-warm-up.ts).
  * It builds dist/ first: the service nodes it measures run compiled (bench/nodes.ts).
  * Every figure works on its own database (orders_bench_*) and topics of this run,
- * which are deleted at the end.
+ * which are deleted at the end. `--check` measures nothing: it judges latest.json
+ * against the targets (bench/limits.ts) and exits 1 when one is missed, so a run
+ * and its judgement are two steps (`npm run bench && npm run bench -- --check`).
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { Pool } from "pg";
 import { kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config/config";
@@ -30,6 +32,9 @@ import { deleteRunTopics } from "./topics-cleanup";
 import { printTable, writeReport, type BenchResults } from "./report";
 import { withPrivateDatabase } from "./support";
 import { readCommandLine, usageError } from "../bin/command-line";
+import { checkTargets, judgeTargets } from "./judge";
+import { sagaRoundSeconds } from "./figures/saga";
+import { codeVersion, kafkaVersion, loadAverage } from "./provenance";
 
 const FIGURES = ["create", "reads", "outbox", "listener", "saga"] as const;
 
@@ -41,6 +46,8 @@ const COMMAND = {
 		only: { type: "string", value: FIGURES.join(","), help: "measure only these figures (writes bench/results/only-*.json)" },
 		"cpu-prof": { type: "boolean", help: "profile the service nodes (--cpu-prof into bench/results/profiles)" },
 		report: { type: "boolean", help: "only regenerate docs/benchmarks.md from bench/results/latest.json" },
+		check: { type: "boolean", help: "measure nothing: judge bench/results/latest.json against the targets (bench/limits.ts), list the missed ones, exit 1 if any" },
+		results: { type: "string", value: "FILE", help: "the results --check judges (default bench/results/latest.json), e.g. an only-*.json" },
 	},
 } as const;
 const resultsFile = resolve(__dirname, "results", "latest.json");
@@ -60,7 +67,11 @@ async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<st
 			const pool = new Pool({ connectionString: url, max: 1 });
 			const ids = await seedOrders(pool, 1_000).finally(() => pool.end());
 			const uncached = await startNode({ ...spec, kind: "api-no-cache", env: { ...env, BENCH_CACHE: "off" } });
-			results.read = await readFigures(ctx, cached, uncached, ids).finally(() => uncached.stop());
+			const raw = await startNode({ kind: "raw-read", services: [], env, nodeFlags: ctx.nodeFlags, script: "bench/raw-read-node.ts" }).catch(async (err: unknown) => {
+				await uncached.stop();
+				throw err;
+			});
+			results.read = await readFigures(ctx, cached, uncached, raw, ids).finally(() => Promise.all([uncached.stop(), raw.stop()]));
 			ctx.log(`GET: cached ${results.read.cached.reads_per_s}/s, uncached ${results.read.uncached.reads_per_s}/s`);
 		} finally {
 			await cached.stop();
@@ -70,6 +81,11 @@ async function apiFigures(ctx: BenchContext, results: BenchResults, want: Set<st
 
 async function main(): Promise<void> {
 	const { values } = readCommandLine(COMMAND);
+	if (values.check) {
+		const { lines, exitCode } = checkTargets(JSON.parse(readFileSync(values.results ?? resultsFile, "utf8")) as BenchResults);
+		console.log(exitCode === 0 ? "every target met" : lines.join("\n"));
+		process.exit(exitCode);
+	}
 	if (values.report) {
 		writeReport(JSON.parse(readFileSync(resultsFile, "utf8")) as BenchResults);
 		return;
@@ -99,8 +115,11 @@ async function main(): Promise<void> {
 			date: new Date().toISOString(),
 			mode: ctx.quick ? "quick" : "full",
 			command: `npm run bench${ctx.quick ? " -- --quick" : ""}`,
-			machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), load_average_at_start: loadavg().map((l) => Number(l.toFixed(2))) },
+			machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), load_average_at_start: loadAverage() },
+			commit: codeVersion(),
+			saga_round_s: sagaRoundSeconds(ctx),
 			node: process.version,
+			kafka_version: kafkaVersion(),
 			kafka_partitions: ctx.partitions,
 			db_pool_max: ctx.dbPoolMax,
 		},
@@ -122,6 +141,8 @@ async function main(): Promise<void> {
 	const sizes = Object.values(ctx.memory);
 	results.memory = { ...ctx.memory, max_rss_mb: sizes.length ? Math.max(...sizes) : null };
 	results.meta.seconds = Math.round((Date.now() - started) / 1000);
+	results.meta.machine.load_average_at_end = loadAverage();
+	results.targets = judgeTargets(results);
 	printTable(results);
 	// Only a run of every figure replaces latest.json, the source of the docs.
 	const complete = want.size === FIGURES.length;

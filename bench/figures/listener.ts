@@ -1,7 +1,8 @@
 /**
  * Listener apply: a node running `state` and `reserve-listener` turns N
- * `reserve` CREATED messages into states (first state recorded -> last, node
- * start excluded), then exactly-once is checked: N states, N applied keys.
+ * `reserve` CREATED messages into states, then exactly-once is checked: N states,
+ * N applied keys. Service and raw are timed alike by the database's clock, first
+ * state recorded -> last (node start and group join excluded for both).
  * Raw: a bare kafkajs consumer reading the same number of messages from a twin
  * topic, with the same partitions consumed at once and the same batch size,
  * writing the same effect (bench/raw-orders.ts) without parsing checks,
@@ -15,7 +16,7 @@ import { nodeEnv, type BenchContext } from "../context";
 import { startNode } from "../nodes";
 import { rawApplyStates } from "../raw-orders";
 import { seedOrders } from "./reads";
-import { now, round, until } from "../support";
+import { round, until } from "../support";
 
 export interface ListenerFigure {
 	messages: number;
@@ -42,17 +43,30 @@ async function produceReserves(kafka: Kafka, topic: string, orderIds: number[]):
 	await producer.disconnect();
 }
 
-async function rawConsumer(ctx: BenchContext, kafka: Kafka, pool: Pool, topic: string, count: number): Promise<number> {
+/**
+ * Messages applied per second, by the database's clock for service and raw alike:
+ * from the first effect's transaction to the last one's (order_states.recorded_at),
+ * so neither side's figure depends on where its process put its own stopwatch.
+ */
+async function appliedPerSecond(pool: Pool, orderIds: number[]): Promise<number> {
+	const { rows } = await pool.query<{ n: number; span_ms: number }>(
+		`SELECT count(*)::int AS n, (extract(epoch FROM max(recorded_at) - min(recorded_at)) * 1000)::float8 AS span_ms
+		FROM order_states WHERE state = 'RESERVE_CREATED' AND order_id = ANY($1)`,
+		[orderIds],
+	);
+	return Math.round(rows[0].n / (Math.max(1, rows[0].span_ms) / 1000));
+}
+
+async function rawConsumer(ctx: BenchContext, kafka: Kafka, pool: Pool, topic: string, orderIds: number[]): Promise<number> {
+	const count = orderIds.length;
 	const consumer = kafka.consumer({ groupId: `bench-${ctx.run}-raw-listener` });
 	await consumer.connect();
 	await consumer.subscribe({ topic, fromBeginning: true });
 	let applied = 0;
-	let first = 0;
-	let last = 0;
+	let done = false;
 	await consumer.run({
 		partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
 		eachBatch: async ({ batch }) => {
-			first ||= now();
 			for (let i = 0; i < batch.messages.length; i += CHUNK) {
 				const changes = batch.messages.slice(i, i + CHUNK).map((m) => {
 					const { order_id, idempotent_key } = JSON.parse(String(m.value)) as { order_id: number; idempotent_key: string };
@@ -61,12 +75,12 @@ async function rawConsumer(ctx: BenchContext, kafka: Kafka, pool: Pool, topic: s
 				await rawApplyStates(pool, changes);
 				applied += changes.length;
 			}
-			if (applied >= count) last ||= now();
+			if (applied >= count) done = true;
 		},
 	});
-	await until("the raw consumer applying every message", async () => last > 0, 300_000);
+	await until("the raw consumer applying every message", async () => done, 300_000);
 	await consumer.disconnect();
-	return Math.round(count / ((last - first) / 1000));
+	return appliedPerSecond(pool, orderIds);
 }
 
 export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Promise<ListenerFigure> {
@@ -82,7 +96,7 @@ export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Pr
 		const forListener = await seedOrders(pool, messages);
 		await produceReserves(kafka, env.RESERVE_TOPIC, forListener);
 		await produceReserves(kafka, rawTopic, forRaw);
-		const raw = await rawConsumer(ctx, kafka, pool, rawTopic, messages);
+		const raw = await rawConsumer(ctx, kafka, pool, rawTopic, forRaw);
 
 		const count = async (sql: string) => (await pool.query<{ n: number }>(sql, [forListener])).rows[0].n;
 		const states = () => count("SELECT count(*)::int AS n FROM order_states WHERE state = 'RESERVE_CREATED' AND order_id = ANY($1)");
@@ -92,13 +106,8 @@ export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Pr
 		const node = await startNode({ kind: "listener", services: ["state", "reserve-listener"], env, nodeFlags: ctx.nodeFlags });
 		let perS: number;
 		try {
-			let start = 0;
-			await until("the listener applying every message", async () => {
-				const n = await appliedSoFar();
-				if (n > 0) start ||= now();
-				return n >= messages;
-			}, 600_000, 50);
-			perS = Math.round(messages / ((now() - start) / 1000));
+			await until("the listener applying every message", async () => (await appliedSoFar()) >= messages, 600_000, 50);
+			perS = await appliedPerSecond(pool, forListener);
 			ctx.memory.listener_mb = node.rssMb();
 		} finally {
 			await node.stop();

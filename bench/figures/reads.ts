@@ -1,4 +1,9 @@
-/** GET /api/orders/:id at 64 clients, on a node with the Redis read cache and one without, in alternating slices. */
+/**
+ * GET /api/orders/:id at 64 clients, on a node with the Redis read cache and one
+ * without, in alternating slices; then the node without the cache against the raw
+ * baseline (bench/raw-read-node.ts: the same read from a `pg` pool behind a plain
+ * node:http server), in alternating slices too.
+ */
 import { randomInt } from "node:crypto";
 import type { Pool } from "pg";
 import type { BenchContext } from "../context";
@@ -15,6 +20,10 @@ export interface ReadFigures {
 	cached: ReadFigure;
 	uncached: ReadFigure;
 	cache_speedup: number;
+	/** The same read from a `pg` pool behind a plain node:http server. */
+	raw?: ReadFigure;
+	/** Uncached service reads / raw reads, measured in alternating slices (1.0x = as fast as raw). */
+	uncached_ratio_vs_raw?: number;
 }
 
 export const READ_CLIENTS = 64;
@@ -30,13 +39,22 @@ export async function seedOrders(pool: Pool, count: number): Promise<number[]> {
 	return rows.map((r) => Number(r.order_id));
 }
 
-export async function readFigures(ctx: BenchContext, cached: BenchNode, uncached: BenchNode, ids: number[]): Promise<ReadFigures> {
+export async function readFigures(ctx: BenchContext, cached: BenchNode, uncached: BenchNode, raw: BenchNode, ids: number[]): Promise<ReadFigures> {
 	const reader = (node: BenchNode) => async () => {
 		const { status } = await httpCall(node.port, "GET", `/api/orders/${ids[randomInt(ids.length)]}`);
 		if (status !== 200) throw new Error(`GET /api/orders/:id answered ${status}`);
 	};
-	for (const node of [cached, uncached]) await closedLoop(READ_CLIENTS, 1, reader(node)); // warm-up: fills the cache, JIT, pools
-	const [hit, miss] = await alternate(ctx.quick ? 3 : 6, ctx.quick ? 1 : 2, READ_CLIENTS, reader(cached), reader(uncached));
+	for (const node of [cached, uncached, raw]) await closedLoop(READ_CLIENTS, 1, reader(node)); // warm-up: fills the cache, JIT, pools
+	const [slices, secondsEach] = [ctx.quick ? 3 : 6, ctx.quick ? 1 : 2];
+	const [hit, miss] = await alternate(slices, secondsEach, READ_CLIENTS, reader(cached), reader(uncached));
+	const [service, bare] = await alternate(slices, secondsEach, READ_CLIENTS, reader(uncached), reader(raw));
 	const figure = ({ per_s, ...rest }: typeof hit): ReadFigure => ({ reads_per_s: per_s, ...rest });
-	return { clients: READ_CLIENTS, cached: figure(hit), uncached: figure(miss), cache_speedup: round(hit.per_s / miss.per_s, 2) };
+	return {
+		clients: READ_CLIENTS,
+		cached: figure(hit),
+		uncached: figure(miss),
+		cache_speedup: round(hit.per_s / miss.per_s, 2),
+		raw: figure(bare),
+		uncached_ratio_vs_raw: round(service.per_s / bare.per_s, 2),
+	};
 }
