@@ -3,8 +3,8 @@
  * the readiness probe, so it must not add load when many ask at once:
  *
  * - one checker per node (shared by the gateway and the probes), over
- *   connections it keeps: a one-connection Sequelize pool, the Redis client of
- *   the node's cacher, one Kafka admin client. A check opens nothing new unless
+ *   connections it keeps: the node's database pool (a lease on it), the Redis
+ *   client of the node's cacher, one Kafka admin client. A check opens nothing new unless
  *   a dependency dropped the connection it had.
  * - concurrent callers share the check in flight, and its result for up to
  *   MAX_AGE_MS after it finished.
@@ -13,9 +13,8 @@
 import type Redis from "ioredis";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { ServiceBroker } from "moleculer";
-import type { Sequelize } from "sequelize";
 import { kafkaBrokers, type Config } from "../config/config";
-import { createSequelize } from "../clients/database";
+import { leaseDatabase, type DatabaseLease } from "../clients/shared-database";
 import { kafkaAccess } from "../clients/kafka";
 import { checkRedis, SINGLE_ATTEMPT } from "../startup/preflight";
 import { withTimeout } from "../support/timeout";
@@ -42,8 +41,6 @@ export function upOrDown(answers: DependencyAnswers): Record<Dependency, "up" | 
 
 const MAX_AGE_MS = 1_000;
 const ATTEMPT_MS = SINGLE_ATTEMPT.attemptMs;
-/** Names the checker's connection in pg_stat_activity (PostgreSQL keeps 63 bytes of it). */
-export const healthApplicationName = (broker: ServiceBroker): string => `${broker.namespace || "orders"}-health-${broker.nodeID}`.slice(0, 63);
 
 const firstLine = (err: unknown): string => ((err as Error)?.message || String(err)).split("\n")[0];
 
@@ -70,7 +67,7 @@ interface Checker {
 }
 
 function createChecker(broker: ServiceBroker, cfg: Config): Checker {
-	let db: Sequelize | undefined;
+	let db: DatabaseLease | undefined;
 	let admin: Admin | undefined;
 	const kafka = new Kafka({
 		clientId: `${cfg.namespace}-health-${broker.nodeID}`,
@@ -84,8 +81,8 @@ function createChecker(broker: ServiceBroker, cfg: Config): Checker {
 	});
 	const checks: Record<Dependency, () => Promise<unknown>> = {
 		postgresql: () => {
-			db ??= createSequelize(cfg.databaseUrl, 1, { applicationName: healthApplicationName(broker), idleMs: 5 * 60_000 });
-			return db.query("SELECT 1");
+			db ??= leaseDatabase(broker, cfg.databaseUrl, cfg.dbPoolMax);
+			return db.sequelize.query("SELECT 1");
 		},
 		redis: () => {
 			const redis = cacherRedis(broker);
@@ -123,7 +120,7 @@ function createChecker(broker: ServiceBroker, cfg: Config): Checker {
 		},
 		async close() {
 			await inFlight?.catch(() => undefined);
-			await Promise.all([db?.close(), admin?.disconnect()].map((p) => p?.catch(() => undefined)));
+			await Promise.all([db?.release(), admin?.disconnect()].map((p) => p?.catch(() => undefined)));
 		},
 	};
 }
