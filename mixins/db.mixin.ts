@@ -1,9 +1,9 @@
 /**
- * moleculer-db for a service that owns tables. Each service gets ONE Sequelize
- * instance, made in `created` from its `settings.database` and handed to the
- * adapter as is: the adapter connects it, defines the service's model on it and
- * never runs sync(). The service's own SQL runs on the same instance
- * (`this.sequelize`). Made in `created`, not when the schema is built, because
+ * moleculer-db for a service that owns tables. The service leases the node's
+ * Sequelize instance for `settings.database` (lib/platform/clients/shared-database.ts)
+ * in `created` and hands it to the adapter as is: the adapter connects it,
+ * defines the service's model on it and never runs sync(). The service's own
+ * SQL runs on the same instance (`this.sequelize`). Leased in `created`, not when the schema is built, because
  * Moleculer's schema merge deep-clones everything a schema holds: an instance
  * built beforehand would reach the adapter as a second, unconnected copy.
  * moleculer-db's generic CRUD actions are off, so no write can bypass the
@@ -12,7 +12,7 @@
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type SequelizeDbAdapter from "moleculer-db-adapter-sequelize";
 import type { Model, ModelStatic, Sequelize } from "sequelize";
-import { createSequelize } from "../lib/platform/clients/database";
+import { leaseDatabase } from "../lib/platform/clients/shared-database";
 import { dbServiceSchema, migratedSequelizeAdapter, type DatabaseSettings, type ModelDefinition } from "../lib/platform/clients/moleculer-db";
 
 /** Optional in the type so the mixin fits any service schema; `created` refuses to go without it. */
@@ -43,9 +43,11 @@ export function DbMixin(model: ModelDefinition): Partial<ServiceSchema<DbSetting
 			// Runs after moleculer-db's own created(), which set up its in-memory adapter for want of one in the schema.
 			const { database } = this.settings;
 			if (!database) throw new Error(`service ${this.name}: settings.database (url, poolMax) is missing`);
-			const sequelize = createSequelize(database.url, database.poolMax);
-			this.sequelize = sequelize;
-			this.adapter = migratedSequelizeAdapter(sequelize);
+			const lease = leaseDatabase(this.broker, database.url, database.poolMax);
+			this.sequelize = lease.sequelize;
+			this.adapter = migratedSequelizeAdapter(lease.sequelize);
+			// moleculer-db's stopped() disconnects the adapter, which would close the pool under the node's other services.
+			this.adapter.disconnect = () => lease.release();
 			this.adapter.init(this.broker, this);
 		},
 	};

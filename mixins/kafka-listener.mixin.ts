@@ -10,6 +10,7 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { StatusMapping } from "../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../domain/state-batch";
 import { ListenerEngine, type ListenerSettings } from "../lib/listeners/listener-engine";
+import { leaseDatabase, type DatabaseLease } from "../lib/platform/clients/shared-database";
 import { listenerTelemetry, type ListenerTelemetry } from "../lib/listeners/listener-telemetry";
 import { onStopRequested } from "../lib/platform/node/stop-request";
 import { checkSettings } from "../lib/platform/config/settings-check";
@@ -26,6 +27,8 @@ export interface KafkaListenerSettings extends ServiceSettingSchema {
 interface ListenerVars {
 	telemetry?: ListenerTelemetry;
 	engine?: ListenerEngine;
+	/** The node's database pool, held from start to stop. */
+	database?: DatabaseLease;
 }
 
 export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<KafkaListenerSettings, object, ListenerVars>> {
@@ -41,7 +44,9 @@ export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<Kaf
 			const { listener } = this.settings;
 			if (!listener || !this.telemetry) return; // created() refused such a service
 			// Kept before connecting: if a connect fails, stopped() still closes what was opened.
+			this.database = leaseDatabase(this.broker, listener.databaseUrl, listener.dbPoolMax);
 			const engine = new ListenerEngine({
+				db: this.database.sequelize,
 				settings: listener,
 				mapping,
 				nodeId: this.broker.nodeID,
@@ -56,6 +61,7 @@ export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<Kaf
 		},
 		async stopped() {
 			await this.engine?.stop();
+			await this.database?.release();
 		},
 	};
 }

@@ -40,6 +40,7 @@ export function serviceSettings(cfg: Config): SettingsOf {
 			clientIdPrefix: cfg.namespace,
 			outOfOrderWindowMs: cfg.outOfOrderWindowMs,
 			databaseUrl: cfg.databaseUrl,
+			dbPoolMax: cfg.dbPoolMax,
 			fromBeginning: cfg.consumerStart === "earliest",
 			kafkaSecurity: cfg.kafkaSecurity,
 			faultInjection: cfg.faultInjection,

@@ -42,6 +42,8 @@ export interface ListenerSettings {
 	outOfOrderWindowMs: number;
 	/** The database of the sweep and the watermarks. */
 	databaseUrl: string;
+	/** Size of the node's pool for that database (DB_POOL_MAX), should this listener be the first to lease it. */
+	dbPoolMax: number;
 	/** Where a group with no committed offset starts (CONSUMER_START). */
 	fromBeginning: boolean;
 	/** SASL and TLS of the Kafka clients (KAFKA_SASL_*, KAFKA_SSL*). */
@@ -65,6 +67,8 @@ export interface ListenerEngineOptions {
 	telemetry: ListenerTelemetry;
 	/** state.applyBatch. */
 	applyBatch(messages: ApplyRequest[]): Promise<{ outcomes: ApplyOutcome[] }>;
+	/** The node's pool, leased and released by the caller; without it the engine opens (and closes) a pool of its own. */
+	db?: Sequelize;
 }
 
 /** Messages per applyBatch call: one transaction each. */
@@ -100,7 +104,7 @@ export class ListenerEngine {
 		this.producer = kafka.producer({ allowAutoTopicCreation: false });
 		this.admin = kafka.admin();
 		// The sweep, the watermark writes and the watermark tick.
-		this.db = createSequelize(settings.databaseUrl, 3);
+		this.db = options.db ?? createSequelize(settings.databaseUrl, 3);
 		this.progress = new PartitionProgress(this.db, this.admin, settings, settings.fromBeginning, logger);
 		const applyAlone: ApplyFn<ApplyRequest, ApplyOutcome> = async (requests) => requireStored(await options.applyBatch(requests));
 		this.chunk = {
@@ -141,7 +145,7 @@ export class ListenerEngine {
 		await this.progress.stop();
 		await this.producer.disconnect();
 		await this.admin.disconnect();
-		await this.db.close();
+		if (!this.options.db) await this.db.close();
 	}
 
 	private listen(): Promise<void> {

@@ -12,7 +12,10 @@ import type { Sequelize } from "sequelize";
 import { createNode } from "../../wiring/create-node";
 import { loadConfig } from "../../lib/platform/config/config";
 import { ensureDatabase } from "../../lib/platform/clients/database";
+import { serviceSettings } from "../../wiring/service-settings";
+import OrdersService from "../../services/orders.service";
 import { TEST_DATABASE_URL } from "../support/test-env";
+import { waitFor } from "../support/wait";
 
 const name = `orders_runtime_nosync_${randomUUID().slice(0, 8)}`;
 const url = new URL(TEST_DATABASE_URL);
@@ -65,4 +68,16 @@ it("publishes none of moleculer-db's CRUD actions", async () => {
 		const registered = broker.registry.actions.isAvailable(`state.${action}`);
 		expect({ action, registered }).toEqual({ action, registered: false });
 	}
+});
+
+it("orders and state share the node's pool, which outlives one of them stopped alone and serves it started again", async () => {
+	const pool = (broker.getLocalService("state") as DbService).sequelize;
+	expect((broker.getLocalService("orders") as DbService).sequelize).toBe(pool);
+	await broker.destroyService(broker.getLocalService("orders") as Service);
+	// The adapter of orders disconnected: state's queries still run on the pool.
+	await expect(pool.query("SELECT 1")).resolves.toBeDefined();
+	broker.createService({ ...OrdersService, settings: { ...OrdersService.settings, ...serviceSettings(loadConfig({ ...process.env, DATABASE_URL: url.toString() })).orders } });
+	const restarted = await waitFor(() => (broker.getLocalService("orders") as DbService | undefined)?.model && (broker.getLocalService("orders") as DbService), "orders started again");
+	expect(restarted.sequelize).toBe(pool);
+	await expect(restarted.sequelize.query("SELECT 1")).resolves.toBeDefined();
 });

@@ -10,7 +10,7 @@ import type { ModelAttributes, ModelOptions, Sequelize } from "sequelize";
 
 export interface DatabaseSettings {
 	url: string;
-	/** Connections this service's pool may open. */
+	/** Connections the node's pool for this URL may open (DB_POOL_MAX; the first service to lease it sizes it). */
 	poolMax: number;
 }
 

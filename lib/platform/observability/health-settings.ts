@@ -6,6 +6,7 @@ export const healthTargetsRule: SettingsSchema[string] = {
 	props: {
 		namespace: { type: "string", empty: false },
 		databaseUrl: { type: "string", empty: false },
+		dbPoolMax: { type: "number", integer: true, positive: true },
 		redisUrl: { type: "string", empty: false },
 		kafkaBrokers: { type: "array", items: { type: "string", empty: false }, min: 1 },
 		kafkaSecurity: { type: "object" },

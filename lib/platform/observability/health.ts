@@ -3,8 +3,8 @@
  * the readiness probe, so it must not add load when many ask at once:
  *
  * - one checker per node (shared by the gateway and the probes), over
- *   connections it keeps: a one-connection Sequelize pool, the Redis client of
- *   the node's cacher, one Kafka admin client. A check opens nothing new unless
+ *   connections it keeps: the node's database pool (a lease on it), the Redis
+ *   client of the node's cacher, one Kafka admin client. A check opens nothing new unless
  *   a dependency dropped the connection it had.
  * - concurrent callers share the check in flight, and its result for up to
  *   MAX_AGE_MS after it finished.
@@ -13,9 +13,8 @@
 import type Redis from "ioredis";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import type { ServiceBroker } from "moleculer";
-import type { Sequelize } from "sequelize";
 import { kafkaBrokers, type Config, type KafkaSecurity } from "../config/config";
-import { createSequelize } from "../clients/database";
+import { leaseDatabase, type DatabaseLease } from "../clients/shared-database";
 import { kafkaAccess } from "../clients/kafka";
 import { checkRedis, SINGLE_ATTEMPT } from "../startup/preflight";
 import { withTimeout } from "../support/timeout";
@@ -26,6 +25,8 @@ export type Dependency = "postgresql" | "redis" | "kafka";
 export interface HealthTargets {
 	namespace: string;
 	databaseUrl: string;
+	/** The node's one pool for databaseUrl is this large (the check leases it, lib/platform/clients/shared-database.ts). */
+	dbPoolMax: number;
 	redisUrl: string;
 	kafkaBrokers: string[];
 	kafkaSecurity: KafkaSecurity;
@@ -34,6 +35,7 @@ export interface HealthTargets {
 export const healthTargets = (cfg: Config): HealthTargets => ({
 	namespace: cfg.namespace,
 	databaseUrl: cfg.databaseUrl,
+	dbPoolMax: cfg.dbPoolMax,
 	redisUrl: cfg.redisUrl,
 	kafkaBrokers: kafkaBrokers(cfg),
 	kafkaSecurity: cfg.kafkaSecurity,
@@ -59,8 +61,6 @@ export function upOrDown(answers: DependencyAnswers): Record<Dependency, "up" | 
 
 const MAX_AGE_MS = 1_000;
 const ATTEMPT_MS = SINGLE_ATTEMPT.attemptMs;
-/** Names the checker's connection in pg_stat_activity (PostgreSQL keeps 63 bytes of it). */
-export const healthApplicationName = (broker: ServiceBroker): string => `${broker.namespace || "orders"}-health-${broker.nodeID}`.slice(0, 63);
 
 const firstLine = (err: unknown): string => ((err as Error)?.message || String(err)).split("\n")[0];
 
@@ -87,7 +87,7 @@ interface Checker {
 }
 
 function createChecker(broker: ServiceBroker, cfg: HealthTargets): Checker {
-	let db: Sequelize | undefined;
+	let db: DatabaseLease | undefined;
 	let admin: Admin | undefined;
 	const kafka = new Kafka({
 		clientId: `${cfg.namespace}-health-${broker.nodeID}`,
@@ -101,8 +101,8 @@ function createChecker(broker: ServiceBroker, cfg: HealthTargets): Checker {
 	});
 	const checks: Record<Dependency, () => Promise<unknown>> = {
 		postgresql: () => {
-			db ??= createSequelize(cfg.databaseUrl, 1, { applicationName: healthApplicationName(broker), idleMs: 5 * 60_000 });
-			return db.query("SELECT 1");
+			db ??= leaseDatabase(broker, cfg.databaseUrl, cfg.dbPoolMax);
+			return db.sequelize.query("SELECT 1");
 		},
 		redis: () => {
 			const redis = cacherRedis(broker);
@@ -140,7 +140,7 @@ function createChecker(broker: ServiceBroker, cfg: HealthTargets): Checker {
 		},
 		async close() {
 			await inFlight?.catch(() => undefined);
-			await Promise.all([db?.close(), admin?.disconnect()].map((p) => p?.catch(() => undefined)));
+			await Promise.all([db?.release(), admin?.disconnect()].map((p) => p?.catch(() => undefined)));
 		},
 	};
 }

@@ -24,6 +24,7 @@ const settingsFor = (topic: string): ListenerSettings => ({
 	clientIdPrefix: "unit",
 	outOfOrderWindowMs: 1_000,
 	databaseUrl: "postgres://nobody@127.0.0.1:1/none",
+	dbPoolMax: 2,
 	fromBeginning: false,
 	kafkaSecurity: {},
 	faultInjection: "off",
