@@ -162,7 +162,7 @@ export const SETTINGS = {
 	PROBES: setting({ group: "Observability", kind: oneOf(["on", "off"] as const), fallback: "on", about: "liveness and readiness probes", readBy: ["every node"] }),
 	PROBE_PORT: setting({ group: "Observability", kind: integer(1, 65535), fallback: 3031, about: "port of `GET /live` and `GET /ready`", readBy: ["every node"] }),
 	LOG_LEVEL: setting({ group: "Observability", kind: oneOf(["fatal", "error", "warn", "info", "debug", "trace"] as const, true), fallback: "info", about: "the log level (`DEBUG` works too)", readBy: ["every node"] }),
-	LOG_FORMAT: setting({ group: "Observability", kind: oneOf(["full", "json"] as const), fallback: "full", about: "`full` (coloured) or `json`", readBy: ["every node"] }),
+	LOG_FORMAT: setting({ group: "Observability", kind: oneOf(["full", "json"] as const), fallback: "full", about: "log lines: `full` is coloured for a terminal, `json` one object a line for a collector", readBy: ["every node"] }),
 	TRACING: setting({ group: "Observability", kind: oneOf(["off", "console", "event", "zipkin"] as const), fallback: "off", about: "the span exporter; `event` emits spans as `$tracing.spans` events (see [operations](operations.md#tracing))", readBy: ["every node"] }),
 	TRACING_ENDPOINT: setting({ group: "Observability", kind: optionalText, fallback: undefined, shown: "the exporter's local default", about: "collector URL for `zipkin` (Zipkin, or Jaeger's Zipkin-compatible collector)", readBy: ["every node"] }),
 	FAULT_INJECTION: setting({
