@@ -1,7 +1,9 @@
 /**
- * Broker options for every node, read from the environment (lib/platform/config/config.ts).
- * `brokerOptions` serves nodes built in code (`npm start`, tests); the default
- * export is what moleculer-runner loads for a production node (bin/runner.ts).
+ * Broker options for every node, read from the environment (lib/platform/config/config.ts),
+ * in layers: `brokerOptions` (the broker itself), `nodeOptions` (plus the services'
+ * settings: tests, the REPL, benchmarks), `processNodeOptions` (plus the probes:
+ * `npm start`), and the default export, what moleculer-runner loads for a
+ * production node (bin/runner.ts).
  */
 import type { BrokerOptions, Errors, Tracer } from "moleculer";
 import { config, type Config } from "./lib/platform/config/config";
@@ -60,23 +62,32 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 			reporter: [{ type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } }],
 		},
 		tracing: { enabled: cfg.tracing !== "off", exporter: tracingExporter(cfg) },
-		// bin/start.ts handles SIGINT/SIGTERM: it stops the broker, then the local Kafka.
+		// The process owns SIGINT/SIGTERM: bin/start.ts stops the broker, then the local Kafka; a test stops its own nodes.
 		skipProcessEventRegistration: true,
 	};
 }
 
+/** Every node: its services get their settings from the node's Config as each one is created (wiring/service-settings.ts). */
+export function nodeOptions(cfg: Config = config()): BrokerOptions {
+	const base = brokerOptions(cfg);
+	return { ...base, middlewares: [...(base.middlewares ?? []), ServiceSettingsMiddleware(cfg)] };
+}
+
+/** A node that is its process's one node (`npm start`, production): it also serves the probes while it runs. */
+export function processNodeOptions(cfg: Config = config()): BrokerOptions {
+	const node = nodeOptions(cfg);
+	return { ...node, middlewares: [...(node.middlewares ?? []), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])] };
+}
+
 /**
- * A production node under moleculer-runner: its services get their settings
- * from the node's Config as createNode gives them, the broker stops itself on SIGTERM
- * and SIGINT (there is no local Kafka to stop after it), serves the probes, and
- * logs the line that says it runs.
+ * A production node under moleculer-runner: the same node as `npm start`'s, but
+ * the broker stops itself on SIGTERM and SIGINT (there is no local Kafka to stop
+ * after it) and logs the line that says it runs.
  */
 export default function runnerOptions(cfg: Config = config()): BrokerOptions {
-	const base = brokerOptions(cfg);
 	return {
-		...base,
+		...processNodeOptions(cfg),
 		skipProcessEventRegistration: false,
-		middlewares: [...(base.middlewares ?? []), ServiceSettingsMiddleware(cfg), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])],
 		started(broker) {
 			broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")}`);
 		},

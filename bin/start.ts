@@ -1,22 +1,25 @@
 /**
  * `npm start`: prepares the infrastructure and runs the services named in
  * SERVICES (every service by default) on one node. SIGINT/SIGTERM stop the node,
- * then the Kafka broker it started. /live and /ready answer on PROBE_PORT
- * from before the services start until the node has stopped (lib/platform/observability/probes.ts).
+ * then the Kafka broker it started. The node is the production one: the broker
+ * options and middlewares of moleculer.config.ts, services loaded from their files
+ * (wiring/create-node.ts); only the signals are this file's, since Kafka stops after
+ * the node. /live and /ready answer on PROBE_PORT from before the services start
+ * until the node has stopped (the probes middleware, lib/platform/observability/probes.ts).
  *
  * A signal may come at any point. During start-up the steps under way finish
  * (a Kafka broker coming up, a consumer joining its group: cutting those short
  * leaves them behind or crashes them), no further step begins, and then the node
  * stops as it would once running.
  */
-import type { ServiceBroker } from "moleculer";
+import { ServiceBroker } from "moleculer";
 import { config, ConfigError } from "../lib/platform/config/config";
-import { createNode } from "../wiring/create-node";
+import { loadServices } from "../wiring/create-node";
+import { processNodeOptions } from "../moleculer.config";
 import { requestStop } from "../lib/platform/node/stop-request";
 import { cannotStart } from "../lib/platform/startup/cannot-start";
 import { nodeVersionProblem } from "../lib/platform/startup/node-version";
 import { prepareInfrastructure, type Infrastructure } from "../dev/infrastructure";
-import { startProbes, type Probes } from "../lib/platform/observability/probes";
 import { readCommandLine } from "./command-line";
 
 const COMMAND = {
@@ -29,14 +32,12 @@ const COMMAND = {
 interface Running {
 	infrastructure?: Infrastructure;
 	broker?: ServiceBroker;
-	probes?: Probes;
 }
 
 const say = (running: Running, line: string) => (running.broker ? running.broker.logger.info(line) : process.stdout.write(`orders: ${line}\n`));
 
 async function stopAll(running: Running): Promise<void> {
 	await running.broker?.stop().catch((err) => running.broker?.logger.error("stop failed", err));
-	await running.probes?.close();
 	await running.infrastructure?.stop();
 	if (running.infrastructure?.adoptedKafka) say(running, `left running: ${running.infrastructure.adoptedKafka}`);
 }
@@ -65,9 +66,7 @@ async function main(): Promise<void> {
 		running.infrastructure = await prepareInfrastructure(cfg);
 		if (running.infrastructure.adoptedKafka) say(running, running.infrastructure.adoptedKafka);
 		if (requested) return await shutdown(requested);
-		running.broker = createNode(cfg);
-		if (cfg.probesEnabled) running.probes = await startProbes(running.broker, cfg);
-		if (requested) return await shutdown(requested);
+		running.broker = loadServices(new ServiceBroker(processNodeOptions(cfg)), cfg.services);
 		await running.broker.start();
 	} catch (err) {
 		await stopAll(running);

@@ -1,10 +1,13 @@
-/** Creates a broker node and the services this node runs (SERVICES), each with its settings. */
+/**
+ * Creates a broker node and the services this node runs (SERVICES). Services load
+ * from their files and get their settings from the node's settings middleware
+ * (moleculer.config.ts), as under moleculer-runner: one wiring for every node.
+ */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ServiceBroker, type BrokerOptions, type ServiceSchema } from "moleculer";
-import { brokerOptions } from "../moleculer.config";
+import { ServiceBroker, type BrokerOptions } from "moleculer";
+import { nodeOptions } from "../moleculer.config";
 import type { Config, ServiceName } from "../lib/platform/config/config";
-import { serviceSettings } from "./service-settings";
 
 const servicesDir = resolve(__dirname, "..", "services");
 
@@ -14,19 +17,14 @@ export function serviceFile(name: ServiceName): string {
 }
 
 /** Loaded on demand: a node (or the REPL) pays only for the services it runs. */
-function schemaOf(name: ServiceName): ServiceSchema<object> {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports -- the file is chosen at run time
-	const loaded = require(serviceFile(name)) as { default: ServiceSchema<object> };
-	return loaded.default;
+export function loadServices(broker: ServiceBroker, services: readonly ServiceName[]): ServiceBroker {
+	for (const name of services) broker.loadService(serviceFile(name));
+	return broker;
 }
 
+/** `overrides` replace broker options, except middlewares: those run after the node's own (a test's must not drop the settings). */
 export function createNode(cfg: Config, services: readonly ServiceName[] = cfg.services, overrides: BrokerOptions = {}): ServiceBroker {
-	const broker = new ServiceBroker({ ...brokerOptions(cfg), ...overrides });
-	const settings = serviceSettings(cfg);
-	for (const name of services) {
-		const schema = schemaOf(name);
-		// The node's settings go over the schema's own (Moleculer 0.15's createService has no schemaMods).
-		broker.createService({ ...schema, settings: { ...schema.settings, ...settings[name] } });
-	}
-	return broker;
+	const node = nodeOptions(cfg);
+	const middlewares = [...(node.middlewares ?? []), ...(overrides.middlewares ?? [])];
+	return loadServices(new ServiceBroker({ ...node, ...overrides, middlewares }), services);
 }
