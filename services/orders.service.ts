@@ -27,6 +27,8 @@ import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
 import type { Order } from "../domain/order-view";
 import { createOrder, findOrder, findStates, listOrders } from "../lib/orders/orders-repository";
 import { toServiceError } from "../lib/platform/support/database-errors";
+import { checkSettings } from "../lib/platform/config/settings-check";
+import { ordersSettingsSchema } from "../lib/orders/orders-settings";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
 import { startStuckMonitor, type StuckMonitor } from "../lib/orders/stuck-monitor";
@@ -176,6 +178,10 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 			if (!order && required) throw OrderNotFoundError.of(orderId);
 			return order;
 		},
+	},
+
+	created() {
+		checkSettings("orders", ordersSettingsSchema, this.settings);
 	},
 
 	async started() {

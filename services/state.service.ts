@@ -10,6 +10,8 @@ import type { ApplyRequest } from "../domain/state-batch";
 import { ORDERS_CHANGED, ordersChanged } from "../domain/orders-changed";
 import { rethrowClassified } from "../lib/platform/support/failure-kind";
 import { toServiceError } from "../lib/platform/support/database-errors";
+import { checkSettings } from "../lib/platform/config/settings-check";
+import { stateSettingsSchema } from "../lib/state/state-settings";
 import {
 	deadLetters,
 	deadLetterSummary,
@@ -154,6 +156,9 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			// live node is dropped). An orders node on this node runs its handler before this resolves.
 			if (payload) await this.broker.broadcast(ORDERS_CHANGED, payload, { throwError: true });
 		},
+	},
+	created() {
+		checkSettings("state", stateSettingsSchema, this.settings);
 	},
 	async started() {
 		const every = pruneEveryMs(this.settings.appliedKeyRetentionMs);

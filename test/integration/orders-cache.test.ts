@@ -42,7 +42,7 @@ async function newOrder(): Promise<number> {
 	return order.order_id;
 }
 
-/** What the state service does: commit a state, then invalidate. */
+/** A state committed, then what an orders node does on the state service's orders.changed. */
 async function recordState(orderId: number, state: string): Promise<void> {
 	await db.query("BEGIN");
 	await db.query("INSERT INTO order_states (order_id, state) VALUES ($1, $2)", [orderId, state]);

@@ -6,7 +6,7 @@
  * test/integration/ and test/e2e/.
  */
 import { ConnectionRefusedError } from "sequelize";
-import type { ServiceBroker } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import OrdersService from "../../../services/orders.service";
 import type { Order } from "../../../domain/order-view";
 import { createOrder, findOrder, findStates, listOrders } from "../../../lib/orders/orders-repository";
@@ -286,5 +286,27 @@ describe("the cached reads of orders (Moleculer's memory cacher)", () => {
 		await cache([43]);
 		await expect(cachedBroker.broadcast(ORDERS_CHANGED, { ids: ["43"] }, { throwError: true })).rejects.toMatchObject({ name: "ValidationError" });
 		await expect(cached(43)).resolves.toEqual([{ cached: true }, { cached: true }]);
+	});
+});
+
+describe("its settings", () => {
+	const SETTINGS = { orderTopic: "orders", stuck: { afterMs: DEADLINES, topics: TOPICS } };
+	const create = (settings: object) => () => new ServiceBroker({ logger: false }).createService({ ...OrdersService, settings } as ServiceSchema);
+
+	it("refuses to be created without settings.stuck", () => {
+		expect(create({ orderTopic: "orders" })).toThrow("service orders: settings.stuck is required");
+	});
+
+	it("refuses a bad setting in one line that names it and echoes no value", () => {
+		const console = { kafkaBrokers: [], kafkaSecurity: {}, clientIdPrefix: "orders", watched: [{ topic: "secret-topic", group: "" }] };
+		const bad = create({ ...SETTINGS, orderTopic: "", stuck: { ...SETTINGS.stuck, afterMs: { ...DEADLINES, RESERVE_CREATED: 0 } }, console });
+		expect(bad).toThrow(
+			/^service orders: settings\.orderTopic must not be empty; settings\.stuck\.afterMs\.RESERVE_CREATED must be a positive number; settings\.console\.kafkaBrokers must contain at least 1 items; settings\.console\.watched\[0\]\.group must not be empty$/,
+		);
+		expect(bad).not.toThrow(/secret/);
+	});
+
+	it("goes without settings.console (no consumer lag on the overview)", () => {
+		expect(create(SETTINGS)).not.toThrow();
 	});
 });

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { ConnectionRefusedError } from "sequelize";
-import type { ServiceBroker } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import StateService from "../../../services/state.service";
 import { applyBatch, pruneAppliedKeys } from "../../../lib/state/state-store";
 import { ordersPeer } from "../../support/orders-peer";
@@ -20,6 +20,7 @@ jest.mock("../../../mixins/db.mixin", () => jest.requireActual("../../support/wi
 jest.mock("../../../lib/state/state-store");
 
 const RETENTION_MS = 3_600_000;
+const SETTINGS = { appliedKeyRetentionMs: RETENTION_MS, sagaTopics: { reserve: "reserve", payment: "payment" } };
 const request = (order_id: number, state: ApplyRequest["state"] = "RESERVE_CREATED"): ApplyRequest => ({ order_id, state, idempotent_key: randomUUID() });
 const answers = (outcomes: ApplyOutcome[], changedOrderIds: number[] = []) => jest.mocked(applyBatch).mockResolvedValueOnce({ outcomes, changedOrderIds });
 
@@ -27,7 +28,7 @@ const orders = ordersPeer();
 let broker: ServiceBroker;
 
 beforeAll(async () => {
-	broker = await startUnitBroker([{ ...StateService, settings: { appliedKeyRetentionMs: RETENTION_MS } }, orders.schema]);
+	broker = await startUnitBroker([{ ...StateService, settings: SETTINGS }, orders.schema]);
 });
 afterAll(() => broker.stop());
 beforeEach(() => {
@@ -118,5 +119,19 @@ describe("state.pruneAppliedKeys", () => {
 		jest.mocked(pruneAppliedKeys).mockResolvedValueOnce(12);
 		await expect(broker.call("state.pruneAppliedKeys")).resolves.toEqual({ deleted: 12 });
 		expect(pruneAppliedKeys).toHaveBeenCalledWith(STUB_SEQUELIZE, RETENTION_MS);
+	});
+});
+
+describe("its settings", () => {
+	const create = (settings: object) => () => new ServiceBroker({ logger: false }).createService({ ...StateService, settings } as ServiceSchema);
+
+	it("refuses to be created without settings.sagaTopics", () => {
+		expect(create({ appliedKeyRetentionMs: RETENTION_MS })).toThrow("service state: settings.sagaTopics is required");
+	});
+
+	it("refuses a bad setting in one line that names it and echoes no value", () => {
+		const bad = create({ appliedKeyRetentionMs: -1, sagaTopics: { reserve: "secret-topic", payment: 7 } });
+		expect(bad).toThrow(/^service state: settings\.appliedKeyRetentionMs must be a positive number; settings\.sagaTopics\.payment must be a string$/);
+		expect(bad).not.toThrow(/secret/);
 	});
 });
