@@ -1,6 +1,27 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** The capability folders of lib/ (docs/architecture.md); test/unit/import-boundaries.test.ts holds the same list and rule. */
+const CAPABILITIES = ["orders", "state", "outbox", "listeners", "dead-letters", "console", "gateways", "import-go"];
+
+const GATEWAY_IMPORTS = { regex: "(^|/)services/|\\.service$", message: "A gateway imports no service file: move the contract to domain/." };
+
+/** A capability reaches another only through its public entry, lib/<other>/index.ts (imported as "../<other>"). */
+const capabilityBoundary = (capability) => ({
+	files: [`lib/${capability}/**/*.ts`],
+	rules: {
+		"no-restricted-imports": ["error", {
+			patterns: [
+				{
+					regex: `^(\\.\\./)+(${CAPABILITIES.filter((other) => other !== capability).join("|")})/(?!index$)`,
+					message: `lib/${capability} imports another capability only through its public entry ("../<capability>", its index.ts); move what it needs there, or a contract to domain/.`,
+				},
+				...(capability === "gateways" ? [GATEWAY_IMPORTS] : []),
+			],
+		}],
+	},
+});
+
 export default tseslint.config(
 	{ ignores: ["node_modules/", "dist/", "coverage/", ".kafka/"] },
 	js.configs.recommended,
@@ -22,11 +43,13 @@ export default tseslint.config(
 			}],
 		},
 	},
+	// No capability imports another's internals (lib/gateways also keeps off service files, below).
+	...CAPABILITIES.map(capabilityBoundary),
 	{
 		// Gateways speak to services through the broker and share contracts through domain/ only.
-		files: ["services/api-gateway.service.ts", "services/grpc-gateway.service.ts", "lib/gateways/**/*.ts", "mixins/console-*.ts"],
+		files: ["services/api-gateway.service.ts", "services/grpc-gateway.service.ts", "mixins/console-*.ts"],
 		rules: {
-			"no-restricted-imports": ["error", { patterns: [{ regex: "(^|/)services/|\\.service$", message: "A gateway imports no service file: move the contract to domain/." }] }],
+			"no-restricted-imports": ["error", { patterns: [GATEWAY_IMPORTS] }],
 		},
 	},
 	{

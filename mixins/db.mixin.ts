@@ -13,7 +13,8 @@ import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type SequelizeDbAdapter from "moleculer-db-adapter-sequelize";
 import type { Model, ModelStatic, Sequelize } from "sequelize";
 import { leaseDatabase } from "../lib/platform/clients/shared-database";
-import { dbServiceSchema, migratedSequelizeAdapter, type DatabaseSettings, type ModelDefinition } from "../lib/platform/clients/moleculer-db";
+import { databaseSettingsSchema, dbServiceSchema, migratedSequelizeAdapter, type DatabaseSettings, type ModelDefinition } from "../lib/platform/clients/moleculer-db";
+import { checkSettings } from "../lib/platform/config/settings-check";
 
 /** Optional in the type so the mixin fits any service schema; `created` refuses to go without it. */
 export interface DbSettings extends ServiceSettingSchema {
@@ -41,8 +42,8 @@ export function DbMixin(model: ModelDefinition): Partial<ServiceSchema<DbSetting
 		actions: Object.fromEntries(CRUD_ACTIONS.map((name) => [name, false])),
 		created() {
 			// Runs after moleculer-db's own created(), which set up its in-memory adapter for want of one in the schema.
-			const { database } = this.settings;
-			if (!database) throw new Error(`service ${this.name}: settings.database (url, poolMax) is missing`);
+			checkSettings(this.name, databaseSettingsSchema, this.settings);
+			const database = this.settings.database as DatabaseSettings;
 			const lease = leaseDatabase(this.broker, database.url, database.poolMax);
 			this.sequelize = lease.sequelize;
 			this.adapter = migratedSequelizeAdapter(lease.sequelize);

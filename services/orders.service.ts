@@ -21,11 +21,14 @@ import {
 	type CreateOrderInput,
 	type ListOrdersInput,
 } from "../domain/order-input";
-import { cachedOrderRead } from "../lib/orders/order-cache";
+import { ORDERS_CHANGED, ordersChangedParams, type OrdersChanged } from "../domain/orders-changed";
+import { cachedOrderRead, forgetCachedOrders, invalidateOrders } from "../lib/orders/order-cache";
 import type { IdempotencyClaim } from "../lib/orders/create-order-statement";
 import type { Order } from "../domain/order-view";
 import { createOrder, findOrder, findStates, listOrders } from "../lib/orders/orders-repository";
 import { toServiceError } from "../lib/platform/support/database-errors";
+import { checkSettings } from "../lib/platform/config/settings-check";
+import { ordersSettingsSchema } from "../lib/orders/orders-settings";
 import { ORDER_MODEL } from "../lib/orders/orders-model";
 import { listStuckOrders, summarizeStuckOrders } from "../lib/orders/stuck-orders-store";
 import { startStuckMonitor, type StuckMonitor } from "../lib/orders/stuck-monitor";
@@ -141,6 +144,16 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 		},
 	},
 
+	events: {
+		/** The state service committed changes to these orders: their cached reads go (one Redis call for all). */
+		[ORDERS_CHANGED]: {
+			params: ordersChangedParams,
+			handler(ctx: Context<OrdersChanged>) {
+				return invalidateOrders(this.broker, ctx.params.ids);
+			},
+		},
+	},
+
 	methods: {
 		async db<T>(step: () => Promise<T>): Promise<T> {
 			try {
@@ -167,9 +180,15 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 		},
 	},
 
+	created() {
+		checkSettings("orders", ordersSettingsSchema, this.settings);
+	},
+
 	async started() {
 		const { stuck } = this.settings;
 		if (!stuck) throw new Error("service orders: settings.stuck is missing");
+		// A change announced while no orders node ran reached nobody: its cached reads must not outlive this start.
+		await forgetCachedOrders(this.broker);
 		const { broker } = this;
 		this.stuckMonitor = startStuckMonitor({
 			sequelize: this.sequelize,

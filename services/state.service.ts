@@ -7,9 +7,11 @@ import type { Context, ServiceSchema } from "moleculer";
 import { listDeadLettersParams, listRedrivesParams, redriveParams, type RedriveInput } from "../domain/dead-letter-input";
 import { ORDER_STATES } from "../domain/order-state";
 import type { ApplyRequest } from "../domain/state-batch";
+import { ORDERS_CHANGED, ordersChanged } from "../domain/orders-changed";
 import { rethrowClassified } from "../lib/platform/support/failure-kind";
-import { invalidateOrders } from "../lib/orders/order-cache";
 import { toServiceError } from "../lib/platform/support/database-errors";
+import { checkSettings } from "../lib/platform/config/settings-check";
+import { stateSettingsSchema } from "../lib/state/state-settings";
 import {
 	deadLetters,
 	deadLetterSummary,
@@ -52,7 +54,9 @@ export interface StateSettings extends DbSettings {
 }
 
 interface StateMethods {
-	applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult>;
+	applyAndAnnounce(requests: ApplyRequest[]): Promise<BatchResult>;
+	/** Tells every orders node that these orders changed (they drop their cached reads); fails when it could not be sent. */
+	announceChanged(orderIds: Iterable<number>): Promise<void>;
 	pruneNow(): Promise<number>;
 	/** A dead-letter action's database step: operators only, failures as 503 or a sanitised 500. */
 	operatorStep<T>(ctx: Context<unknown, DeadLetterMeta>, step: () => Promise<T>): Promise<T>;
@@ -76,7 +80,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			visibility: "public",
 			params: requestProps,
 			async handler(ctx: Context<ApplyRequest>) {
-				const { outcomes } = await this.applyAndInvalidate([ctx.params]).catch(rethrowClassified);
+				const { outcomes } = await this.applyAndAnnounce([ctx.params]).catch(rethrowClassified);
 				return outcomes[0];
 			},
 		},
@@ -84,7 +88,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			visibility: "public",
 			params: { messages: { type: "array", min: 1, max: 10_000, items: { type: "object", props: requestProps } } },
 			async handler(ctx: Context<{ messages: ApplyRequest[] }>) {
-				const { outcomes } = await this.applyAndInvalidate(ctx.params.messages).catch(rethrowClassified);
+				const { outcomes } = await this.applyAndAnnounce(ctx.params.messages).catch(rethrowClassified);
 				return { outcomes };
 			},
 		},
@@ -106,7 +110,7 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 			params: redriveParams,
 			async handler(ctx: Context<RedriveInput, DeadLetterMeta>) {
 				const { answer, changedOrderIds } = await this.operatorStep(ctx, () => redriveLetters(this.sequelize, this.settings.sagaTopics, whoOf(ctx.meta), ctx.params));
-				await invalidateOrders(this.broker, changedOrderIds);
+				await this.announceChanged(changedOrderIds);
 				return answer;
 			},
 		},
@@ -137,15 +141,24 @@ const StateService: ServiceSchema<StateSettings, StateMethods, StateVars> = {
 		pruneNow() {
 			return pruneAppliedKeys(this.sequelize, this.settings.appliedKeyRetentionMs);
 		},
-		async applyAndInvalidate(requests: ApplyRequest[]): Promise<BatchResult> {
+		async applyAndAnnounce(requests: ApplyRequest[]): Promise<BatchResult> {
 			const result = await applyBatch(this.sequelize, requests);
-			// After the commit, before answering: a read that starts after the answer sees the new state.
-			// A redelivered (duplicate) message invalidates again, in case the first invalidation
-			// was lost (Redis briefly down after the commit).
+			// After the commit, before answering. A redelivered (duplicate) message is announced
+			// again, in case the first announcement was lost (the transporter down after the commit:
+			// the failed broadcast failed the batch, so the listener redelivers it).
 			const redelivered = requests.filter((_, i) => result.outcomes[i].result === "duplicate").map((r) => r.order_id);
-			await invalidateOrders(this.broker, [...result.changedOrderIds, ...redelivered]);
+			await this.announceChanged([...result.changedOrderIds, ...redelivered]);
 			return result;
 		},
+		async announceChanged(orderIds: Iterable<number>) {
+			const payload = ordersChanged(orderIds);
+			// Broadcast, not emit: every orders node drops its entries (an emit to a group with no
+			// live node is dropped). An orders node on this node runs its handler before this resolves.
+			if (payload) await this.broker.broadcast(ORDERS_CHANGED, payload, { throwError: true });
+		},
+	},
+	created() {
+		checkSettings("state", stateSettingsSchema, this.settings);
 	},
 	async started() {
 		const every = pruneEveryMs(this.settings.appliedKeyRetentionMs);

@@ -5,7 +5,7 @@
  * the partial index of unsent rows.
  */
 import { QueryTypes, type Sequelize, type Transaction, type TransactionOptions } from "sequelize";
-import { BACKLOG_SQL, backlogOf, type BacklogRow, type OutboxBacklog } from "../outbox/outbox-store";
+import { BACKLOG_SQL, backlogOf, type BacklogRow, type OutboxBacklog } from "../outbox";
 
 /** How far back the per-minute chart and the saga durations look. */
 export const OVERVIEW_WINDOW_MINUTES = 30;

@@ -1,5 +1,5 @@
 /** The stuck-order and dead-letter pages' fragments, with redrive and its audit trail. */
-import type { RedrivenLetter } from "../dead-letters/dead-letter-store";
+import type { RedrivenLetter } from "../dead-letters";
 import { html, table, time, type Html } from "./html";
 import { renderDeadLetterTable, type DeadLetterRow } from "./render-orders";
 

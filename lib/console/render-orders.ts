@@ -1,11 +1,11 @@
 /** The orders list and one order's timeline, as console fragments. */
-import type { deadLetters } from "../dead-letters/dead-letter-api";
+import type { ListedLetter } from "../dead-letters";
 import type { OrderSummary } from "../../domain/order-view";
 import type { OrderTimeline } from "./timeline-store";
 import { duration, html, table, time, type Html } from "./html";
 
 /** A dead letter as the dead-letter store lists it (GET /api/dead-letters). */
-export type DeadLetterRow = Awaited<ReturnType<typeof deadLetters>>["dead_letters"][number];
+export type DeadLetterRow = ListedLetter;
 
 const orderLink = (id: number) => html`<a href="/console/orders/${id}">${id}</a>`;
 

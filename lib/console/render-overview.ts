@@ -4,7 +4,7 @@
  */
 import type { GroupLag } from "./consumer-lag";
 import type { MinuteCounts, SagaDurations } from "./overview-store";
-import type { OutboxBacklog } from "../outbox/outbox-store";
+import type { OutboxBacklog } from "../outbox";
 import { duration, html, table, time, type Html } from "./html";
 
 export interface Overview {

@@ -3,10 +3,27 @@
  * a dead letter, the listing and summary, and the rows a redrive locks, marks
  * and audits. The redrive itself is ./redrive.ts.
  */
+import type { IHeaders } from "kafkajs";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import type { LetterStatus, RedriveSelector } from "../../domain/dead-letter-input";
-import type { DeadLetter } from "../listeners/dead-letter";
-import { encodeHeaders } from "../listeners/message-headers";
+import type { DeadLetterReason } from "../../domain/dead-letter-reason";
+import { encodeHeaders } from "../platform/clients/message-headers";
+
+/** A consumed message that cannot be applied, with why: what a listener sends to `<topic>.dlq` and records here. */
+export interface DeadLetter {
+	topic: string;
+	partition: number;
+	offset: string;
+	key: Buffer | null;
+	value: Buffer | null;
+	headers: IHeaders;
+	reason: DeadLetterReason;
+	error: string;
+	/** The order and key the message named; absent when it was malformed. */
+	order_id?: number;
+	idempotent_key?: string;
+}
+
 
 /** A dead letter as the table holds it. */
 export interface StoredLetter {

@@ -10,7 +10,7 @@ import type { Sequelize } from "sequelize";
 import type { RedriveSelector } from "../../domain/dead-letter-input";
 import { parseSagaMessage, type StatusMapping } from "../../domain/saga-message";
 import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
-import { applyBatch } from "../state/state-store";
+import { applyBatch } from "../state";
 import { lockLetters, recordRedrive, type RedriveOutcome, type RedriveRecord, type RedrivenLetter, type StoredLetter } from "./dead-letter-store";
 
 /** Letters one bulk redrive takes (one transaction, like one listener chunk); `more` says when others are left. */

@@ -8,8 +8,7 @@
  */
 import type { IHeaders, Message, Producer } from "kafkajs";
 import type { Sequelize } from "sequelize";
-import type { DeadLetterReason } from "../../domain/dead-letter-reason";
-import { recordDeadLetters } from "../dead-letters/dead-letter-store";
+import { recordDeadLetters, type DeadLetter } from "../dead-letters";
 import { deadLetterTopic } from "../platform/clients/kafka";
 
 /** The headers every dead letter carries (original headers of the same name are overridden). */
@@ -20,20 +19,6 @@ export const DEAD_LETTER_HEADERS = {
 	partition: "source_partition",
 	offset: "source_offset",
 } as const;
-
-export interface DeadLetter {
-	topic: string;
-	partition: number;
-	offset: string;
-	key: Buffer | null;
-	value: Buffer | null;
-	headers: IHeaders;
-	reason: DeadLetterReason;
-	error: string;
-	/** The order and key the message named; absent when it was malformed. */
-	order_id?: number;
-	idempotent_key?: string;
-}
 
 /**
  * Headers kafkajs can send again: a header whose value is null (another client may
@@ -94,6 +79,3 @@ export async function sendDeadLetters(producer: Producer, db: Sequelize, sourceT
 	}
 	await recordDeadLetters(db, letters);
 }
-
-// Where parked rows and dead_letters keep headers; exported here for the listener and the sweep.
-export { decodeHeaders, encodeHeaders } from "./message-headers";

@@ -25,7 +25,9 @@ import { QueryTypes, type Sequelize } from "sequelize";
 import type { Producer } from "kafkajs";
 import { decide, type OrderState } from "../../domain/order-state";
 import { awaitedSources, predecessorGone, type SagaSource } from "../../domain/parked-expiry";
-import { decodeHeaders, sendDeadLetters, type DeadLetter } from "./dead-letter";
+import type { DeadLetter } from "../dead-letters";
+import { decodeHeaders } from "../platform/clients/message-headers";
+import { sendDeadLetters } from "./dead-letter";
 import { readConsumedThrough, type TopicConsumer } from "./watermarks";
 
 interface ParkedCandidate {

@@ -1,9 +1,9 @@
 /**
  * The cached reads of one order (orders.get and orders.states, key
  * `<action>:<order_id>` in the broker's Redis cacher) and their invalidation.
- * Whoever commits a change to an order calls `invalidateOrders` after the commit
- * and before answering, so a read that starts after the change never sees the
- * old state.
+ * The orders service calls `invalidateOrders` when the state service announces
+ * a committed change (domain/orders-changed.ts), and `forgetCachedOrders` when it
+ * starts (a change announced while no orders node ran reached nobody).
  *
  * A read that started BEFORE the change could otherwise put the old state back
  * after the invalidation. So every invalidation also bumps a per-order
@@ -88,4 +88,9 @@ export async function invalidateOrders(broker: ServiceBroker, orderIds: Iterable
 	// One atomic script for the whole batch: one command, not three per order.
 	const keys = ids.flatMap((id) => [generationKey(id), ...orderCacheKeys(id)].map((key) => redis.prefix + key));
 	await redis.client.eval(INVALIDATE, keys.length, ...keys, GENERATION_TTL_MS);
+}
+
+/** Drops every cached order read (not the generations: a read in flight still sees its order changed). */
+export async function forgetCachedOrders(broker: ServiceBroker): Promise<void> {
+	await broker.cacher?.clean(CACHED_ORDER_READS.map((action) => `${action}:*`));
 }

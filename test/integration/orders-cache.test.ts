@@ -1,13 +1,18 @@
 /**
  * The Redis cache of orders.get / orders.states: a read after a committed
- * change (and its invalidation) shows the change, and a read that loaded the
- * old state before the change never puts it back into the cache.
+ * change (and its invalidation) shows the change, a read that loaded the old
+ * state before the change never puts it back into the cache, and the state
+ * service's ORDERS_CHANGED broadcast reaches an orders node over the transporter.
  */
 import type { ServiceBroker } from "moleculer";
 import type { Client } from "pg";
+import { ORDERS_CHANGED } from "../../domain/orders-changed";
 import { cachedOrderRead, invalidateOrders } from "../../lib/orders/order-cache";
 import { EXAMPLE_BODY, randomUserId, sql, useOwnOrderTopic } from "../e2e/rest-support";
 import { startNode } from "../support/cluster";
+import { createNode } from "../../wiring/create-node";
+import { loadConfig } from "../../lib/platform/config/config";
+import { waitFor } from "../support/wait";
 
 let broker: ServiceBroker;
 let db: Client;
@@ -37,7 +42,7 @@ async function newOrder(): Promise<number> {
 	return order.order_id;
 }
 
-/** What the state service does: commit a state, then invalidate. */
+/** A state committed, then what an orders node does on the state service's orders.changed. */
 async function recordState(orderId: number, state: string): Promise<void> {
 	await db.query("BEGIN");
 	await db.query("INSERT INTO order_states (order_id, state) VALUES ($1, $2)", [orderId, state]);
@@ -82,4 +87,20 @@ it("a read with no change meanwhile is cached (the check above can fail)", async
 it("an unknown order is not cached", async () => {
 	await expect(broker.call("orders.get", { order_id: 9007199254740990 })).rejects.toMatchObject({ code: 404 });
 	expect(await cached("orders.get:9007199254740990")).toBe(0);
+});
+
+it(`an ${ORDERS_CHANGED} broadcast from another node (as the state service sends it) drops the order's cached reads`, async () => {
+	const id = await newOrder();
+	const other = await newOrder();
+	for (const orderId of [id, other]) await broker.call("orders.get", { order_id: orderId });
+	const stateNode = createNode(loadConfig(), [], { nodeID: `state-${process.pid}` });
+	await stateNode.start();
+	try {
+		await stateNode.waitForServices(["orders"]);
+		await stateNode.broadcast(ORDERS_CHANGED, { ids: [id] }, { throwError: true });
+		await waitFor(async () => ((await cached(`orders.get:${id}`)) === 0 ? true : undefined), "the broadcast to drop the cached read", 10_000);
+		expect(await cached(`orders.get:${other}`)).toBe(1);
+	} finally {
+		await stateNode.stop();
+	}
 });

@@ -7,6 +7,12 @@ import type { ServiceSchema } from "moleculer";
 import DbService from "moleculer-db";
 import SequelizeDbAdapter from "moleculer-db-adapter-sequelize";
 import type { ModelAttributes, ModelOptions, Sequelize } from "sequelize";
+import { positiveInteger, type SettingsSchema } from "../config/settings-check";
+
+/** `settings.database` of a service with tables, as DbMixin checks it. */
+export const databaseSettingsSchema: SettingsSchema = {
+	database: { type: "object", props: { url: { type: "string", empty: false }, poolMax: positiveInteger } },
+};
 
 export interface DatabaseSettings {
 	url: string;

@@ -6,7 +6,7 @@
  * test/integration/ and test/e2e/.
  */
 import { ConnectionRefusedError } from "sequelize";
-import type { ServiceBroker } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import OrdersService from "../../../services/orders.service";
 import type { Order } from "../../../domain/order-view";
 import { createOrder, findOrder, findStates, listOrders } from "../../../lib/orders/orders-repository";
@@ -15,6 +15,8 @@ import { startStuckMonitor } from "../../../lib/orders/stuck-monitor";
 import { encodeCursor } from "../../../domain/order-cursor";
 import { encodeStuckCursor } from "../../../domain/stuck-orders";
 import { requestHash } from "../../../domain/order-idempotency";
+import { ORDERS_CHANGED } from "../../../domain/orders-changed";
+import { orderCacheKeys } from "../../../lib/orders/order-cache";
 import { STUB_MODEL, STUB_SEQUELIZE } from "../../support/without-database";
 import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
 
@@ -248,5 +250,63 @@ describe("the stuck monitor", () => {
 		monitor.stop.mockClear();
 		await other.stop();
 		expect(monitor.stop).toHaveBeenCalledTimes(1);
+	});
+});
+
+describe("the cached reads of orders (Moleculer's memory cacher)", () => {
+	const SETTINGS = { orderTopic: "orders", stuck: { afterMs: DEADLINES, topics: TOPICS } };
+	let cachedBroker: ServiceBroker;
+	const cache = async (orderIds: number[]) => {
+		for (const key of orderIds.flatMap(orderCacheKeys)) await cachedBroker.cacher!.set(key, { cached: true });
+	};
+	/** What the cache holds for the order's reads (null: nothing). */
+	const cached = (orderId: number) => Promise.all(orderCacheKeys(orderId).map(async (key) => (await cachedBroker.cacher!.get(key)) ?? null));
+
+	beforeAll(async () => {
+		// Entries cached before the service starts: a change announced while no orders node ran.
+		cachedBroker = await startUnitBroker([], { cacher: "Memory" });
+		await cache([40]);
+		cachedBroker.createService({ ...OrdersService, settings: SETTINGS });
+		await cachedBroker.waitForServices(["orders"]);
+	});
+	afterAll(() => cachedBroker.stop());
+
+	it("are all dropped when the service starts", async () => {
+		await expect(cached(40)).resolves.toEqual([null, null]);
+	});
+
+	it(`are dropped for the orders an ${ORDERS_CHANGED} event names, and kept for the others`, async () => {
+		await cache([41, 42]);
+		await cachedBroker.broadcast(ORDERS_CHANGED, { ids: [41] }, { throwError: true });
+		await expect(cached(41)).resolves.toEqual([null, null]);
+		await expect(cached(42)).resolves.toEqual([{ cached: true }, { cached: true }]);
+	});
+
+	it(`refuses an ${ORDERS_CHANGED} event that does not name orders`, async () => {
+		await cache([43]);
+		await expect(cachedBroker.broadcast(ORDERS_CHANGED, { ids: ["43"] }, { throwError: true })).rejects.toMatchObject({ name: "ValidationError" });
+		await expect(cached(43)).resolves.toEqual([{ cached: true }, { cached: true }]);
+	});
+});
+
+describe("its settings", () => {
+	const SETTINGS = { orderTopic: "orders", stuck: { afterMs: DEADLINES, topics: TOPICS } };
+	const create = (settings: object) => () => new ServiceBroker({ logger: false }).createService({ ...OrdersService, settings } as ServiceSchema);
+
+	it("refuses to be created without settings.stuck", () => {
+		expect(create({ orderTopic: "orders" })).toThrow("service orders: settings.stuck is required");
+	});
+
+	it("refuses a bad setting in one line that names it and echoes no value", () => {
+		const console = { kafkaBrokers: [], kafkaSecurity: {}, clientIdPrefix: "orders", watched: [{ topic: "secret-topic", group: "" }] };
+		const bad = create({ ...SETTINGS, orderTopic: "", stuck: { ...SETTINGS.stuck, afterMs: { ...DEADLINES, RESERVE_CREATED: 0 } }, console });
+		expect(bad).toThrow(
+			/^service orders: settings\.orderTopic must not be empty; settings\.stuck\.afterMs\.RESERVE_CREATED must be a positive number; settings\.console\.kafkaBrokers must contain at least 1 items; settings\.console\.watched\[0\]\.group must not be empty$/,
+		);
+		expect(bad).not.toThrow(/secret/);
+	});
+
+	it("goes without settings.console (no consumer lag on the overview)", () => {
+		expect(create(SETTINGS)).not.toThrow();
 	});
 });

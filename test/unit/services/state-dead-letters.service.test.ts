@@ -1,7 +1,7 @@
 /**
  * The dead-letter actions of the state service on an in-memory broker: their
  * input rules, the operator check, what they hand the store, the shape they
- * answer, the errors, and the cached reads a redrive drops. The store
+ * answer, the errors, and the changed orders a redrive announces. The store
  * (lib/dead-letters/dead-letter-store.ts) and the redrive's transaction
  * (lib/dead-letters/redrive.ts) are mocked: they run against PostgreSQL in
  * test/integration/dead-letter.test.ts and test/e2e/rest-dead-letters.test.ts.
@@ -11,10 +11,10 @@ import type { ServiceBroker } from "moleculer";
 import StateService from "../../../services/state.service";
 import { countDeadLetters, listDeadLetters, listRedrives, type StoredLetter } from "../../../lib/dead-letters/dead-letter-store";
 import { redrive, UnknownLetterError } from "../../../lib/dead-letters/redrive";
-import { orderCacheKeys } from "../../../lib/orders/order-cache";
 import { encodeCursor } from "../../../domain/order-cursor";
 import { STUB_SEQUELIZE } from "../../support/without-database";
 import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
+import { ordersPeer } from "../../support/orders-peer";
 
 jest.mock("../../../mixins/db.mixin", () => jest.requireActual("../../support/without-database"));
 jest.mock("../../../lib/state/state-store");
@@ -44,13 +44,17 @@ const storedLetter = (id: string, order_id: string | null = "41"): StoredLetter 
 	redriven_at: null,
 });
 
+const orders = ordersPeer();
 let broker: ServiceBroker;
 
 beforeAll(async () => {
-	broker = await startUnitBroker([{ ...StateService, settings: { appliedKeyRetentionMs: 3_600_000, sagaTopics: TOPICS } }], { cacher: "Memory" });
+	broker = await startUnitBroker([{ ...StateService, settings: { appliedKeyRetentionMs: 3_600_000, sagaTopics: TOPICS } }, orders.schema]);
 });
 afterAll(() => broker.stop());
-beforeEach(() => jest.resetAllMocks());
+beforeEach(() => {
+	jest.resetAllMocks();
+	orders.reset();
+});
 
 describe("state.deadLetters", () => {
 	it("hands the store the filter with one row more than the page, and answers the letters readable with a cursor to the next page", async () => {
@@ -195,12 +199,11 @@ describe("state.redrive", () => {
 		expect(err).toMatchObject({ code: 404, type: "DEAD_LETTER_NOT_FOUND", data: { topic: TOPICS.payment, partition: 0, offset: "99" } });
 	});
 
-	it("drops the cached reads of the orders it changed, and keeps the others'", async () => {
-		for (const key of [...orderCacheKeys(41), ...orderCacheKeys(42)]) await broker.cacher!.set(key, { cached: true });
+	it("announces the orders it changed to the orders nodes, and nothing when it changed none", async () => {
 		jest.mocked(redrive).mockResolvedValueOnce(result([41]));
 		await broker.call("state.redrive", { order_id: 41 }, { meta: OPERATOR });
-		const cached = (orderId: number) => Promise.all(orderCacheKeys(orderId).map(async (key) => (await broker.cacher!.get(key)) ?? null));
-		await expect(cached(41)).resolves.toEqual([null, null]);
-		await expect(cached(42)).resolves.toEqual([{ cached: true }, { cached: true }]);
+		jest.mocked(redrive).mockResolvedValueOnce(result([]));
+		await broker.call("state.redrive", { order_id: 42 }, { meta: OPERATOR });
+		expect(orders.announced).toEqual([{ ids: [41] }]);
 	});
 });

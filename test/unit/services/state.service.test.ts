@@ -1,17 +1,17 @@
 /**
  * The state service on an in-memory broker: its input rules, how it hands a
- * batch to its store, the classification of a store failure, and the cached
- * reads it invalidates (on Moleculer's memory cacher). Its store
+ * batch to its store, the classification of a store failure, and the changed
+ * orders it announces to the orders service (a mocked peer). Its store
  * (lib/state/state-store.ts) is mocked: the locking, the decision written in one
  * transaction and the retention job run against PostgreSQL in
  * test/integration/state.test.ts and the listener tests.
  */
 import { randomUUID } from "node:crypto";
 import { ConnectionRefusedError } from "sequelize";
-import type { ServiceBroker } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import StateService from "../../../services/state.service";
 import { applyBatch, pruneAppliedKeys } from "../../../lib/state/state-store";
-import { orderCacheKeys } from "../../../lib/orders/order-cache";
+import { ordersPeer } from "../../support/orders-peer";
 import type { ApplyOutcome, ApplyRequest } from "../../../domain/state-batch";
 import { STUB_SEQUELIZE } from "../../support/without-database";
 import { callFailure, failedFields, startUnitBroker } from "../../support/unit-broker";
@@ -20,16 +20,21 @@ jest.mock("../../../mixins/db.mixin", () => jest.requireActual("../../support/wi
 jest.mock("../../../lib/state/state-store");
 
 const RETENTION_MS = 3_600_000;
+const SETTINGS = { appliedKeyRetentionMs: RETENTION_MS, sagaTopics: { reserve: "reserve", payment: "payment" } };
 const request = (order_id: number, state: ApplyRequest["state"] = "RESERVE_CREATED"): ApplyRequest => ({ order_id, state, idempotent_key: randomUUID() });
 const answers = (outcomes: ApplyOutcome[], changedOrderIds: number[] = []) => jest.mocked(applyBatch).mockResolvedValueOnce({ outcomes, changedOrderIds });
 
+const orders = ordersPeer();
 let broker: ServiceBroker;
 
 beforeAll(async () => {
-	broker = await startUnitBroker([{ ...StateService, settings: { appliedKeyRetentionMs: RETENTION_MS } }], { cacher: "Memory" });
+	broker = await startUnitBroker([{ ...StateService, settings: SETTINGS }, orders.schema]);
 });
 afterAll(() => broker.stop());
-beforeEach(() => jest.mocked(applyBatch).mockReset());
+beforeEach(() => {
+	jest.mocked(applyBatch).mockReset();
+	orders.reset();
+});
 
 describe("state.apply", () => {
 	it("hands the message to the store as a batch of one and answers its outcome", async () => {
@@ -84,27 +89,28 @@ describe("state.applyBatch", () => {
 	});
 });
 
-describe("the cached reads of the orders", () => {
-	async function cache(orderIds: number[]): Promise<void> {
-		for (const key of orderIds.flatMap(orderCacheKeys)) await broker.cacher!.set(key, { cached: true });
-	}
-	/** What the cache holds for the order's reads (null: nothing). */
-	const cached = async (orderId: number) => (await Promise.all(orderCacheKeys(orderId).map((key) => broker.cacher!.get(key)))).map((value) => value ?? null);
-
-	it("are dropped for the orders that changed and the redelivered ones, kept for the others", async () => {
-		await cache([41, 42, 43]);
-		answers([{ result: "applied" }, { result: "duplicate" }, { result: "rejected", reason: "unknown_order" }], [41]);
-		await broker.call("state.applyBatch", { messages: [request(41), request(42), request(43)] });
-		await expect(cached(41)).resolves.toEqual([null, null]);
-		await expect(cached(42)).resolves.toEqual([null, null]);
-		await expect(cached(43)).resolves.toEqual([{ cached: true }, { cached: true }]);
+describe("the changed orders, announced to every orders node", () => {
+	it("name the orders that changed and the redelivered ones, each once, after the batch committed", async () => {
+		answers([{ result: "applied" }, { result: "duplicate" }, { result: "rejected", reason: "unknown_order" }, { result: "duplicate" }], [41]);
+		await broker.call("state.applyBatch", { messages: [request(41), request(42), request(43), request(41, "PAYMENT_CREATED")] });
+		expect(orders.announced).toEqual([{ ids: [41, 42] }]);
 	});
 
-	it("are kept when the store failed (nothing committed)", async () => {
-		await cache([44]);
+	it("are not announced when nothing changed, nor when the store failed (nothing committed)", async () => {
+		answers([{ result: "rejected", reason: "unknown_order" }], []);
+		await broker.call("state.apply", request(43));
 		jest.mocked(applyBatch).mockRejectedValueOnce(new Error("deadlock detected"));
 		await callFailure(broker.call("state.apply", request(44)));
-		await expect(cached(44)).resolves.toEqual([{ cached: true }, { cached: true }]);
+		expect(orders.announced).toEqual([]);
+	});
+
+	it("fail the batch when the announcement fails, so the listener redelivers it (and it is announced again as a duplicate)", async () => {
+		answers([{ result: "applied" }], [45]);
+		orders.failNext(new Error("Redis did not answer"));
+		await expect(callFailure(broker.call("state.apply", request(45)))).resolves.toMatchObject({ message: "Redis did not answer" });
+		answers([{ result: "duplicate" }], []);
+		await expect(broker.call("state.apply", request(45))).resolves.toEqual({ result: "duplicate" });
+		expect(orders.announced).toEqual([{ ids: [45] }, { ids: [45] }]);
 	});
 });
 
@@ -113,5 +119,19 @@ describe("state.pruneAppliedKeys", () => {
 		jest.mocked(pruneAppliedKeys).mockResolvedValueOnce(12);
 		await expect(broker.call("state.pruneAppliedKeys")).resolves.toEqual({ deleted: 12 });
 		expect(pruneAppliedKeys).toHaveBeenCalledWith(STUB_SEQUELIZE, RETENTION_MS);
+	});
+});
+
+describe("its settings", () => {
+	const create = (settings: object) => () => new ServiceBroker({ logger: false }).createService({ ...StateService, settings } as ServiceSchema);
+
+	it("refuses to be created without settings.sagaTopics", () => {
+		expect(create({ appliedKeyRetentionMs: RETENTION_MS })).toThrow("service state: settings.sagaTopics is required");
+	});
+
+	it("refuses a bad setting in one line that names it and echoes no value", () => {
+		const bad = create({ appliedKeyRetentionMs: -1, sagaTopics: { reserve: "secret-topic", payment: 7 } });
+		expect(bad).toThrow(/^service state: settings\.appliedKeyRetentionMs must be a positive number; settings\.sagaTopics\.payment must be a string$/);
+		expect(bad).not.toThrow(/secret/);
 	});
 });
