@@ -16,10 +16,10 @@ export async function runProcessNode(cfg: Config, steps: NodeSteps = {}): Promis
 	// Compiled (dist/, .js) or the TypeScript sources under ts-node (.ts).
 	const root = join(__dirname, "..");
 	const ext = extname(__filename);
-	process.env.SERVICES = cfg.services.map((name) => join(root, "services", `${name}.service${ext}`)).join(",");
+	const serviceFiles = cfg.services.map((name) => join(root, "services", `${name}.service${ext}`));
 	const before: NodeSteps["before"] = async (say) => {
 		await steps.before?.(say);
 		await checkBeforeStart(cfg);
 	};
-	await runNode([...process.argv.slice(0, 2), "--config", join(root, `moleculer.config${ext}`), ...process.argv.slice(2)], cfg, { ...steps, before });
+	await runNode([...process.argv.slice(0, 2), "--config", join(root, `moleculer.config${ext}`), ...process.argv.slice(2)], cfg, serviceFiles, { ...steps, before });
 }

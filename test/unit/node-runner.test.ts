@@ -67,10 +67,9 @@ function run(steps: NodeSteps = {}, failStart = false): Run {
 	global.runnerProbe = { entered, gate: new Promise<void>((done) => (open = done)), failStart, stopRequested: false };
 	const exit = jest.spyOn(process, "exit").mockImplementation((() => undefined) as never);
 	const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
-	process.env.SERVICES = serviceFile;
 	const before = new Map(SIGNALS.map((name) => [name, process.listeners(name)]));
 	const calls: string[] = [];
-	const runner = new NodeRunner(loadConfig({ SERVICES: "api-gateway" }), {
+	const runner = new NodeRunner(loadConfig({ SERVICES: "api-gateway" }), [serviceFile], {
 		before: async (say) => {
 			calls.push("before");
 			await steps.before?.(say);
@@ -90,7 +89,6 @@ function run(steps: NodeSteps = {}, failStart = false): Run {
 		for (const name of SIGNALS) for (const listener of process.listeners(name)) if (!before.get(name)?.includes(listener)) process.removeListener(name, listener);
 		exit.mockRestore();
 		stdout.mockRestore();
-		delete process.env.SERVICES;
 	});
 	return {
 		runner,

@@ -1,7 +1,8 @@
 /**
  * The runner of every process node (`npm start`, `npm run start:prod`, `npm run dev`):
- * moleculer-runner (its command line, config file, service files, --repl, --hot),
- * owning the process's start and stop, which the stock runner and broker get wrong for us:
+ * moleculer-runner (its command line, config file, --repl, --hot), given the node's
+ * service files, and owning the process's start and stop, which the stock runner and
+ * broker get wrong for us:
  *
  * - Broker options come from moleculer.config only, which reads
  *   lib/platform/config/config.ts. The stock runner also lays every environment
@@ -42,6 +43,8 @@ export class NodeRunner extends Runner {
 
 	constructor(
 		private readonly cfg: Config,
+		/** The files of the services in SERVICES, one per name. */
+		private readonly serviceFiles: readonly string[],
 		private readonly steps: NodeSteps = {},
 	) {
 		super();
@@ -56,9 +59,13 @@ export class NodeRunner extends Runner {
 		this.config.skipProcessEventRegistration = true;
 	}
 
+	/**
+	 * The stock runner reads file paths from SERVICES; here SERVICES keeps the one meaning
+	 * config.ts gives it (service names), which a hot restart reads again.
+	 */
 	override loadServices(): void {
 		this.servicesLoaded = false;
-		super.loadServices();
+		for (const file of this.serviceFiles) this.broker?.loadService(file);
 		this.servicesLoaded = true;
 	}
 
@@ -84,6 +91,7 @@ export class NodeRunner extends Runner {
 		this.running = false;
 		try {
 			await this.broker?.stop();
+			this.servicesLoaded = false; // stopped: nothing left to stop should the restart fail
 			const broker = await this.launch();
 			if (this.stopSignal) await this.stopAndExit(this.stopSignal);
 			return broker;
@@ -128,7 +136,7 @@ export class NodeRunner extends Runner {
 	}
 }
 
-/** Runs this process's node with moleculer-runner's command line (`--config`, service paths in SERVICES, --repl, --hot). */
-export async function runNode(argv: string[], cfg: Config, steps: NodeSteps = {}): Promise<void> {
-	await new NodeRunner(cfg, steps).start(argv);
+/** Runs this process's node with moleculer-runner's command line (`--config`, --repl, --hot, ...). */
+export async function runNode(argv: string[], cfg: Config, serviceFiles: readonly string[], steps: NodeSteps = {}): Promise<void> {
+	await new NodeRunner(cfg, serviceFiles, steps).start(argv);
 }
