@@ -50,12 +50,14 @@ export class NodeRunner extends Runner {
 		super();
 	}
 
+	/** Broker options from moleculer.config only (the file comment says why). */
 	override overwriteFromEnv(options: unknown): unknown {
 		return options;
 	}
 
 	override mergeOptions(configFromFile: Partial<BrokerOptions>): void {
 		super.mergeOptions(configFromFile);
+		// The signals are the runner's, whatever a config file says.
 		this.config.skipProcessEventRegistration = true;
 	}
 
