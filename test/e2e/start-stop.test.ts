@@ -170,5 +170,7 @@ describe("npm start, then a signal", () => {
 		expect(() => process.kill(-pid, 0)).toThrow(); // nothing left in its process group
 		// Every service stopped cleanly (Moleculer logs a service that fails to stop, and the node exits anyway).
 		expect(running.output().slice(before)).not.toMatch(/Unable to stop/);
+		// A normal start and stop say nothing alarming: no ERROR line, no stack trace.
+		expect(running.output()).not.toMatch(/\bERROR\b|^\s+at .+:\d+:\d+\)?$/m);
 	});
 });
