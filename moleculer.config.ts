@@ -1,9 +1,9 @@
 /**
  * Broker options for every node, read from the environment (lib/platform/config/config.ts),
  * in layers: `brokerOptions` (the broker itself), `nodeOptions` (plus the services'
- * settings: tests, the REPL, benchmarks), `processNodeOptions` (plus the probes:
- * `npm start`), and the default export, what moleculer-runner loads for a
- * production node (bin/runner.ts).
+ * settings: tests, the REPL, benchmarks), and the default export (plus the probes),
+ * what the runner loads for a process's node (`npm start`, `npm run start:prod`:
+ * bin/process-node.ts).
  */
 import type { BrokerOptions, Errors, Tracer } from "moleculer";
 import { config, type Config } from "./lib/platform/config/config";
@@ -62,7 +62,7 @@ export function brokerOptions(cfg: Config = config()): BrokerOptions {
 			reporter: [{ type: "Prometheus", options: { port: cfg.metricsPort, path: "/metrics" } }],
 		},
 		tracing: { enabled: cfg.tracing !== "off", exporter: tracingExporter(cfg) },
-		// The process owns SIGINT/SIGTERM: bin/start.ts stops the broker, then the local Kafka; a test stops its own nodes.
+		// The process owns SIGINT/SIGTERM: the runner (lib/platform/node/node-runner.ts) stops its node; a test stops its own nodes.
 		skipProcessEventRegistration: true,
 	};
 }
@@ -73,23 +73,11 @@ export function nodeOptions(cfg: Config = config()): BrokerOptions {
 	return { ...base, middlewares: [...(base.middlewares ?? []), ServiceSettingsMiddleware(cfg)] };
 }
 
-/** A node that is its process's one node (`npm start`, production): it also serves the probes while it runs. */
-export function processNodeOptions(cfg: Config = config()): BrokerOptions {
-	const node = nodeOptions(cfg);
-	return { ...node, middlewares: [...(node.middlewares ?? []), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])] };
-}
-
 /**
- * A production node under moleculer-runner: the same node as `npm start`'s, but
- * the broker stops itself on SIGTERM and SIGINT (there is no local Kafka to stop
- * after it) and logs the line that says it runs.
+ * A node that is its process's one node, under the runner (`npm start`, `npm run start:prod`,
+ * `npm run dev`): it also serves the probes while it runs.
  */
 export default function runnerOptions(cfg: Config = config()): BrokerOptions {
-	return {
-		...processNodeOptions(cfg),
-		skipProcessEventRegistration: false,
-		started(broker) {
-			broker.logger.info(`node ${broker.nodeID} runs: ${cfg.services.join(", ")}`);
-		},
-	};
+	const node = nodeOptions(cfg);
+	return { ...node, middlewares: [...(node.middlewares ?? []), ...(cfg.probesEnabled ? [ProbesMiddleware(cfg)] : [])] };
 }

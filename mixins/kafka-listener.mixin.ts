@@ -55,7 +55,7 @@ export function KafkaListener(mapping: StatusMapping): Partial<ServiceSchema<Kaf
 				applyBatch: (messages) => this.broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages }),
 			});
 			this.engine = engine;
-			// The node may be told to stop before broker.stop() (bin/start.ts on a signal during start-up).
+			// The node may be told to stop before broker.stop() (its runner, on a signal during start-up).
 			onStopRequested(this.broker, () => engine.requestStop());
 			await engine.start();
 		},

@@ -1,7 +1,7 @@
 /**
  * Nodes as separate OS processes (`npm start` with SERVICES), for tests and
  * the chaos run, which kill nodes for real. A harness per test file or run:
- * `start` spawns a node and waits for bin/start.ts's "node <id> runs:" line;
+ * `start` spawns a node and waits for its runner's "node <id> runs:" line;
  * `stopAll` ends every node it started, also when the test failed. Nodes inherit this process's
  * environment (a test file's NAMESPACE, DATABASE_URL, topics and groups) unless
  * `baseEnv` or `env` says otherwise.

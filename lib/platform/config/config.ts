@@ -56,7 +56,7 @@ export interface Config {
 	outboxCleanupMs: number;
 	/** Upper bound of the relay's exponential backoff while Kafka or PostgreSQL is down. */
 	outboxMaxBackoffMs: number;
-	/** Liveness and readiness (GET /live, GET /ready) for an orchestrator, on their own port (bin/start.ts). */
+	/** Liveness and readiness (GET /live, GET /ready) for an orchestrator, on their own port (every process node: moleculer.config.ts). */
 	probesEnabled: boolean;
 	probePort: number;
 	/** Bearer-token authentication of REST and gRPC; null: off (every caller is trusted). */

@@ -1,5 +1,5 @@
 /**
- * A stop asked for while the node starts: the process (bin/start.ts) asks,
+ * A stop asked for while the node starts: the runner (node-runner.ts) asks,
  * the services (the Kafka listeners) end the start-up steps under way and begin no more.
  */
 import type { ServiceBroker } from "moleculer";

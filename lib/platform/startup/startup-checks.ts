@@ -11,6 +11,6 @@ import { usesKafka, usesPostgres } from "./service-needs";
 export async function checkBeforeStart(cfg: Config): Promise<void> {
 	const postgres = usesPostgres(cfg.services);
 	await Promise.all([postgres ? checkPostgres(cfg.databaseUrl) : undefined, checkRedis(cfg.redisUrl)]);
-	if (usesKafka(cfg.services)) await checkKafka(kafkaBrokers(cfg));
+	if (usesKafka(cfg.services)) await checkKafka(kafkaBrokers(cfg), undefined, false, cfg.kafkaSecurity);
 	if (postgres) await checkSchema(cfg.databaseUrl);
 }
