@@ -5,7 +5,8 @@
  */
 import type { ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
-import { createOutboxRelay, type OutboxRelay, type OutboxRelayConfig } from "../lib/outbox/outbox-relay";
+import { createOutboxRelay, RELAY_POOL_CONNECTIONS, type OutboxRelay, type OutboxRelayConfig } from "../lib/outbox/outbox-relay";
+import { leaseDatabase, type DatabaseLease } from "../lib/platform/clients/shared-database";
 import { outboxRelaySettingsSchema } from "../lib/outbox/outbox-relay-settings";
 import { checkSettings } from "../lib/platform/config/settings-check";
 
@@ -18,6 +19,8 @@ export interface OutboxRelaySettings extends ServiceSettingSchema {
 
 interface OutboxRelayVars {
 	relay: OutboxRelay;
+	/** The node's pool, with the relay's connections added to it. */
+	database: DatabaseLease;
 	/** The timer refreshing the backlog gauges. */
 	gauges?: NodeJS.Timeout;
 }
@@ -53,7 +56,9 @@ const OutboxRelayService: ServiceSchema<OutboxRelaySettings, OutboxRelayMethods,
 		checkSettings("outbox-relay", outboxRelaySettingsSchema, this.settings);
 		const relay = this.settings.relay as OutboxRelayConfig;
 		registerMetrics(this.broker, ["outboxPublished", "outboxBacklog", "outboxOldestAge"]);
-		this.relay = createOutboxRelay(relay, this.logger, (topic, count) => this.broker.metrics.increment(SAGA_METRICS.outboxPublished, { topic }, count));
+		// No say on the node's shared size (DB_POOL_MAX): the relay adds its own fixed need to it.
+		this.database = leaseDatabase(this.broker, relay.databaseUrl, 0, RELAY_POOL_CONNECTIONS);
+		this.relay = createOutboxRelay(relay, this.database.sequelize, this.logger, (topic, count) => this.broker.metrics.increment(SAGA_METRICS.outboxPublished, { topic }, count));
 	},
 
 	async started() {
@@ -67,6 +72,7 @@ const OutboxRelayService: ServiceSchema<OutboxRelaySettings, OutboxRelayMethods,
 	async stopped() {
 		clearInterval(this.gauges);
 		await this.relay.stop();
+		await this.database.release();
 	},
 };
 

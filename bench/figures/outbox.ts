@@ -4,15 +4,16 @@
  *     the relay's batch size at a time, acks -1 (the publish ceiling);
  *   - 1 and 2 relays draining a backlog (rows marked sent = acked by Kafka);
  *   - idle latency: one event at a time, commit -> arrival on a Kafka consumer.
- * The relays run in this process (the relay is a plain class with its own pool
- * and producer); each has its own connections, as in its own node.
+ * The relays run in this process (the relay is a plain class); each gets a pool
+ * of its own (sized as its share of a node's pool) and a producer, as in its own node.
  */
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { Pool } from "pg";
 import { loadConfig } from "../../lib/platform/config/config";
 import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
-import { OutboxRelay } from "../../lib/outbox/outbox-relay";
+import { createSequelize } from "../../lib/platform/clients/database";
+import { OutboxRelay, RELAY_POOL_CONNECTIONS } from "../../lib/outbox/outbox-relay";
 import type { BenchContext } from "../context";
 import { latency, now, round, sleep, until } from "../support";
 
@@ -28,6 +29,11 @@ export interface OutboxFigure {
 	idle_p50_ms: number;
 	idle_p99_ms: number;
 	idle_max_ms: number;
+}
+
+/** A relay started by the figure, stopped with its pool. */
+interface RunningRelay {
+	stop(): Promise<void>;
 }
 
 const INSERT_CHUNK = 1_000;
@@ -60,11 +66,13 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 		await ensureTopics(kafka, [topic], ctx.partitions);
 		return topic;
 	};
-	const startRelays = (topic: string, count: number) =>
+	const startRelays = (topic: string, count: number): Promise<RunningRelay[]> =>
 		Promise.all(
 			Array.from({ length: count }, async () => {
+				const database = createSequelize(databaseUrl, RELAY_POOL_CONNECTIONS);
 				const relay = new OutboxRelay({
 					databaseUrl,
+					database,
 					kafka: createKafka(ctx.brokers, "bench-outbox-relay", 2),
 					topics: [topic],
 					batchSize: cfg.outboxBatchSize,
@@ -75,7 +83,7 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 					logger: quiet,
 				});
 				await relay.start();
-				return relay;
+				return { stop: () => relay.stop().finally(() => database.close()) };
 			}),
 		);
 	const pool = new Pool({ connectionString: databaseUrl, max: 2 });
@@ -141,7 +149,7 @@ async function idleLatency(
 	pool: Pool,
 	topic: string,
 	samples: number,
-	startRelays: (topic: string, count: number) => Promise<OutboxRelay[]>,
+	startRelays: (topic: string, count: number) => Promise<RunningRelay[]>,
 ) {
 	const [relay] = await startRelays(topic, 1);
 	const consumer = kafka.consumer({ groupId: `bench-${ctx.run}-outbox-idle`, maxWaitTimeInMs: 100 });

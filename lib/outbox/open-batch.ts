@@ -6,7 +6,7 @@
  * gives the connection back; after a failure the pool drops it.
  */
 import type { Message, Producer, TopicMessages } from "kafkajs";
-import type { Pool } from "pg";
+import type { RawPgPool } from "../platform/clients/raw-pg-pool";
 import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
 import { openClaim, type Claim, type OutboxRow } from "./outbox-store";
 
@@ -44,7 +44,7 @@ export interface OpenBatch {
 /** A rollback by choice: the connection is fine and goes back to the pool. */
 const ABANDONED = new Error("claim abandoned");
 
-export async function openBatch(pool: Pool, limit: number, topics: string[]): Promise<OpenBatch> {
+export async function openBatch(pool: RawPgPool, limit: number, topics: string[]): Promise<OpenBatch> {
 	const client = await pool.connect();
 	let broken: Error | undefined;
 	// While the batch is on its way to Kafka the client is checked out and idle: a lost
@@ -56,7 +56,7 @@ export async function openBatch(pool: Pool, limit: number, topics: string[]): Pr
 		if (failure) await client.query("ROLLBACK").catch((err: Error) => (broken ??= err));
 		if (failure && failure !== ABANDONED) broken ??= failure;
 		client.off("error", lost);
-		client.release(broken);
+		pool.release(client, broken !== undefined);
 	};
 	let claim: Claim;
 	try {

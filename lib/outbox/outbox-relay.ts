@@ -10,16 +10,18 @@
  * logging once per outage; deletes sent rows after their retention.
  */
 import { logLevel, type Kafka, type Producer } from "kafkajs";
-import { Pool } from "pg";
+import type { Sequelize } from "sequelize";
 import type { KafkaSecurity } from "../platform/config/config";
 import { createKafka } from "../platform/clients/kafka";
 import { openBatch, type OpenBatch } from "./open-batch";
-import { deleteSentBefore, readBacklog, type OutboxBacklog } from "./outbox-store";
+import { deleteSentBefore, readBacklog, RELAY_APPLICATION_NAME, type OutboxBacklog } from "./outbox-store";
 import { PgListener } from "../platform/clients/pg-listener";
+import { rawPgPool, type RawPgPool } from "../platform/clients/raw-pg-pool";
 
+export { RELAY_APPLICATION_NAME };
 export const OUTBOX_CHANNEL = "outbox";
-/** Names the relay's sessions in pg_stat_activity. */
-export const RELAY_APPLICATION_NAME = "orders-outbox-relay";
+/** Connections the relay uses at most on the node's pool: two claims (one sending, the next claimed meanwhile) and the cleanup or a backlog read. */
+export const RELAY_POOL_CONNECTIONS = 3;
 const FIRST_BACKOFF_MS = 200;
 /** How soon rows held for an earlier event of their key (in another relay's batch) are claimed again. */
 const HELD_RETRY_MS = 20;
@@ -31,7 +33,10 @@ export interface RelayLogger {
 }
 
 export interface OutboxRelayOptions {
+	/** For the LISTEN connection, the relay's own. */
 	databaseUrl: string;
+	/** The node's pool (lib/platform/clients/shared-database.ts), leased for RELAY_POOL_CONNECTIONS more: claims, cleanup and backlog run on it. */
+	database: Sequelize;
 	kafka: Kafka;
 	/** The topics this relay publishes; rows of other topics are left to their own relays. */
 	topics: string[];
@@ -46,7 +51,7 @@ export interface OutboxRelayOptions {
 }
 
 export class OutboxRelay {
-	private readonly pool: Pool;
+	private readonly pool: RawPgPool;
 	private readonly listener: PgListener;
 	private producer: Producer | null = null;
 	private loopDone: Promise<void> | null = null;
@@ -58,15 +63,7 @@ export class OutboxRelay {
 	private cleanupRunning: Promise<void> | null = null;
 
 	constructor(private readonly options: OutboxRelayOptions) {
-		// Two claim transactions (one sending, the next claimed meanwhile) and the periodic cleanup.
-		this.pool = new Pool({
-			connectionString: options.databaseUrl,
-			application_name: RELAY_APPLICATION_NAME,
-			max: 3,
-			connectionTimeoutMillis: 5_000,
-			idleTimeoutMillis: 30_000,
-		});
-		this.pool.on("error", () => undefined); // an idle client lost with the server: the next query reports it
+		this.pool = rawPgPool(options.database);
 		const { logger } = options;
 		this.listener = new PgListener({
 			connectionString: options.databaseUrl,
@@ -86,7 +83,7 @@ export class OutboxRelay {
 		this.cleanup();
 	}
 
-	/** Lets the in-flight batch finish, then closes the LISTEN connection, the producer and the pool. */
+	/** Lets the in-flight batch finish, then closes the LISTEN connection and the producer (the node's pool is its lease holder's to release). */
 	async stop(): Promise<void> {
 		this.stopping = true;
 		if (this.cleanupTimer) clearInterval(this.cleanupTimer);
@@ -95,7 +92,6 @@ export class OutboxRelay {
 		await this.cleanupRunning;
 		await this.listener.stop();
 		await this.dropProducer();
-		await this.pool.end().catch(() => undefined);
 	}
 
 	backlog(): Promise<OutboxBacklog> {
@@ -232,13 +228,14 @@ export interface OutboxRelayConfig {
 }
 
 /** A relay wired from its settings. */
-export function createOutboxRelay(cfg: OutboxRelayConfig, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
+export function createOutboxRelay(cfg: OutboxRelayConfig, database: Sequelize, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
 	// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
 	const kafka = createKafka(cfg.kafkaBrokers, "orders-outbox-relay", 2, cfg.kafkaSecurity);
 	// kafkajs logs every failed connection attempt; the relay reports an outage once itself.
 	kafka.logger().setLogLevel(logLevel.NOTHING);
 	return new OutboxRelay({
 		databaseUrl: cfg.databaseUrl,
+		database,
 		kafka,
 		topics: [cfg.orderTopic],
 		batchSize: cfg.batchSize,

@@ -1,10 +1,15 @@
 /**
  * The SQL of the transactional outbox relay: claim a batch and mark it sent
  * (committed only after the send), and delete sent rows after their retention.
- * Plain `pg`, because a claim holds its row locks on one connection for the
- * whole claim and mark -> send -> commit.
+ * Plain `pg` on the node's pool (lib/platform/clients/raw-pg-pool.ts), because
+ * a claim holds its row locks on one connection for the whole claim and
+ * mark -> send -> commit.
  */
-import type { Pool, PoolClient, QueryResult } from "pg";
+import type { ClientBase, QueryResult } from "pg";
+import type { SqlRunner } from "../platform/clients/raw-pg-pool";
+
+/** Names the relay's sessions in pg_stat_activity: its LISTEN connection, and a pooled connection while it holds a claim. */
+export const RELAY_APPLICATION_NAME = "orders-outbox-relay";
 
 export interface OutboxRow {
 	id: string; // bigint: pg returns it as a string, which is all the relay needs
@@ -52,6 +57,8 @@ const claimSql = (limit: number, topics: string) => `
  * about the same however many rows wait (measured up to 200,000).
  */
 const CLAIM_PLAN = "SET LOCAL jit = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off";
+/** The claim runs on a connection of the node's pool: for its duration, pg_stat_activity shows it as the relay's. */
+const CLAIM_NAME = `SET LOCAL application_name = '${RELAY_APPLICATION_NAME}'`;
 
 export interface Claim {
 	/** Rows to publish now, in creation order. */
@@ -66,11 +73,11 @@ export interface Claim {
  * parameters, so the limit (checked integer) and the topics (quoted by pg) are
  * written into the SQL. The relay then sends the ready rows and commits.
  */
-export async function openClaim(client: PoolClient, limit: number, topics: string[]): Promise<Claim> {
+export async function openClaim(client: ClientBase, limit: number, topics: string[]): Promise<Claim> {
 	if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`outbox claim: limit must be a positive integer, got ${limit}`);
 	const topicArray = `ARRAY[${topics.map((topic) => client.escapeLiteral(topic)).join(", ")}]::text[]`;
 	// pg answers a multi-statement text with one result per statement; its types know only one.
-	const results = (await client.query(`BEGIN; ${CLAIM_PLAN}; ${claimSql(limit, topicArray)}`)) as unknown as Array<QueryResult<OutboxRow & { ready: boolean }>>;
+	const results = (await client.query(`BEGIN; ${CLAIM_NAME}; ${CLAIM_PLAN}; ${claimSql(limit, topicArray)}`)) as unknown as Array<QueryResult<OutboxRow & { ready: boolean }>>;
 	const rows = results[results.length - 1].rows;
 	const ready = rows.filter((row) => row.ready).map(({ ready: _, ...row }) => row);
 	return { ready, held: rows.length - ready.length };
@@ -93,7 +100,7 @@ export const backlogOf = (row: BacklogRow): OutboxBacklog => ({
 	oldest_unsent_age_ms: row.oldest_unsent_age_ms === null ? null : Number(row.oldest_unsent_age_ms),
 });
 
-export async function readBacklog(db: Pool | PoolClient): Promise<OutboxBacklog> {
+export async function readBacklog(db: SqlRunner): Promise<OutboxBacklog> {
 	const { rows } = await db.query<BacklogRow>(BACKLOG_SQL);
 	return backlogOf(rows[0]);
 }
@@ -103,7 +110,7 @@ export async function readBacklog(db: Pool | PoolClient): Promise<OutboxBacklog>
  * no statement holds many locks or runs long; unsent rows are never touched.
  * Returns the number of rows deleted.
  */
-export async function deleteSentBefore(db: Pool | PoolClient, retentionMs: number, chunk = 5_000): Promise<number> {
+export async function deleteSentBefore(db: SqlRunner, retentionMs: number, chunk = 5_000): Promise<number> {
 	let total = 0;
 	for (;;) {
 		const result = await db.query(

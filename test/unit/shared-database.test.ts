@@ -40,6 +40,18 @@ it("closes the pool with its last lease only, and a service starting again gets 
 	await again.release();
 });
 
+it("adds a lease's reserved connections to the shared size while the lease lasts, whoever made the pool", async () => {
+	const broker = node("n5");
+	const relay = leaseDatabase(broker, URL_A, 0, 3);
+	expect(relay.sequelize.config.pool?.max).toBe(3);
+	const orders = leaseDatabase(broker, URL_A, 10);
+	const maxOf = () => (relay.sequelize.connectionManager as unknown as { pool: { maxSize: number } }).pool.maxSize;
+	expect([relay.sequelize.config.pool?.max, maxOf()]).toEqual([13, 13]);
+	await relay.release();
+	expect([orders.sequelize.config.pool?.max, maxOf()]).toEqual([10, 10]);
+	await orders.release();
+});
+
 it("names the node's connections after its namespace and node ID, in PostgreSQL's 63 bytes", () => {
 	expect(nodeApplicationName(node("n4"))).toBe("unit-n4");
 	expect(nodeApplicationName(node("x".repeat(80)))).toHaveLength(63);

@@ -60,7 +60,7 @@ it("exports the backlog as gauges (the oldest in seconds)", async () => {
 });
 
 it("counts what the relay publishes per topic", () => {
-	const onPublished = jest.mocked(createOutboxRelay).mock.calls[0][2]!;
+	const onPublished = jest.mocked(createOutboxRelay).mock.calls[0][3]!;
 	onPublished("orders", 2);
 	onPublished("orders", 5);
 	expect(metricValue(SAGA_METRICS.outboxPublished, { topic: "orders" })).toBe(7);
