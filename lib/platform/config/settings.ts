@@ -95,7 +95,7 @@ export const SETTINGS = {
 		about: "PostgreSQL, user and password in the URL; `npm start` creates it when missing and migrates it; a production node only checks that it is migrated ([operations](operations.md))",
 		readBy: [...DATABASE_CLIENTS, "npm start"],
 	}),
-	DB_POOL_MAX: setting({ group: "PostgreSQL", kind: integer(1, 200), fallback: 10, about: "connections the node's one database pool may open, shared by all the node's services (see [connections per node](operations.md#connections-per-node))", readBy: ["api-gateway", "orders", "state", ...LISTENERS] }),
+	DB_POOL_MAX: setting({ group: "PostgreSQL", kind: integer(1, 200), fallback: 10, about: "connections the node's one database pool may open, shared by all the node's services; an outbox relay on the node adds its own 3 to it (see [connections per node](operations.md#connections-per-node))", readBy: ["api-gateway", "orders", "state", ...LISTENERS] }),
 	KAFKA_BROKERS: setting({
 		group: "Kafka",
 		kind: commaList<string[] | null>("broker", "comma list of host:port", (broker) => (/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker) ? undefined : `"${broker}" is not host:port`)),
