@@ -46,6 +46,9 @@ export interface NodeOptions {
 const living = new Set<ChildProcess>();
 process.once("exit", () => living.forEach((child) => child.kill("SIGKILL")));
 
+/** A failed start's explanation: what the node wrote (stdout and stderr, the last 8,000 characters). */
+const said = (output: string): string => (output.trim() === "" ? "it wrote nothing on stdout or stderr" : `its stdout and stderr:\n${output}`);
+
 function rssOf(pid: number): number {
 	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
 	return line ? Math.round(Number(line.replace(/\D+/g, "")) / 1024) : Number.NaN;
@@ -63,6 +66,7 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 	});
 	living.add(child);
 	let output = "";
+	const ended = () => `bench node ${kind} ended (exit code ${child.exitCode}) before it ran; ${said(output)}`;
 	const utilization: number[] = [];
 	const exited = new Promise<void>((done) => child.once("exit", () => (living.delete(child), done())));
 	const ready = new Promise<void>((done, fail) => {
@@ -74,14 +78,15 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 		};
 		child.stdout.on("data", collect);
 		child.stderr.on("data", collect);
-		void exited.then(() => fail(new Error(`bench node ${kind} ended before it ran:\n${output}`)));
+		void exited.then(() => fail(new Error(ended())));
 	});
 	ready.catch(() => undefined); // a node that dies after it ran is not an unhandled rejection
 	const deadline = now() + READY_GUARD_MS;
 	await Promise.race([ready, (async () => { while (now() < deadline && child.exitCode === null) await sleep(250); })()]);
 	if (!output.includes("bench node ready")) {
+		if (child.exitCode !== null) throw new Error(ended());
 		child.kill("SIGKILL");
-		throw new Error(`bench node ${kind} did not run within ${READY_GUARD_MS} ms:\n${output}`);
+		throw new Error(`bench node ${kind} did not run within ${READY_GUARD_MS} ms; ${said(output)}`);
 	}
 	return {
 		kind,
