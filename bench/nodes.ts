@@ -3,7 +3,7 @@
  * deployed node and not a load generator sharing its event loop. A node runs
  * compiled (dist/, `npm run bench` builds it first) with `npm run start:prod`'s
  * node flags, as production runs it: no ts-node compiler in its memory or CPU.
- * `rssMb` reads the node's resident memory from /proc (Linux).
+ * `rssMb` reads the node's resident memory from /proc (Linux), `cpuMs` its CPU time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -28,6 +28,8 @@ export interface BenchNode {
 	/** Its gRPC port (GRPC_PORT), meaningful when it runs the grpc-gateway. */
 	grpcPort: number;
 	rssMb(): number;
+	/** CPU time the node's process has used so far (user + system), in ms. */
+	cpuMs(): number;
 	/** Starts averaging the event loop utilization the node reports; the function answers it (0..1, null before a report). */
 	eventLoop(): () => number | null;
 	stop(): Promise<void>;
@@ -52,6 +54,12 @@ const said = (output: string): string => (output.trim() === "" ? "it wrote nothi
 function rssOf(pid: number): number {
 	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
 	return line ? Math.round(Number(line.replace(/\D+/g, "")) / 1024) : Number.NaN;
+}
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the command's closing parenthesis), in clock ticks of 10 ms. */
+function cpuOf(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+	return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
@@ -93,6 +101,7 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 		port,
 		grpcPort,
 		rssMb: () => rssOf(child.pid as number),
+		cpuMs: () => cpuOf(child.pid as number),
 		eventLoop() {
 			const from = utilization.length;
 			return () => {
