@@ -12,8 +12,7 @@ rounds; compare ratios, and the raw figures of the same run, and read the load a
 after the run (above) before trusting a figure.
 
 - **Create** — a closed loop of N HTTP clients (node:http, keep-alive) posting an order of 3 products,
-  or of N gRPC CreateOrder calls (node:http2, one session, the request encoded once: grpc-js's own
-  client costs the load generator several times more per call), to a node running api-gateway,
+  or of N gRPC CreateOrder calls (grpc-js, one connection), to a node running api-gateway,
   grpc-gateway and orders; raw: the same SQL statement from a \`pg\`
   pool of the same size, no HTTP. Service and raw run in alternating short slices. The create is ONE
   statement (lib/orders/create-order-statement.ts, shared by both: the order, its products,

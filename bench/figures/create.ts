@@ -6,7 +6,7 @@
  */
 import { Pool } from "pg";
 import type { BenchContext } from "../context";
-import { framedRequest, leanGrpcClient, type LeanGrpcClient } from "../grpc-client";
+import { ordersApiClient, type OrdersApiClient } from "../../test/support/orders-grpc-client";
 import { httpCall } from "../http-client";
 import type { BenchNode } from "../nodes";
 import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
@@ -42,16 +42,15 @@ export const REST: CreateTransport = {
 	},
 };
 
-const grpcClients = new WeakMap<BenchNode, LeanGrpcClient>();
-const createOrderRequest = framedRequest("CreateOrder", SAMPLE_ORDER);
+const grpcClients = new WeakMap<BenchNode, OrdersApiClient>();
 
-/** The seed's ordersapi.OrdersApi/CreateOrder on the node's grpc-gateway (one HTTP/2 connection per node, bench/grpc-client.ts). */
+/** The seed's ordersapi.OrdersApi/CreateOrder on the node's grpc-gateway (one HTTP/2 connection per node). */
 export const GRPC: CreateTransport = {
 	name: "grpc",
 	async create(node) {
 		let client = grpcClients.get(node);
-		if (!client) grpcClients.set(node, (client = leanGrpcClient(`127.0.0.1:${node.grpcPort}`, "CreateOrder", createOrderRequest)));
-		await client.call();
+		if (!client) grpcClients.set(node, (client = ordersApiClient(`127.0.0.1:${node.grpcPort}`)));
+		await client.CreateOrder(SAMPLE_ORDER);
 	},
 };
 
