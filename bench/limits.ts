@@ -11,16 +11,29 @@ faster. Figures taken seconds apart move noticeably, the saga's tail most of all
 rounds; compare ratios, and the raw figures of the same run, and read the load average before and
 after the run (above) before trusting a figure.
 
-- **Create** — a closed loop of N HTTP clients (node:http, keep-alive) posting an order of 3 products
-  to a node running api-gateway, grpc-gateway and orders; raw: the same SQL statement from a \`pg\`
+- **Create** — a closed loop of N HTTP clients (node:http, keep-alive) posting an order of 3 products,
+  or of N gRPC CreateOrder calls (grpc-js, one connection), to a node running api-gateway,
+  grpc-gateway and orders; raw: the same SQL statement from a \`pg\`
   pool of the same size, no HTTP. Service and raw run in alternating short slices. The create is ONE
   statement (lib/orders/create-order-statement.ts, shared by both: the order, its products,
   ORDER_CREATED and the outbox row, in data-modifying CTEs), so the database work is identical and
-  one round trip. What the service adds is per request CPU: HTTP parsing and the JSON body parser
-  (moleculer-web) or protobuf decoding (gRPC), parameter validation, the idempotency key the gateway
-  gives every create (a UUID, a SHA-256 of the body), the Moleculer context and Sequelize's query
-  path. It shows most at 1 client, where nothing overlaps; at 16 and 64 clients the database is the
-  common limit.
+  one round trip; the service sends it on a \`pg\` client of its node's pool, past Sequelize's query
+  path. What the service adds is per request CPU: HTTP parsing and the JSON body parser
+  (moleculer-web) or HTTP/2 and protobuf (grpc-js, where a create is two Moleculer calls: the
+  gateway's method action and \`orders.create\`), parameter validation, the idempotency key the
+  gateway gives every create (a UUID, a SHA-256 of the body), the Moleculer context and its
+  middlewares, and the reply. Each row gives the CPU per order it measured: the node's (from /proc),
+  the load generator's for the service's calls (its HTTP or gRPC client) and for raw's (its \`pg\`
+  client). Raw's client-side cost is its \`pg\` client alone; the service's is the node's plus its
+  client's, several times more, and that is the design (a gateway process in front of the
+  statement, reached over HTTP), not a setting: a node's profile has no large item left, its time
+  goes to the socket writes (the reply, the statement), garbage collection in \`start:prod\`'s small
+  young generation, and a few per cent each for moleculer-web, Moleculer's call, grpc-js and pg. At 1
+  client nothing overlaps, so a create's latency is raw's plus that CPU plus a second pair of
+  process wake-ups (client -> node -> PostgreSQL): a ratio r needs the node's and its client's CPU
+  per order under (1/r - 1) times raw's latency, which the rows show it is not. At 16 and 64
+  clients the database is the common limit, and the service's CPU per order is taken from the same
+  2 cores PostgreSQL needs.
 - **GET** — 64 clients reading random orders of 1,000, on a node with the Redis read cache and on one
   without, alternating slices. The cache saves the PostgreSQL query; both pay HTTP and Moleculer.
   Raw: the same read (the order and its products in one statement) from a \`pg\` pool of the same

@@ -3,7 +3,7 @@
  * deployed node and not a load generator sharing its event loop. A node runs
  * compiled (dist/, `npm run bench` builds it first) with `npm run start:prod`'s
  * node flags, as production runs it: no ts-node compiler in its memory or CPU.
- * `rssMb` reads the node's resident memory from /proc (Linux).
+ * `rssMb` reads the node's resident memory from /proc (Linux), `cpuMs` its CPU time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -28,6 +28,8 @@ export interface BenchNode {
 	/** Its gRPC port (GRPC_PORT), meaningful when it runs the grpc-gateway. */
 	grpcPort: number;
 	rssMb(): number;
+	/** CPU time the node's process has used so far (user + system), in ms. */
+	cpuMs(): number;
 	/** Starts averaging the event loop utilization the node reports; the function answers it (0..1, null before a report). */
 	eventLoop(): () => number | null;
 	stop(): Promise<void>;
@@ -46,9 +48,18 @@ export interface NodeOptions {
 const living = new Set<ChildProcess>();
 process.once("exit", () => living.forEach((child) => child.kill("SIGKILL")));
 
+/** A failed start's explanation: what the node wrote (stdout and stderr, the last 8,000 characters). */
+const said = (output: string): string => (output.trim() === "" ? "it wrote nothing on stdout or stderr" : `its stdout and stderr:\n${output}`);
+
 function rssOf(pid: number): number {
 	const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
 	return line ? Math.round(Number(line.replace(/\D+/g, "")) / 1024) : Number.NaN;
+}
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the command's closing parenthesis), in clock ticks of 10 ms. */
+function cpuOf(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+	return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
@@ -63,6 +74,7 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 	});
 	living.add(child);
 	let output = "";
+	const ended = () => `bench node ${kind} ended (exit code ${child.exitCode}) before it ran; ${said(output)}`;
 	const utilization: number[] = [];
 	const exited = new Promise<void>((done) => child.once("exit", () => (living.delete(child), done())));
 	const ready = new Promise<void>((done, fail) => {
@@ -74,20 +86,22 @@ export async function startNode({ kind, services, env, nodeFlags = [], script = 
 		};
 		child.stdout.on("data", collect);
 		child.stderr.on("data", collect);
-		void exited.then(() => fail(new Error(`bench node ${kind} ended before it ran:\n${output}`)));
+		void exited.then(() => fail(new Error(ended())));
 	});
 	ready.catch(() => undefined); // a node that dies after it ran is not an unhandled rejection
 	const deadline = now() + READY_GUARD_MS;
 	await Promise.race([ready, (async () => { while (now() < deadline && child.exitCode === null) await sleep(250); })()]);
 	if (!output.includes("bench node ready")) {
+		if (child.exitCode !== null) throw new Error(ended());
 		child.kill("SIGKILL");
-		throw new Error(`bench node ${kind} did not run within ${READY_GUARD_MS} ms:\n${output}`);
+		throw new Error(`bench node ${kind} did not run within ${READY_GUARD_MS} ms; ${said(output)}`);
 	}
 	return {
 		kind,
 		port,
 		grpcPort,
 		rssMb: () => rssOf(child.pid as number),
+		cpuMs: () => cpuOf(child.pid as number),
 		eventLoop() {
 			const from = utilization.length;
 			return () => {

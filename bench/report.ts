@@ -53,7 +53,10 @@ function rows(r: BenchResults): Row[] {
 	const rates = sagaRatesOf(r.saga);
 	const creates = [...Object.entries(r.create ?? {}).map(([k, c]) => ["REST", k, c] as const), ...Object.entries(r.create_grpc ?? {}).map(([k, c]) => ["gRPC", k, c] as const)];
 	for (const [transport, key, c] of creates) {
-		out.push([`create ${transport}, ${key.slice(1)} clients`, `${c.orders_per_s}/s, p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms`, `${c.raw_orders_per_s}/s, p99 ${c.raw_p99_ms} ms`, x(c.ratio_vs_raw), target(`create_${transport.toLowerCase()}_${key}`)]);
+		const cpu = c.cpu_ms_per_order;
+		const service = `${c.orders_per_s}/s, p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms${cpu ? `, CPU per order: node ${cpu.node} ms + client ${cpu.client} ms` : ""}`;
+		const raw = `${c.raw_orders_per_s}/s, p99 ${c.raw_p99_ms} ms${cpu ? `, CPU per order: client ${cpu.raw_client} ms` : ""}`;
+		out.push([`create ${transport}, ${key.slice(1)} clients`, service, raw, x(c.ratio_vs_raw), target(`create_${transport.toLowerCase()}_${key}`)]);
 	}
 	if (r.read) {
 		for (const which of ["cached", "uncached"] as const) {

@@ -54,7 +54,14 @@ export async function until(what: string, done: () => Promise<boolean>, guardMs:
 export interface LoadSlice {
 	samples: number[];
 	seconds: number;
+	/** CPU time this process (the load generator) spent in the slice, in ms. */
+	cpuMs: number;
 }
+
+const processCpuMs = (): number => {
+	const { user, system } = process.cpuUsage();
+	return (user + system) / 1000;
+};
 
 /**
  * `clients` loops calling `call` until `seconds` have passed; every call's latency
@@ -62,6 +69,7 @@ export interface LoadSlice {
  */
 export async function closedLoop(clients: number, seconds: number, call: () => Promise<void>): Promise<LoadSlice> {
 	const samples: number[] = [];
+	const cpuAtStart = processCpuMs();
 	const start = now();
 	const end = start + seconds * 1000;
 	await Promise.all(
@@ -73,14 +81,15 @@ export async function closedLoop(clients: number, seconds: number, call: () => P
 			}
 		}),
 	);
-	return { samples, seconds: (now() - start) / 1000 };
+	return { samples, seconds: (now() - start) / 1000, cpuMs: processCpuMs() - cpuAtStart };
 }
 
-/** Calls per second and latency over several slices of one load. */
-export function summarize(slices: LoadSlice[]): { per_s: number } & Latency {
+/** Calls per second, latency, and the load generator's CPU per call over several slices of one load. */
+export function summarize(slices: LoadSlice[]): { per_s: number; calls: number; client_cpu_ms_per_call: number } & Latency {
 	const samples = slices.flatMap((s) => s.samples);
 	const seconds = slices.reduce((sum, s) => sum + s.seconds, 0);
-	return { per_s: Math.round(samples.length / seconds), ...latency(samples) };
+	const cpuMs = slices.reduce((sum, s) => sum + s.cpuMs, 0);
+	return { per_s: Math.round(samples.length / seconds), calls: samples.length, client_cpu_ms_per_call: round(cpuMs / samples.length, 3), ...latency(samples) };
 }
 
 /**

@@ -3,7 +3,7 @@
  * they are bound to. A retry with the same key and the same request gets the
  * same order; the same key with another request is a conflict.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { CreateOrderInput } from "./order-input";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -22,5 +22,6 @@ export function requestHash(input: CreateOrderInput): string {
 		input.description ?? "",
 		input.order_products.map((p) => [p.product_id, p.count]),
 	]);
-	return createHash("sha256").update(canonical).digest("hex");
+	// One-shot: no Hash object per request.
+	return hash("sha256", canonical, "hex");
 }

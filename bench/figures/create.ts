@@ -18,6 +18,12 @@ export interface CreateFigure extends Latency {
 	raw_p50_ms: number;
 	raw_p99_ms: number;
 	ratio_vs_raw: number;
+	/**
+	 * CPU per order (ms): the service node's, the load generator's for the service's
+	 * calls (its HTTP or gRPC client), and the load generator's for raw's (its `pg`
+	 * client). Where the service's per order CPU goes, beside what raw pays.
+	 */
+	cpu_ms_per_order?: { node: number; client: number; raw_client: number };
 }
 
 export interface CreateTransport {
@@ -64,7 +70,10 @@ export async function createFigures(ctx: BenchContext, node: BenchNode, database
 				const raw_ = async () => void (await rawCreateOrder(pool, "bench-raw"));
 				// Both warmed alike (JIT, pool connections, the database's caches), so neither measures a cold start.
 				for (const warm of [service_, raw_]) await closedLoop(clients, 1, warm);
+				// The node works only in the service's slices, so its CPU over both is the service's.
+				const nodeCpuAtStart = node.cpuMs();
 				const [service, raw] = await alternate(slices, secondsEach, clients, service_, raw_);
+				const nodeCpuMs = node.cpuMs() - nodeCpuAtStart;
 				figures[transport.name][`c${clients}`] = {
 					orders_per_s: service.per_s,
 					p50_ms: service.p50_ms,
@@ -74,8 +83,10 @@ export async function createFigures(ctx: BenchContext, node: BenchNode, database
 					raw_p50_ms: raw.p50_ms,
 					raw_p99_ms: raw.p99_ms,
 					ratio_vs_raw: round(service.per_s / raw.per_s, 2),
+					cpu_ms_per_order: { node: round(nodeCpuMs / service.calls, 3), client: service.client_cpu_ms_per_call, raw_client: raw.client_cpu_ms_per_call },
 				};
-				ctx.log(`create ${transport.name} c${clients}: ${service.per_s}/s (p99 ${service.p99_ms} ms), raw ${raw.per_s}/s`);
+				const cpu = figures[transport.name][`c${clients}`].cpu_ms_per_order;
+				ctx.log(`create ${transport.name} c${clients}: ${service.per_s}/s (p99 ${service.p99_ms} ms, CPU/order node ${cpu?.node} + client ${cpu?.client} ms), raw ${raw.per_s}/s (client ${cpu?.raw_client} ms)`);
 			}
 		}
 	} finally {

@@ -48,7 +48,7 @@ export async function readFigures(ctx: BenchContext, cached: BenchNode, uncached
 	const [slices, secondsEach] = [ctx.quick ? 3 : 6, ctx.quick ? 1 : 2];
 	const [hit, miss] = await alternate(slices, secondsEach, READ_CLIENTS, reader(cached), reader(uncached));
 	const [service, bare] = await alternate(slices, secondsEach, READ_CLIENTS, reader(uncached), reader(raw));
-	const figure = ({ per_s, ...rest }: typeof hit): ReadFigure => ({ reads_per_s: per_s, ...rest });
+	const figure = ({ per_s, p50_ms, p99_ms, max_ms }: typeof hit): ReadFigure => ({ reads_per_s: per_s, p50_ms, p99_ms, max_ms });
 	return {
 		clients: READ_CLIENTS,
 		cached: figure(hit),

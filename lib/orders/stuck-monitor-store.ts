@@ -11,10 +11,15 @@ import type { OrderState } from "../../domain/order-state";
  * the node holds it already or it has run out. The row lock of the upsert
  * serialises nodes that try together. A namespace's first lease starts its
  * watermark at the newest state, so a monitor never reads old history.
+ * A node whose tick finds another node's tick under way (the namespace's
+ * advisory lock taken) gets no lease and does not wait: that node holds the
+ * lease or is taking it, and a node's start (which waits for its first tick)
+ * must not wait for another node's tick.
  */
 const CLAIM_LEASE_SQL = `
 	INSERT INTO stuck_monitor AS m (namespace, leader, lease_until, last_state_id)
-	VALUES ($1, $2, now() + $3 * interval '1 millisecond', (SELECT coalesce(max(id), 0) FROM order_states))
+	SELECT $1, $2, now() + $3 * interval '1 millisecond', (SELECT coalesce(max(id), 0) FROM order_states)
+	WHERE pg_try_advisory_xact_lock(hashtext('stuck_monitor'), hashtext($1))
 	ON CONFLICT (namespace) DO UPDATE SET leader = excluded.leader, lease_until = excluded.lease_until
 	WHERE m.leader = excluded.leader OR m.lease_until < now()
 	RETURNING m.last_state_id`;
@@ -35,12 +40,18 @@ export const SETTLE_SECONDS = 5;
  * previous row of the order by id, found on the (order_id, state) index (an
  * order has at most six rows). An order's first state left nothing (null), but
  * still moves the watermark.
+ * The previous row is the newest of the order's earlier rows by aggregate, not
+ * `ORDER BY p.id DESC LIMIT 1`: on a table without statistics yet (a new
+ * database under load) the planner answered that LIMIT by scanning the primary
+ * key backwards for the order, all the way down for an order's first state,
+ * and a tick over 5,000 new orders took minutes while holding the lease row.
  */
 const TRANSITIONS_SQL = `
 	SELECT s.id, p.state AS left_state, extract(epoch FROM s.recorded_at - p.recorded_at)::float8 AS seconds
 	FROM order_states s
 	LEFT JOIN LATERAL (
-		SELECT state, recorded_at FROM order_states p WHERE p.order_id = s.order_id AND p.id < s.id ORDER BY p.id DESC LIMIT 1
+		SELECT (array_agg(p.state ORDER BY p.id DESC))[1] AS state, (array_agg(p.recorded_at ORDER BY p.id DESC))[1] AS recorded_at
+		FROM order_states p WHERE p.order_id = s.order_id AND p.id < s.id
 	) p ON true
 	WHERE s.id > $1 AND s.recorded_at < now() - interval '${SETTLE_SECONDS} seconds'
 	ORDER BY s.id LIMIT $2`;

@@ -199,6 +199,12 @@ describe("benchmark statistics", () => {
 	});
 
 	it("rates slices by their total time, not by the mean of their rates", () => {
-		expect(summarize([{ samples: [1, 1, 1, 1], seconds: 1 }, { samples: [1], seconds: 3 }]).per_s).toBe(Math.round(5 / 4));
+		expect(summarize([{ samples: [1, 1, 1, 1], seconds: 1, cpuMs: 0 }, { samples: [1], seconds: 3, cpuMs: 0 }]).per_s).toBe(Math.round(5 / 4));
+	});
+
+	it("gives the load generator's CPU per call over every slice's calls", () => {
+		const figure = summarize([{ samples: [1, 1, 1, 1], seconds: 1, cpuMs: 2 }, { samples: [1], seconds: 3, cpuMs: 3 }]);
+		expect(figure.calls).toBe(5);
+		expect(figure.client_cpu_ms_per_call).toBe(1);
 	});
 });
