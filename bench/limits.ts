@@ -54,15 +54,19 @@ after the run (above) before trusting a figure.
 - **Listener** — a state + reserve-listener node applying N \`reserve\` messages, exactly-once checked
   after (N states, N applied keys); raw: a kafkajs consumer writing the same effect in the same batch
   size with the same partitions at once, without parsing checks, transition rules, parking, cache
-  invalidation or dead letters. Both are timed by the database's clock alike: from the first state
-  recorded to the last (order_states.recorded_at), so neither process's own stopwatch, its start or
-  its group join is in the figure. Per batch the service runs lock, one read (applied keys and parked
-  messages together), the write statement (lib/state/record-states-statement.ts, shared with raw) and
-  commit, plus one Redis script call that invalidates the read cache of every changed order; raw
-  runs lock, write, commit. On the node itself the largest item is garbage collection: nodes run with
-  \`start:prod\`'s small young generation, which keeps them within their memory budgets
-  (docs/operations.md); an operator with memory to spare on a listener-only node can raise
-  \`--max-semi-space-size\`.
+  invalidation or dead letters, in a process of its own started like the service node (same node
+  flags, so the same heap and garbage collector). Both are timed by the database's clock alike: from
+  the first state recorded to the last (order_states.recorded_at), so neither process's own stopwatch,
+  its start or its group join is in the figure; both are polled alike for the end. The tables are
+  analysed after seeding (what autovacuum does to a table in use), so both sides' statements get
+  their production plans, not whole-table scans. Per batch the service runs, on a bare \`pg\`
+  connection of its pool, BEGIN with the lock and the read under the locks (applied keys, parked
+  messages, history) in one round trip, the write statement (lib/state/record-states-statement.ts,
+  shared with raw) and commit, plus one Redis script call that invalidates the read cache of every
+  changed order; raw runs BEGIN, lock, write, commit. On the node itself the largest item is garbage
+  collection: nodes run with \`start:prod\`'s small young generation, which keeps them within their
+  memory budgets (docs/operations.md); an operator with memory to spare on a listener-only node can
+  raise \`--max-semi-space-size\`.
 - **Saga** — orders offered at a steady rate to an all-in-one node, the simulator answering (one send
   per round of answers for the orders of a fetched batch). Open loop: the schedule of sends is fixed
   before the round, no send waits for an answer, and each order's latency runs from its scheduled

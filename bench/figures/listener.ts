@@ -3,18 +3,20 @@
  * `reserve` CREATED messages into states, then exactly-once is checked: N states,
  * N applied keys. Service and raw are timed alike by the database's clock, first
  * state recorded -> last (node start and group join excluded for both).
- * Raw: a bare kafkajs consumer reading the same number of messages from a twin
- * topic, with the same partitions consumed at once and the same batch size,
- * writing the same effect (bench/raw-orders.ts) without parsing checks,
- * transition rules or dead letters.
+ * Raw: a bare kafkajs consumer (bench/raw-listener.ts) reading the same number
+ * of messages from a twin topic, with the same partitions consumed at once and
+ * the same batch size, writing the same effect (bench/raw-orders.ts) without
+ * parsing checks, transition rules or dead letters; in a process of its own
+ * started like the service node (bench/raw-listener-node.ts: same node flags,
+ * so the same heap and garbage collector settings), polled alike.
  */
 import { randomUUID } from "node:crypto";
 import type { Kafka } from "kafkajs";
 import { Pool } from "pg";
 import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { nodeEnv, type BenchContext } from "../context";
-import { startNode } from "../nodes";
-import { rawApplyStates } from "../raw-orders";
+import { startNode, type BenchNode } from "../nodes";
+import { CHUNK, PARTITIONS_CONCURRENTLY } from "../raw-listener";
 import { seedOrders } from "./reads";
 import { round, until } from "../support";
 
@@ -26,9 +28,6 @@ export interface ListenerFigure {
 	exactly_once: boolean;
 }
 
-/** As the listener mixin: messages per transaction, partitions worked on at once. */
-const CHUNK = 1_000;
-const PARTITIONS_CONCURRENTLY = 3;
 
 async function produceReserves(kafka: Kafka, topic: string, orderIds: number[]): Promise<void> {
 	const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -57,30 +56,32 @@ async function appliedPerSecond(pool: Pool, orderIds: number[]): Promise<number>
 	return Math.round(rows[0].n / (Math.max(1, rows[0].span_ms) / 1000));
 }
 
-async function rawConsumer(ctx: BenchContext, kafka: Kafka, pool: Pool, topic: string, orderIds: number[]): Promise<number> {
-	const count = orderIds.length;
-	const consumer = kafka.consumer({ groupId: `bench-${ctx.run}-raw-listener` });
-	await consumer.connect();
-	await consumer.subscribe({ topic, fromBeginning: true });
-	let applied = 0;
-	let done = false;
-	await consumer.run({
-		partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
-		eachBatch: async ({ batch }) => {
-			for (let i = 0; i < batch.messages.length; i += CHUNK) {
-				const changes = batch.messages.slice(i, i + CHUNK).map((m) => {
-					const { order_id, idempotent_key } = JSON.parse(String(m.value)) as { order_id: number; idempotent_key: string };
-					return { order_id, idempotent_key, state: "RESERVE_CREATED" as const };
-				});
-				await rawApplyStates(pool, changes);
-				applied += changes.length;
-			}
-			if (applied >= count) done = true;
-		},
-	});
-	await until("the raw consumer applying every message", async () => done, 300_000);
-	await consumer.disconnect();
-	return appliedPerSecond(pool, orderIds);
+/**
+ * What autovacuum does to tables in use: statistics. Without them (a fresh
+ * database on a server whose autovacuum is off or has not come round yet) the
+ * planner reads whole tables for a batch's rows; both sides' statements then
+ * run with the plans they get in production.
+ */
+async function analyzeTables(pool: Pool): Promise<void> {
+	await pool.query("VACUUM ANALYZE orders, order_states, applied_messages, parked_messages");
+}
+
+/**
+ * Lets a started node (service or raw alike) apply every message of `orderIds`,
+ * polled by an index range count, light enough not to slow it; then stops it
+ * and answers its rate. `whileUp` sees the node before it stops.
+ */
+async function drain(starting: Promise<BenchNode>, pool: Pool, orderIds: number[], whileUp?: (node: BenchNode) => void): Promise<number> {
+	const node = await starting;
+	try {
+		const [low, high] = [Math.min(...orderIds), Math.max(...orderIds)];
+		const applied = async () => (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM applied_messages WHERE order_id BETWEEN $1 AND $2", [low, high])).rows[0].n;
+		await until(`the ${node.kind} node applying every message`, async () => (await applied()) >= orderIds.length, 600_000, 50);
+		whileUp?.(node);
+		return await appliedPerSecond(pool, orderIds);
+	} finally {
+		await node.stop();
+	}
 }
 
 export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Promise<ListenerFigure> {
@@ -91,27 +92,17 @@ export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Pr
 	await ensureTopics(kafka, [env.RESERVE_TOPIC, deadLetterTopic(env.RESERVE_TOPIC), rawTopic], ctx.partitions);
 	const pool = new Pool({ connectionString: databaseUrl, max: PARTITIONS_CONCURRENTLY });
 	try {
-		// The raw set first: the listener's orders are then every id from forListener[0] on.
 		const forRaw = await seedOrders(pool, messages);
 		const forListener = await seedOrders(pool, messages);
+		await analyzeTables(pool);
 		await produceReserves(kafka, env.RESERVE_TOPIC, forListener);
 		await produceReserves(kafka, rawTopic, forRaw);
-		const raw = await rawConsumer(ctx, kafka, pool, rawTopic, forRaw);
+		const raw = await drain(startNode({ kind: "raw-listener", services: [], env: { ...env, RAW_LISTENER_TOPIC: rawTopic, RAW_LISTENER_GROUP: `bench-${ctx.run}-raw-listener` }, nodeFlags: ctx.nodeFlags, script: "bench/raw-listener-node.ts" }), pool, forRaw);
+		const node = startNode({ kind: "listener", services: ["state", "reserve-listener"], env, nodeFlags: ctx.nodeFlags });
+		const perS = await drain(node, pool, forListener, (started) => (ctx.memory.listener_mb = started.rssMb()));
 
 		const count = async (sql: string) => (await pool.query<{ n: number }>(sql, [forListener])).rows[0].n;
 		const states = () => count("SELECT count(*)::int AS n FROM order_states WHERE state = 'RESERVE_CREATED' AND order_id = ANY($1)");
-		// Polled while the listener works: an index range count, light enough not to slow it.
-		const appliedSoFar = async () =>
-			(await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM applied_messages WHERE order_id >= $1", [Math.min(...forListener)])).rows[0].n;
-		const node = await startNode({ kind: "listener", services: ["state", "reserve-listener"], env, nodeFlags: ctx.nodeFlags });
-		let perS: number;
-		try {
-			await until("the listener applying every message", async () => (await appliedSoFar()) >= messages, 600_000, 50);
-			perS = await appliedPerSecond(pool, forListener);
-			ctx.memory.listener_mb = node.rssMb();
-		} finally {
-			await node.stop();
-		}
 		const keys = await count("SELECT count(*)::int AS n FROM applied_messages WHERE order_id = ANY($1)");
 		const exactlyOnce = (await states()) === messages && keys === messages;
 		ctx.log(`listener: ${perS}/s, raw ${raw}/s, exactly once: ${exactlyOnce}`);

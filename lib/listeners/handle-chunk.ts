@@ -130,7 +130,7 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 	const last = messages[messages.length - 1].offset;
 	// Every effect of the chunk is durable: its consumer has read the partition this far.
 	ctx.progress.handled(partition, last, latestTimestamp(messages));
-	for (const { outcome, request, offset } of kept) ctx.telemetry.record(outcome, { ...request, partition, offset });
+	for (const { outcome, request, offset } of kept) ctx.telemetry.record(outcome, { order_id: request.order_id, idempotent_key: request.idempotent_key, partition, offset });
 	for (const l of letters) {
 		ctx.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
 	}

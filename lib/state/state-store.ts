@@ -10,10 +10,12 @@
  * is locked, but for the sweep's delete of the rows it claimed
  * (lib/listeners/parked-sweep.ts): a claimed row is never applied, only known.
  */
-import { DataTypes, QueryTypes, type Sequelize, type Transaction } from "sequelize";
+import type { QueryResult } from "pg";
+import { DataTypes, type Sequelize, type Transaction } from "sequelize";
 import { ORDER_STATES, type OrderState } from "../../domain/order-state";
 import { decideBatch, keyOf, type ApplyOutcome, type ApplyRequest, type BatchWrites, type KeyRecord, type ParkedRow } from "../../domain/state-batch";
 import type { ModelDefinition } from "../platform/clients/moleculer-db";
+import { inPoolTransaction, type PgConnection } from "./pool-transaction";
 import { RECORD_STATES_SQL, recordStatesRows } from "./record-states-statement";
 
 export interface BatchResult {
@@ -22,15 +24,44 @@ export interface BatchResult {
 	changedOrderIds: number[];
 }
 
-/** Locks the batch's orders, in order_id order; answers the ones that exist. */
-async function lockOrders(db: Sequelize, t: Transaction, orderIds: number[]): Promise<number[]> {
-	const rows = await db.query<{ order_id: string }>("SELECT order_id FROM orders WHERE order_id = ANY($1::bigint[]) ORDER BY order_id FOR UPDATE", {
-		bind: [orderIds],
-		transaction: t,
-		type: QueryTypes.SELECT,
-	});
-	return rows.map((r) => Number(r.order_id));
+/**
+ * The batch's order ids as an SQL array literal, inlined into the statements
+ * sent with the transaction's opening (a multi-statement text takes no
+ * parameters). Integers only, checked here: never a string from a message.
+ */
+function orderIdArray(orderIds: number[]): string {
+	const bad = orderIds.find((id) => !Number.isSafeInteger(id));
+	if (bad !== undefined) throw new TypeError(`order_id ${String(bad)} is not an integer`);
+	return `'{${orderIds.join(",")}}'::bigint[]`;
 }
+
+/** Locks the batch's orders, in order_id order (the ones that exist). */
+const lockSql = (ids: string) => `SELECT order_id FROM orders WHERE order_id = ANY(${ids}) ORDER BY order_id FOR UPDATE`;
+
+/**
+ * What the batch's decisions need besides the locks: the orders' recorded
+ * states, their applied keys and their parked messages (in the order they were
+ * parked). A statement of its own AFTER the lock statement: a statement's
+ * snapshot is taken when it starts, so one that waited for a lock would not see
+ * what the previous holder of the lock committed (its new states, its parked
+ * rows). Each statement of a multi-statement text takes its own snapshot, so
+ * it may travel with the lock in one round trip. The applied keys are read by
+ * order (an order has a handful), which needs no key inlined.
+ */
+const readSql = (ids: string) => `
+	SELECT kind, order_id, idempotent_key, state, claimed, source_topic, source_partition, source_offset FROM (
+	   SELECT 'history' AS kind, order_id, NULL::uuid AS idempotent_key, state::text, false AS claimed, recorded_at AS at, id AS seq,
+	          NULL::text AS source_topic, NULL::integer AS source_partition, NULL::bigint AS source_offset
+	     FROM order_states WHERE order_id = ANY(${ids})
+	   UNION ALL
+	   SELECT 'applied', order_id, idempotent_key, state::text, false, NULL, NULL, NULL, NULL, NULL
+	     FROM applied_messages WHERE order_id = ANY(${ids})
+	   UNION ALL
+	   SELECT 'parked', order_id, idempotent_key, state::text, coalesce(claimed_until > now(), false), parked_at, source_offset,
+	          source_topic, source_partition, source_offset
+	     FROM parked_messages WHERE order_id = ANY(${ids})
+	 ) found
+	 ORDER BY kind, at, seq`;
 
 /** What the decisions of a batch read under its locks. */
 interface LockedInputs {
@@ -43,34 +74,13 @@ interface LockedInputs {
 
 type FoundRow = ParkedRow & { kind: "history" | "applied" | "parked"; source_topic: string | null; source_partition: number | null; source_offset: string | null };
 
-/**
- * What the batch's decisions need besides the locks, in one round trip: the
- * locked orders' recorded states, the requests' keys already applied, and the
- * parked messages of the locked orders (in the order they were parked). Read by
- * a statement of its own AFTER the locks are held: a statement's snapshot is
- * taken when it starts, so one that waited for a lock would not see what the
- * previous holder of the lock committed (its new states, its parked rows).
- */
-async function readUnderLocks(db: Sequelize, t: Transaction, requests: ApplyRequest[], orderIds: number[]): Promise<LockedInputs> {
-	const rows = await db.query<FoundRow>(
-		`SELECT * FROM (
-		   SELECT 'history' AS kind, order_id, NULL::uuid AS idempotent_key, state::text, false AS claimed, recorded_at AS at, id AS seq,
-		          NULL::text AS source_topic, NULL::integer AS source_partition, NULL::bigint AS source_offset
-		     FROM order_states WHERE order_id = ANY($3::bigint[])
-		   UNION ALL
-		   SELECT 'applied', a.order_id, a.idempotent_key, a.state::text, false, NULL, NULL, NULL, NULL, NULL
-		     FROM applied_messages a
-		     JOIN unnest($1::bigint[], $2::uuid[]) AS k(order_id, idempotent_key) USING (order_id, idempotent_key)
-		   UNION ALL
-		   SELECT 'parked', order_id, idempotent_key, state::text, coalesce(claimed_until > now(), false), parked_at, source_offset,
-		          source_topic, source_partition, source_offset
-		     FROM parked_messages WHERE order_id = ANY($3::bigint[])
-		 ) found
-		 ORDER BY kind, at, seq`,
-		{ bind: [requests.map((r) => r.order_id), requests.map((r) => r.idempotent_key), orderIds], transaction: t, type: QueryTypes.SELECT },
-	);
-	const inputs: LockedInputs = { history: new Map(orderIds.map((id) => [id, []])), applied: new Map(), parked: [], parkedSources: new Map() };
-	for (const { kind, order_id, idempotent_key, state, claimed, source_topic, source_partition, source_offset } of rows) {
+/** Opens the transaction, locks the orders and reads under the locks: one round trip. */
+async function lockAndRead(connection: PgConnection, open: string, orderIds: number[]): Promise<LockedInputs> {
+	const ids = orderIdArray(orderIds);
+	const results = (await connection.query(`${open}; ${lockSql(ids)}; ${readSql(ids)}`)) as unknown as QueryResult[];
+	const [locked, found] = [results[1].rows as Array<{ order_id: string }>, results[2].rows as FoundRow[]];
+	const inputs: LockedInputs = { history: new Map(locked.map((r) => [Number(r.order_id), []])), applied: new Map(), parked: [], parkedSources: new Map() };
+	for (const { kind, order_id, idempotent_key, state, claimed, source_topic, source_partition, source_offset } of found) {
 		if (kind === "history") inputs.history.get(Number(order_id))?.push(state);
 		else if (kind === "applied") inputs.applied.set(keyOf(order_id, idempotent_key), { state });
 		else {
@@ -93,9 +103,10 @@ function sourcesOf(requests: ApplyRequest[], parked: Sources): Sources {
 }
 
 /** Set-based writes of one batch; rows go in as one jsonb array per table. */
-async function write(db: Sequelize, t: Transaction, writes: BatchWrites, sources: Sources): Promise<void> {
-	const run = (sql: string, ...rows: unknown[][]) =>
-		rows.every((r) => r.length === 0) ? Promise.resolve() : db.query(sql, { bind: rows.map((r) => JSON.stringify(r)), transaction: t, type: QueryTypes.INSERT });
+async function write(connection: PgConnection, writes: BatchWrites, sources: Sources): Promise<void> {
+	const run = async (sql: string, ...rows: unknown[][]) => {
+		if (rows.some((r) => r.length > 0)) await connection.query(sql, rows.map((r) => JSON.stringify(r)));
+	};
 	// Parked messages that can now follow leave the table before their state is recorded.
 	await run(
 		`DELETE FROM parked_messages p USING jsonb_to_recordset($1::jsonb) AS x(order_id bigint, idempotent_key uuid)
@@ -123,11 +134,10 @@ async function write(db: Sequelize, t: Transaction, writes: BatchWrites, sources
 export async function applyBatch(db: Sequelize, requests: ApplyRequest[], within?: Transaction): Promise<BatchResult> {
 	if (requests.length === 0) return { outcomes: [], changedOrderIds: [] };
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
-	return db.transaction({ transaction: within }, async (t) => {
-		const locked = await lockOrders(db, t, orderIds);
-		const { history, applied, parked, parkedSources } = await readUnderLocks(db, t, requests, locked);
+	return inPoolTransaction(db, within, async (connection, open) => {
+		const { history, applied, parked, parkedSources } = await lockAndRead(connection, open, orderIds);
 		const { outcomes, writes } = decideBatch(requests, { history, applied, parked });
-		await write(db, t, writes, sourcesOf(requests, parkedSources));
+		await write(connection, writes, sourcesOf(requests, parkedSources));
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
 	});
 }
