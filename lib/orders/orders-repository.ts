@@ -11,7 +11,7 @@ import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
 import type { Order, OrderProduct, OrderStateEntry, OrderSummary } from "../../domain/order-view";
 import { CREATE_ORDER_SQL, createOrderParams, type IdempotencyClaim } from "./create-order-statement";
-import { withPoolClient } from "../platform/clients/pool-client";
+import { rawPgPool } from "../platform/clients/raw-pg-pool";
 
 interface OrderRow {
 	order_id: string;
@@ -79,7 +79,7 @@ export type CreateResult =
  * The statement goes to a `pg` client of the node's pool directly: the hot path skips Sequelize's query path.
  */
 export async function createOrder(db: Sequelize, input: CreateOrderInput, orderTopic: string, claim?: IdempotencyClaim): Promise<CreateResult> {
-	const { rows: [row] } = await withPoolClient(db, (client) => client.query<OrderRow>(CREATE_ORDER_SQL, createOrderParams(input, orderTopic, claim)));
+	const { rows: [row] } = await rawPgPool(db).query<OrderRow>(CREATE_ORDER_SQL, createOrderParams(input, orderTopic, claim));
 	const created = row && { ...summary(row), order_products: input.order_products.map((p) => ({ product_id: p.product_id, count: p.count })) };
 	if (created) return { kind: "created", order: created };
 	// Reached only with a claim: the key belongs to an earlier, committed order.

@@ -10,6 +10,7 @@
  */
 import type { QueryResult } from "pg";
 import type { Sequelize, Transaction } from "sequelize";
+import { rawPgPool } from "../platform/clients/raw-pg-pool";
 
 /** The part of pg's client the store uses. */
 export interface PgConnection {
@@ -38,14 +39,13 @@ const connectionOf = (t: Transaction): PgConnection => (t as unknown as { connec
  */
 export async function inPoolTransaction<T>(db: Sequelize, within: Transaction | undefined, work: (connection: PgConnection, open: string) => Promise<T>): Promise<T> {
 	if (within) return bracketed(connectionOf(within), SAVEPOINT, work, () => undefined);
-	const manager = db.connectionManager;
-	const connection = (await manager.getConnection({ type: "write" })) as PgConnection;
+	const pool = rawPgPool(db);
+	const connection = await pool.connect();
 	let clean = true;
 	try {
 		return await bracketed(connection, OWN, work, (undone) => (clean = undone));
 	} finally {
-		if (clean) manager.releaseConnection(connection);
-		else await manager.destroyConnection(connection).catch(() => undefined);
+		pool.release(connection, !clean);
 	}
 }
 

@@ -1,10 +1,13 @@
 /**
  * The node's Sequelize pool (./shared-database.ts) as raw `pg` clients: the
- * same connections, queried without Sequelize's per-query work. For the outbox
- * relay, whose claim holds one connection over claim -> send -> commit.
+ * same connections, queried without Sequelize's per-query work (bind formatting,
+ * a stack captured per query, result mapping), for the hot paths: the create
+ * statement, the state store's batch, the outbox relay's claim (which holds one
+ * connection over claim -> send -> commit).
  */
 import type { Client, QueryResult, QueryResultRow } from "pg";
 import type { Sequelize } from "sequelize";
+import { isDatabaseUnavailable } from "../support/database-errors";
 
 /** What runs one statement: a client, or the pool (a client for that statement alone). */
 export interface SqlRunner {
@@ -18,7 +21,19 @@ export interface RawPgPool extends SqlRunner {
 	release(client: Client, broken?: boolean): void;
 }
 
+const pools = new WeakMap<Sequelize, RawPgPool>();
+
+/** The raw view of `sequelize`'s pool (one per instance). */
 export function rawPgPool(sequelize: Sequelize): RawPgPool {
+	let pool = pools.get(sequelize);
+	if (!pool) {
+		pool = rawView(sequelize);
+		pools.set(sequelize, pool);
+	}
+	return pool;
+}
+
+function rawView(sequelize: Sequelize): RawPgPool {
 	const manager = sequelize.connectionManager;
 	const pool: RawPgPool = {
 		connect: async () => (await manager.getConnection({ type: "write" })) as Client,
@@ -29,11 +44,15 @@ export function rawPgPool(sequelize: Sequelize): RawPgPool {
 		},
 		async query<R extends QueryResultRow>(text: string, values?: unknown[]) {
 			const client = await pool.connect();
+			let broken = false;
 			try {
 				return await client.query<R>(text, values);
+			} catch (err) {
+				// A failed statement outside a transaction leaves the connection usable; a lost one is closed, not lent again.
+				broken = isDatabaseUnavailable(err);
+				throw err;
 			} finally {
-				// A failed statement outside a transaction leaves the connection usable; a lost one is invalid and not handed out again.
-				pool.release(client);
+				pool.release(client, broken);
 			}
 		},
 	};
