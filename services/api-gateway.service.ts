@@ -5,7 +5,7 @@
  * Every error leaves through lib/gateways/orders-http-errors.ts.
  */
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import ApiGateway, { type Alias, type ApiRouteSchema, type ApiSettingsSchema, type IncomingRequest } from "moleculer-web";
 import type { Config } from "../lib/platform/config/config";
@@ -53,6 +53,14 @@ interface GatewayVars {
 	routes: { rateLimit?: { store?: { close?: () => Promise<void> } } }[];
 	addRoute(opts: ApiRouteSchema): unknown;
 }
+
+/**
+ * How long an idle keep-alive connection stays open: longer than the 60 s idle
+ * timeout of common load balancers and proxies, so the client side closes first.
+ * A server that closes first (Node's default is 5 s) races the client's next
+ * request on that socket, which then fails with ECONNRESET.
+ */
+export const KEEP_ALIVE_MS = 65_000;
 
 /** Routes anyone may call, with authentication on too: an orchestrator's checks carry no token. */
 const OPEN_ACTIONS = new Set(["api-gateway.ping", "api-gateway.health"]);
@@ -130,6 +138,8 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 	},
 	created() {
 		checkSettings("api-gateway", apiGatewaySettingsSchema, this.settings);
+		// moleculer-web made the server in its own created(), which runs before this one.
+		(this.server as Server).keepAliveTimeout = KEEP_ALIVE_MS;
 		registerMetrics(this.broker, ["httpDuration"]);
 		const { security, routes } = this.settings;
 		this.verifyBearer = security?.auth ? createAuthenticator(security.auth) : null;

@@ -9,7 +9,7 @@
  */
 import type { Server } from "node:http";
 import { ServiceBroker, type Service, type ServiceSchema } from "moleculer";
-import ApiGatewayService from "../../../services/api-gateway.service";
+import ApiGatewayService, { KEEP_ALIVE_MS } from "../../../services/api-gateway.service";
 import { OrderNotFoundError } from "../../../domain/errors/catalog";
 import { healthChecker, type DependencyAnswers } from "../../../lib/platform/observability/health";
 import { UNREACHABLE_HEALTH_TARGETS } from "../../support/unit-health-targets";
@@ -152,6 +152,11 @@ describe("with authentication off", () => {
 
 	it("GET /ping answers pong", async () => {
 		await expect(request(gw.base, "/api/ping")).resolves.toMatchObject({ status: 200, body: { pong: true } });
+	});
+
+	it("keeps an idle connection open longer than a load balancer's idle timeout (the client closes first)", async () => {
+		const { headers } = await request(gw.base, "/api/ping");
+		expect(headers.get("keep-alive")).toBe(`timeout=${KEEP_ALIVE_MS / 1000}`);
 	});
 
 	it("GET /health answers 200 with every dependency up, 503 naming the one that is down", async () => {
