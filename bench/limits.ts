@@ -62,11 +62,12 @@ after the run (above) before trusting a figure.
   their production plans, not whole-table scans. Per batch the service runs, on a bare \`pg\`
   connection of its pool, BEGIN with the lock and the read under the locks (applied keys, parked
   messages, history) in one round trip, the write statement (lib/state/record-states-statement.ts,
-  shared with raw) and commit, plus one Redis script call that invalidates the read cache of every
-  changed order; raw runs BEGIN, lock, write, commit. On the node itself the largest item is garbage
-  collection: nodes run with \`start:prod\`'s small young generation, which keeps them within their
-  memory budgets (docs/operations.md); an operator with memory to spare on a listener-only node can
-  raise \`--max-semi-space-size\`.
+  shared with raw) and commit, plus the \`orders.changed\` broadcast of the changed orders (on this
+  node, which runs no orders service, a local broadcast with no handler); raw runs BEGIN, lock,
+  write, commit. On the node itself the largest item is garbage collection: nodes run with
+  \`start:prod\`'s small young generation, which keeps them within their memory budgets
+  (docs/operations.md); an operator with memory to spare on a listener-only node can raise
+  \`--max-semi-space-size\`.
 - **Saga** — orders offered at a steady rate to an all-in-one node, the simulator answering (one send
   per round of answers for the orders of a fetched batch). Open loop: the schedule of sends is fixed
   before the round, no send waits for an answer, and each order's latency runs from its scheduled
