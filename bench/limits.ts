@@ -57,9 +57,11 @@ after the run (above) before trusting a figure.
   invalidation or dead letters, in a process of its own started like the service node (same node
   flags, so the same heap and garbage collector). Both are timed by the database's clock alike: from
   the first state recorded to the last (order_states.recorded_at), so neither process's own stopwatch,
-  its start or its group join is in the figure; both are polled alike for the end. The tables are
+  its start or its group join is in the figure; both are polled alike for the end. The messages go in
+two rounds of half each, in the order raw, service, service, raw, so a drift of the shared machine
+hits both sides alike; each side's rate is that of its two rounds together. The tables are
   analysed after seeding (what autovacuum does to a table in use), so both sides' statements get
-  their production plans, not whole-table scans. Per batch the service runs, on a bare \`pg\`
+  their production plans. Per batch the service runs, on a bare \`pg\`
   connection of its pool, BEGIN with the lock and the read under the locks (applied keys, parked
   messages, history) in one round trip, the write statement (lib/state/record-states-statement.ts,
   shared with raw) and commit, plus the \`orders.changed\` broadcast of the changed orders (on this
