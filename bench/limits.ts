@@ -33,7 +33,22 @@ after the run (above) before trusting a figure.
   process wake-ups (client -> node -> PostgreSQL): a ratio r needs the node's and its client's CPU
   per order under (1/r - 1) times raw's latency, which the rows show it is not. At 16 and 64
   clients the database is the common limit, and the service's CPU per order is taken from the same
-  2 cores PostgreSQL needs.
+  2 cores PostgreSQL needs. gRPC's rows cost more than REST's on both sides, and none of it is a
+  setting of the gateway: a profile of the node under the gRPC load (\`--cpu-prof\`) is as flat as
+  under REST (the statement's socket write, then garbage collection, then grpc-js and node:http2
+  together, then Moleculer and pg; proto-loader's decoding and encoding, with the int64-as-string
+  and defaults the contract needs, and the gateway's own metadata, deadline and error code are each
+  a small part), but a gRPC create is two Moleculer calls where REST's is one (the method's action
+  gives the call its span and the broker's timeout, which the e2e test pins), and grpc-js answers a
+  unary call in two socket writes (the headers and the message, then the trailers once the
+  message's write has completed: a server interceptor that sends the status at once still leaves in
+  two writes), so the client wakes twice per reply. Its client, grpc-js, also spends more CPU per
+  call than a keep-alive node:http client, and at 1 client that CPU is on the latency path too. The
+  api node's heap grows while 64 gRPC calls are in flight (each call's objects outlive a scavenge
+  of \`start:prod\`'s small young generation and are promoted; the old generation is collected
+  lazily), but a heap snapshot (which collects first) taken after the 64-client figure holds what
+  one taken before it held: nothing of the gateway or grpc-js outlives its call, and the resident
+  memory after the figures is that grown heap and native buffers, not retained calls.
 - **GET** — 64 clients reading random orders of 1,000, on a node with the Redis read cache and on one
   without, alternating slices. The cache saves the PostgreSQL query; both pay HTTP and Moleculer.
   Raw: the same read (the order and its products in one statement) from a \`pg\` pool of the same
