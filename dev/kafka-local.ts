@@ -63,16 +63,21 @@ function libDir(): string {
 	return join(jarsHome, `lib-${pomHash}`);
 }
 
+const MVN_ATTEMPTS = 3;
+
 /** Fetches the pinned broker jars with Maven once; later runs reuse them. */
 export function ensureKafkaJars(): string {
 	const dir = libDir();
 	if (existsSync(join(dir, ".complete"))) return dir;
 	rmSync(dir, { recursive: true, force: true });
-	const mvn = spawnSync(
-		"mvn",
-		["-q", "-B", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${dir}`, "-DincludeScope=runtime"],
-		{ stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
-	);
+	const fetchJars = () =>
+		spawnSync("mvn", ["-q", "-B", "-f", pom, "dependency:copy-dependencies", `-DoutputDirectory=${dir}`, "-DincludeScope=runtime"], {
+			stdio: ["ignore", "pipe", "pipe"],
+			encoding: "utf8",
+		});
+	// A download from Maven Central can fail once and pass on the next try (seen on a fresh machine).
+	let mvn = fetchJars();
+	for (let attempt = 2; attempt <= MVN_ATTEMPTS && (mvn.error || mvn.status !== 0); attempt++) mvn = fetchJars();
 	if (mvn.error || mvn.status !== 0) {
 		const why = mvn.error ? mvn.error.message : (mvn.stdout + mvn.stderr).trim().split("\n").slice(-3).join(" ");
 		throw new Error(`could not fetch the Kafka broker jars with Maven (is mvn installed?): ${why}`);
