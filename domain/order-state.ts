@@ -63,8 +63,9 @@ export function decide(recorded: readonly OrderState[], next: OrderState): Decis
 /** Transitions from ORDER_CREATED on the longest way to `state` (ORDER_CREATED 0, PAYMENT_COMPLETED 3). */
 const depth = (state: OrderState): number => Math.max(0, ...PREDECESSORS[state].map((before) => depth(before) + 1));
 
-/** How far along a state is: a terminal state ends the order, then the depth counts. */
-const progress = (state: OrderState): number => (TERMINAL_STATES.has(state) ? 10 : 0) + depth(state);
+/** How far along each state is: a terminal state ends the order, then the depth counts. Computed once: every recorded state asks. */
+const PROGRESS = new Map<OrderState, number>(ORDER_STATES.map((state) => [state, (TERMINAL_STATES.has(state) ? 10 : 0) + depth(state)]));
+const progress = (state: OrderState): number => PROGRESS.get(state) as number;
 
 /**
  * The order's current state: the furthest one of its history along the state

@@ -77,13 +77,23 @@ async function drain(starting: Promise<BenchNode>, pool: Pool, orderIds: number[
 	try {
 		const [low, high] = [Math.min(...orderIds), Math.max(...orderIds)];
 		const applied = async () => (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM applied_messages WHERE order_id BETWEEN $1 AND $2", [low, high])).rows[0].n;
-		await until(`the ${node.kind} node applying every message`, async () => (await applied()) >= orderIds.length, 600_000, 50);
+		// CPU per message from the first applied message seen to the last (start-up and group join left out).
+		let first: { n: number; cpuMs: number } | undefined;
+		await until(`the ${node.kind} node applying every message`, async () => {
+			const n = await applied();
+			if (first === undefined && n > 0) first = { n, cpuMs: node.cpuMs() };
+			return n >= orderIds.length;
+		}, 600_000, 50);
 		whileUp?.(node);
+		if (first && orderIds.length > first.n) cpuUsPerMessage[node.kind] = [...(cpuUsPerMessage[node.kind] ?? []), Math.round(((node.cpuMs() - first.cpuMs) * 1000) / (orderIds.length - first.n))];
 		return await appliedPerSecond(pool, orderIds);
 	} finally {
 		await node.stop();
 	}
 }
+
+/** CPU µs per applied message of each node kind, per round (logged: the figure's explanation, not part of it). */
+const cpuUsPerMessage: Record<string, number[]> = {};
 
 /** Both sides' drains, in an ABBA order (raw, service, service, raw): a drift of the shared machine hits both alike. */
 const ROUNDS: Array<Array<"raw" | "service">> = [
@@ -123,7 +133,7 @@ export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Pr
 		const keys = await count("SELECT count(*)::int AS n FROM applied_messages WHERE order_id = ANY($1)");
 		const exactlyOnce = states === messages && keys === messages;
 		const [perS, raw] = [harmonicMean(rates.service), harmonicMean(rates.raw)];
-		ctx.log(`listener: ${perS}/s (rounds ${rates.service.join(", ")}), raw ${raw}/s (rounds ${rates.raw.join(", ")}), exactly once: ${exactlyOnce}`);
+		ctx.log(`listener: ${perS}/s (rounds ${rates.service.join(", ")}), raw ${raw}/s (rounds ${rates.raw.join(", ")}), exactly once: ${exactlyOnce}; CPU µs per message ${JSON.stringify(cpuUsPerMessage)}`);
 		return { messages, msgs_per_s: perS, raw_msgs_per_s: raw, ratio_vs_raw: round(perS / raw, 2), exactly_once: exactlyOnce };
 	} finally {
 		await pool.end();
