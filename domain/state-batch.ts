@@ -83,6 +83,11 @@ export interface BatchDecision {
 /** One spelling per (order, key): UUIDs compare case-insensitively, as PostgreSQL's uuid does. */
 export const keyOf = (orderId: number | string, idempotentKey: string): string => `${orderId}:${idempotentKey.toLowerCase()}`;
 
+/** Outcomes without details are shared (a batch answers thousands of them); never mutated. */
+const APPLIED: ApplyOutcome = Object.freeze({ result: "applied" });
+const DUPLICATE: ApplyOutcome = Object.freeze({ result: "duplicate" });
+const PARKED: ApplyOutcome = Object.freeze({ result: "parked" });
+
 /** A parked message waiting for its predecessor; `request` is set when this very batch parked it. */
 type Waiting = ParkedRow & { request?: number };
 
@@ -97,13 +102,13 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 
 	const writes: BatchWrites = { states: [], applied: [], unparked: [], parked: [], latest: new Map() };
 	const outcomes: ApplyOutcome[] = [];
-	const record = (orderId: number, idempotentKey: string, state: OrderState) => {
+	const record = (orderId: number, idempotentKey: string, key: string, state: OrderState) => {
 		writes.states.push({ order_id: orderId, state });
 		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state });
 		const states = [...(history.get(orderId) ?? []), state];
 		history.set(orderId, states);
 		writes.latest.set(orderId, furthestState(states) ?? state);
-		applied.set(keyOf(orderId, idempotentKey), { state });
+		applied.set(key, { state });
 	};
 	// A recorded state may let parked messages of the order follow, one after another.
 	const applyWaiting = (orderId: number) => {
@@ -111,15 +116,15 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 		const nextReady = () => queue.findIndex((p) => decide(history.get(orderId) ?? [], p.state).kind === "apply");
 		for (let next = nextReady(); next >= 0; next = nextReady()) {
 			const [p] = queue.splice(next, 1);
-			parked.delete(keyOf(orderId, p.idempotent_key));
+			const key = keyOf(orderId, p.idempotent_key);
+			parked.delete(key);
 			if (p.request === undefined) writes.unparked.push({ order_id: orderId, idempotent_key: p.idempotent_key });
 			else {
 				// Parked earlier in this batch: it never reaches the table.
-				const key = keyOf(orderId, p.idempotent_key);
 				writes.parked = writes.parked.filter((w) => keyOf(w.order_id, w.idempotent_key) !== key);
-				outcomes[p.request] = { result: "applied" };
+				outcomes[p.request] = APPLIED;
 			}
-			record(orderId, p.idempotent_key, p.state);
+			record(orderId, p.idempotent_key, key, p.state);
 		}
 	};
 
@@ -127,21 +132,22 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 		const { order_id: orderId, state, idempotent_key: idempotentKey, source } = request;
 		const recorded = history.get(orderId);
 		if (recorded === undefined) return { result: "rejected", reason: "unknown_order" };
-		const seen = applied.get(keyOf(orderId, idempotentKey)) ?? parked.get(keyOf(orderId, idempotentKey));
-		if (seen) return seen.state === state ? { result: "duplicate" } : { result: "rejected", reason: "idempotency_conflict" };
+		const key = keyOf(orderId, idempotentKey);
+		const seen = applied.get(key) ?? parked.get(key);
+		if (seen) return seen.state === state ? DUPLICATE : { result: "rejected", reason: "idempotency_conflict" };
 
 		const decision = decide(recorded, state);
 		if (decision.kind === "reject") return { result: "rejected", reason: decision.reason };
 		if (decision.kind === "early") {
 			if (!source) return { result: "early" };
 			writes.parked.push({ ...request, source });
-			parked.set(keyOf(orderId, idempotentKey), { state });
+			parked.set(key, { state });
 			waiting.set(orderId, [...(waiting.get(orderId) ?? []), { order_id: String(orderId), idempotent_key: idempotentKey, state, request: index }]);
-			return { result: "parked" };
+			return PARKED;
 		}
-		record(orderId, idempotentKey, state);
+		record(orderId, idempotentKey, key, state);
 		applyWaiting(orderId);
-		return { result: "applied" };
+		return APPLIED;
 	};
 	requests.forEach((request, index) => {
 		outcomes[index] = decideOne(request, index);

@@ -100,11 +100,10 @@ async function lockAndRead(connection: PgConnection, open: string, orderIds: num
 /** Where each message of a batch was read (topic, partition, offset), by order and key: recorded with its applied key. */
 type Sources = Map<string, { topic: string; partition: number; offset: string }>;
 
+/** The parked rows' sources and the requests' own (not copied: only their topic, partition and offset are written). */
 function sourcesOf(requests: ApplyRequest[], parked: Sources): Sources {
-	const sources: Sources = new Map(parked);
-	for (const { order_id, idempotent_key, source } of requests) {
-		if (source) sources.set(keyOf(order_id, idempotent_key), { topic: source.topic, partition: source.partition, offset: source.offset });
-	}
+	const sources: Sources = parked;
+	for (const { order_id, idempotent_key, source } of requests) if (source) sources.set(keyOf(order_id, idempotent_key), source);
 	return sources;
 }
 
@@ -120,7 +119,10 @@ async function write(connection: PgConnection, writes: BatchWrites, sources: Sou
 		writes.unparked,
 	);
 	// The common case in one statement: history rows, applied keys (with where each was read), current state.
-	const applied = writes.applied.map((a) => ({ ...a, ...sources.get(keyOf(a.order_id, a.idempotent_key)) }));
+	const applied = writes.applied.map(({ order_id, idempotent_key, state }) => {
+		const source = sources.get(keyOf(order_id, idempotent_key));
+		return { order_id, idempotent_key, state, topic: source?.topic, partition: source?.partition, offset: source?.offset };
+	});
 	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, applied, writes.latest));
 	await run(
 		`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset,
