@@ -16,7 +16,7 @@ import type { Kafka } from "kafkajs";
 import { Pool } from "pg";
 import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { nodeEnv, type BenchContext } from "../context";
-import { startNode, type BenchNode } from "../nodes";
+import { cpuOfPid, startNode, type BenchNode } from "../nodes";
 import { CHUNK, PARTITIONS_CONCURRENTLY } from "../raw-listener";
 import { seedOrders } from "./reads";
 import { round, until } from "../support";
@@ -77,23 +77,41 @@ async function drain(starting: Promise<BenchNode>, pool: Pool, orderIds: number[
 	try {
 		const [low, high] = [Math.min(...orderIds), Math.max(...orderIds)];
 		const applied = async () => (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM applied_messages WHERE order_id BETWEEN $1 AND $2", [low, high])).rows[0].n;
-		// CPU per message from the first applied message seen to the last (start-up and group join left out).
-		let first: { n: number; cpuMs: number } | undefined;
+		// CPU per message, of the node and of its database backends, from the first applied message seen to the last (start-up and group join left out).
+		let first: { n: number; cpuMs: number; backends: Map<number, number> } | undefined;
 		await until(`the ${node.kind} node applying every message`, async () => {
 			const n = await applied();
-			if (first === undefined && n > 0) first = { n, cpuMs: node.cpuMs() };
+			if (first === undefined && n > 0) first = { n, cpuMs: node.cpuMs(), backends: await backendCpuMs(pool) };
 			return n >= orderIds.length;
 		}, 600_000, 50);
 		whileUp?.(node);
-		if (first && orderIds.length > first.n) cpuUsPerMessage[node.kind] = [...(cpuUsPerMessage[node.kind] ?? []), Math.round(((node.cpuMs() - first.cpuMs) * 1000) / (orderIds.length - first.n))];
+		if (first && orderIds.length > first.n) {
+			const perMessage = (ms: number) => Math.round((ms * 1000) / (orderIds.length - first!.n));
+			const backends = [...(await backendCpuMs(pool))].reduce((sum, [pid, ms]) => sum + ms - (first!.backends.get(pid) ?? 0), 0);
+			(cpuUsPerMessage[node.kind] ??= []).push({ node: perMessage(node.cpuMs() - first.cpuMs), db: perMessage(backends) });
+		}
 		return await appliedPerSecond(pool, orderIds);
 	} finally {
 		await node.stop();
 	}
 }
 
-/** CPU µs per applied message of each node kind, per round (logged: the figure's explanation, not part of it). */
-const cpuUsPerMessage: Record<string, number[]> = {};
+/** CPU µs per applied message of each node kind and of its database backends, per round (logged: the figure's explanation, not part of it). */
+const cpuUsPerMessage: Record<string, Array<{ node: number; db: number }>> = {};
+
+/** CPU ms so far of each backend of this database (PostgreSQL on this machine), by pid; the poller's own count too, alike for both sides. */
+async function backendCpuMs(pool: Pool): Promise<Map<number, number>> {
+	const { rows } = await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'");
+	const cpu = new Map<number, number>();
+	for (const { pid } of rows) {
+		try {
+			cpu.set(pid, cpuOfPid(pid));
+		} catch {
+			// ended meanwhile, or PostgreSQL runs elsewhere
+		}
+	}
+	return cpu;
+}
 
 /** Both sides' drains, in an ABBA order (raw, service, service, raw): a drift of the shared machine hits both alike. */
 const ROUNDS: Array<Array<"raw" | "service">> = [
