@@ -35,6 +35,18 @@ function orderIdArray(orderIds: number[]): string {
 	return `'{${orderIds.join(",")}}'::bigint[]`;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The batch's (order id, key) pairs as two SQL array literals of the same
+ * length, inlined like the order ids: integers and UUIDs only, checked here.
+ */
+function keyArrays(requests: ApplyRequest[]): [string, string] {
+	const bad = requests.find((r) => !UUID.test(r.idempotent_key));
+	if (bad !== undefined) throw new TypeError(`idempotent_key ${JSON.stringify(bad.idempotent_key)} is not a UUID`);
+	return [orderIdArray(requests.map((r) => r.order_id)), `'{${requests.map((r) => r.idempotent_key).join(",")}}'::uuid[]`];
+}
+
 /**
  * Locks the batch's orders, in order_id order (the ones that exist), and
  * answers their ids as one JSON text: one value to parse, not a row per order.
@@ -49,23 +61,26 @@ const lockSql = (ids: string) =>
  * statement's snapshot is taken when it starts, so one that waited for a lock
  * would not see what the previous holder of the lock committed (its new
  * states, its parked rows). Each statement of a multi-statement text takes its
- * own snapshot, so it may travel with the lock in one round trip. The applied
- * keys are read by order (an order has a handful), which needs no key inlined.
+ * own snapshot, so it may travel with the lock in one round trip. Only the
+ * batch's own keys are looked up among the applied ones (all a decision asks
+ * of them): one probe of the primary key each.
  * Answered as ONE JSON text of compact arrays: the node parses one string
  * natively instead of a row object per state (most of a batch's read).
- * The states and the keys are looked up order by order (`unnest` joined
+ * The states and the keys are looked up one by one (`unnest` joined
  * LATERALly, OFFSET 0 keeping each lookup an index probe): `order_id = ANY` of
  * a thousand ids made the planner estimate each id (milliseconds per batch)
  * and then read the whole of order_states, whose cost grows with the table.
  * Parked messages are few: a plain `= ANY` lets the planner pick its scan.
  */
-const readSql = (ids: string) => `
-	WITH batch AS MATERIALIZED (SELECT unnest(${ids}) AS order_id)
+const readSql = (ids: string, [keyOrders, keys]: [string, string]) => `
+	WITH batch AS MATERIALIZED (SELECT unnest(${ids}) AS order_id),
+	     batch_keys AS MATERIALIZED (SELECT * FROM unnest(${keyOrders}, ${keys}) AS k(order_id, idempotent_key))
 	SELECT json_build_array(
 	  (SELECT coalesce(json_agg(json_build_array(s.order_id, s.state) ORDER BY s.recorded_at, s.id), '[]')
 	     FROM batch, LATERAL (SELECT order_id, state, recorded_at, id FROM order_states WHERE order_id = batch.order_id OFFSET 0) s),
 	  (SELECT coalesce(json_agg(json_build_array(a.order_id, a.idempotent_key, a.state)), '[]')
-	     FROM batch, LATERAL (SELECT order_id, idempotent_key, state FROM applied_messages WHERE order_id = batch.order_id OFFSET 0) a),
+	     FROM batch_keys k, LATERAL (SELECT order_id, idempotent_key, state FROM applied_messages
+	                                  WHERE order_id = k.order_id AND idempotent_key = k.idempotent_key OFFSET 0) a),
 	  (SELECT coalesce(json_agg(json_build_array(order_id, idempotent_key, state, coalesce(claimed_until > now(), false),
 	                                             source_topic, source_partition, source_offset::text) ORDER BY parked_at, source_offset), '[]')
 	     FROM parked_messages WHERE order_id = ANY(${ids}))
@@ -88,9 +103,9 @@ type Found = [
 ];
 
 /** Opens the transaction, locks the orders and reads under the locks: one round trip. */
-async function lockAndRead(connection: PgConnection, open: string, orderIds: number[]): Promise<LockedInputs> {
+async function lockAndRead(connection: PgConnection, open: string, orderIds: number[], requests: ApplyRequest[]): Promise<LockedInputs> {
 	const ids = orderIdArray(orderIds);
-	const results = (await connection.query(`${open}; ${lockSql(ids)}; ${readSql(ids)}`)) as unknown as QueryResult[];
+	const results = (await connection.query(`${open}; ${lockSql(ids)}; ${readSql(ids, keyArrays(requests))}`)) as unknown as QueryResult[];
 	const locked = JSON.parse((results[1].rows[0] as { locked: string }).locked) as number[];
 	const [history, applied, parked] = JSON.parse((results[2].rows[0] as { found: string }).found) as Found;
 	const inputs: LockedInputs = { history: new Map(locked.map((id) => [id, []])), applied: new Map(), parked: [], parkedSources: new Map() };
@@ -149,7 +164,7 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[], within
 	if (requests.length === 0) return { outcomes: [], changedOrderIds: [] };
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
 	return inPoolTransaction(db, within, async (connection, open) => {
-		const { history, applied, parked, parkedSources } = await lockAndRead(connection, open, orderIds);
+		const { history, applied, parked, parkedSources } = await lockAndRead(connection, open, orderIds, requests);
 		const { outcomes, writes } = decideBatch(requests, { history, applied, parked });
 		await write(connection, writes, sourcesOf(requests, parkedSources));
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
