@@ -12,7 +12,8 @@ export interface SagaMessage {
 
 export type ParseResult = { ok: true; message: SagaMessage } | { ok: false; error: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An idempotent_key's spelling (any case: PostgreSQL's uuid compares case-insensitively). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads a message value whose status must be one of `statuses`. */
 export function parseSagaMessage(value: Buffer | string | null | undefined, statuses: readonly string[]): ParseResult {
@@ -25,7 +26,7 @@ export function parseSagaMessage(value: Buffer | string | null | undefined, stat
 	}
 	if (typeof body !== "object" || body === null || Array.isArray(body)) return { ok: false, error: "value is not a JSON object" };
 	const { idempotent_key, order_id, status } = body as Record<string, unknown>;
-	if (typeof idempotent_key !== "string" || !UUID.test(idempotent_key)) {
+	if (typeof idempotent_key !== "string" || !UUID_PATTERN.test(idempotent_key)) {
 		return { ok: false, error: "idempotent_key must be a UUID string" };
 	}
 	if (typeof order_id !== "number" || !Number.isSafeInteger(order_id) || order_id <= 0) {

@@ -6,6 +6,7 @@
 import type { Context, ServiceSchema } from "moleculer";
 import { listDeadLettersParams, listRedrivesParams, redriveParams, type RedriveInput } from "../domain/dead-letter-input";
 import { ORDER_STATES } from "../domain/order-state";
+import { UUID_PATTERN } from "../domain/saga-message";
 import type { ApplyRequest } from "../domain/state-batch";
 import { ORDERS_CHANGED, ordersChanged } from "../domain/orders-changed";
 import { rethrowClassified } from "../lib/platform/support/failure-kind";
@@ -25,8 +26,6 @@ import {
 } from "../lib/dead-letters/dead-letter-api";
 import { APPLIED_MESSAGE_MODEL, applyBatch, pruneAppliedKeys, type BatchResult } from "../lib/state/state-store";
 import { DbMixin, type DbSettings, type DbVars } from "../mixins/db.mixin";
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const requestProps = {
 	order_id: { type: "number", integer: true, positive: true },

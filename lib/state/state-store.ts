@@ -13,6 +13,7 @@
 import type { QueryResult } from "pg";
 import { DataTypes, type Sequelize, type Transaction } from "sequelize";
 import { ORDER_STATES, type OrderState } from "../../domain/order-state";
+import { UUID_PATTERN } from "../../domain/saga-message";
 import { decideBatch, keyOf, type ApplyOutcome, type ApplyRequest, type BatchWrites, type KeyRecord, type ParkedRow } from "../../domain/state-batch";
 import type { ModelDefinition } from "../platform/clients/moleculer-db";
 import { inPoolTransaction, type PgConnection } from "./pool-transaction";
@@ -35,14 +36,12 @@ function orderIdArray(orderIds: number[]): string {
 	return `'{${orderIds.join(",")}}'::bigint[]`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The batch's (order id, key) pairs as two SQL array literals of the same
  * length, inlined like the order ids: integers and UUIDs only, checked here.
  */
 function keyArrays(requests: ApplyRequest[]): [string, string] {
-	const bad = requests.find((r) => !UUID.test(r.idempotent_key));
+	const bad = requests.find((r) => !UUID_PATTERN.test(r.idempotent_key));
 	if (bad !== undefined) throw new TypeError(`idempotent_key ${JSON.stringify(bad.idempotent_key)} is not a UUID`);
 	return [orderIdArray(requests.map((r) => r.order_id)), `'{${requests.map((r) => r.idempotent_key).join(",")}}'::uuid[]`];
 }

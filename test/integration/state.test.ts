@@ -171,6 +171,28 @@ describe("state service", () => {
 		expect((await pool.query("SELECT 1 FROM parked_messages WHERE order_id = $1", [orderId])).rowCount).toBe(0);
 	});
 
+	it("finds each redelivered key of a batch among the applied ones (by order and key, any spelling), next to keys of other orders", async () => {
+		const [first, second] = [await createOrder(pool), await createOrder(pool)];
+		const [reserved, failed] = [randomUUID(), randomUUID()];
+		await apply(first, "RESERVE_CREATED", reserved);
+		const messages: ApplyRequest[] = [
+			// The same key on another order is another message.
+			{ order_id: second, state: "RESERVE_FAILED", idempotent_key: reserved },
+			{ order_id: first, state: "RESERVE_CREATED", idempotent_key: reserved.toUpperCase() },
+			{ order_id: first, state: "RESERVE_FAILED", idempotent_key: reserved },
+			{ order_id: first, state: "PAYMENT_FAILED", idempotent_key: failed },
+		];
+		const { outcomes } = await broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages });
+		expect(outcomes).toEqual([
+			{ result: "applied" },
+			{ result: "duplicate" },
+			{ result: "rejected", reason: "idempotency_conflict" },
+			{ result: "applied" },
+		]);
+		expect((await historyOf(pool, first)).states).toEqual(["ORDER_CREATED", "RESERVE_CREATED", "PAYMENT_FAILED"]);
+		expect((await historyOf(pool, second)).states).toEqual(["ORDER_CREATED", "RESERVE_FAILED"]);
+	});
+
 	it("prunes applied keys older than the retention, and only those", async () => {
 		const orderId = await createOrder(pool);
 		const [old, fresh] = [randomUUID(), randomUUID()];
