@@ -57,7 +57,7 @@ function rssOf(pid: number): number {
 }
 
 /** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the command's closing parenthesis), in clock ticks of 10 ms. */
-function cpuOf(pid: number): number {
+export function cpuOf(pid: number): number {
 	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
 	return (Number(fields[11]) + Number(fields[12])) * 10;
 }
