@@ -15,6 +15,7 @@ import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { createSequelize } from "../../lib/platform/clients/database";
 import { OutboxRelay, RELAY_POOL_CONNECTIONS } from "../../lib/outbox/outbox-relay";
 import type { BenchContext } from "../context";
+import { cpuSplit, formatCpuSplit, type CpuSplit } from "../outbox-cpu-split";
 import { latency, now, round, sleep, until } from "../support";
 
 export interface OutboxFigure {
@@ -86,14 +87,19 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 				return { stop: () => relay.stop().finally(() => database.close()) };
 			}),
 		);
-	const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+	// Named, so the CPU split leaves the bench's own backends out.
+	const pool = new Pool({ connectionString: databaseUrl, max: 2, application_name: "bench-outbox" });
+	const database = new URL(databaseUrl).pathname.slice(1);
+	let relayCpu: CpuSplit | undefined;
 	try {
 		const drain = async (relays: number) => {
 			const topic = await newTopic();
 			await insertEvents(pool, topic, events);
+			const cpu = await cpuSplit(database, pool);
 			const running = await startRelays(topic, relays);
 			await until(`${relays} relay(s) draining ${events} events`, async () => (await unsent(pool, topic)) === 0, 300_000);
 			const drained = Date.now();
+			if (relays === 1) relayCpu = await cpu(events);
 			// From the first claim (its transaction start, after the relay connected, as raw starts
 			// after its producer connected) to the last commit seen.
 			const { rows } = await pool.query<{ first: number }>("SELECT extract(epoch FROM min(sent_at)) * 1000 AS first FROM outbox WHERE topic = $1", [topic]);
@@ -103,12 +109,16 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 		// An untimed raw run first: kafkajs' encoding runs JIT-compiled in every timed run (the relays share this process).
 		await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
 		// Raw before and after the relays, averaged: the shared machine drifts within a figure.
-		const rawBefore = await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
+		const rawTopic = await newTopic();
+		const rawCpu = await cpuSplit(database, pool);
+		const rawBefore = await rawKafka(kafka, rawTopic, events, cfg.outboxBatchSize);
+		const rawCpuSplit = await rawCpu(events);
 		const one = await drain(1);
 		const two = await drain(2);
 		const rawAfter = await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
 		const raw = Math.round((rawBefore + rawAfter) / 2);
 		ctx.log(`outbox: raw ${raw}/s (${rawBefore}/s before, ${rawAfter}/s after), 1 relay ${one}/s, 2 relays ${two}/s`);
+		if (relayCpu) ctx.log(`outbox CPU per event: raw ${formatCpuSplit(rawCpuSplit)}; 1 relay ${formatCpuSplit(relayCpu)}`);
 		const idle = await idleLatency(ctx, kafka, pool, await newTopic(), idleSamples, startRelays);
 		ctx.log(`outbox idle commit -> consumer: p50 ${idle.p50_ms} ms, p99 ${idle.p99_ms} ms`);
 		return {
