@@ -74,7 +74,7 @@ const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 			invoke: async (method, request, { idempotencyKey, authorization, timeoutMs }) => {
 				// A create without a key gets one of the gateway's own, as over REST: the broker retries
 				// orders.create after a timeout or a lost node, and the retry must find the first attempt's order.
-				const meta: OrdersMeta = method === "CreateOrder" ? { idempotency_key: idempotencyKey ?? `gateway:${randomUUID()}` } : {};
+				const meta: OrdersMeta = method !== "CreateOrder" ? {} : idempotencyKey ? { idempotency_key: idempotencyKey } : { idempotency_key: `gateway:${randomUUID()}`, idempotency_key_generated: true };
 				// A refused token answers UNAUTHENTICATED (its 401) before any orders action runs.
 				if (authenticate && !OPEN_METHODS.has(method)) meta.user = await authenticate(authorization);
 				if (this.broker.isTracingEnabled()) return this.actions[method](request, { meta, timeout: timeoutMs });
