@@ -11,16 +11,19 @@ faster. Figures taken seconds apart move noticeably, the saga's tail most of all
 rounds; compare ratios, and the raw figures of the same run, and read the load average before and
 after the run (above) before trusting a figure.
 
-- **Create** — a closed loop of N HTTP clients (node:http, keep-alive) posting an order of 3 products,
+- **Create** — a closed loop of N HTTP/1.1 keep-alive clients (bench/http1-connections.ts: one TCP
+  connection per client, the request's bytes built once, the response read by its status line,
+  headers and Content-Length; about half node:http's CPU per call) posting an order of 3 products,
   or of N gRPC CreateOrder calls (grpc-js, one connection), to a node running api-gateway,
   grpc-gateway and orders; raw: the same SQL statement from a \`pg\`
-  pool of the same size, no HTTP. Service and raw run in alternating short slices. The create is ONE
+  pool of the same size, no HTTP. Service and raw run in alternating short slices, each load warmed 3 s first (the node's
+  JIT is still settling after 1 s: its CPU per create at 1 client halves from the first to the fifth second). The create is ONE
   statement (lib/orders/create-order-statement.ts, shared by both: the order, its products,
   ORDER_CREATED and the outbox row, in data-modifying CTEs), so the database work is identical and
   one round trip; the service sends it on a \`pg\` client of its node's pool, past Sequelize's query
   path. What the service adds is per request CPU: HTTP parsing and the JSON body parser
-  (moleculer-web) or HTTP/2 and protobuf (grpc-js, where a create is two Moleculer calls: the
-  gateway's method action and \`orders.create\`), parameter validation, the idempotency key the
+  (moleculer-web) or HTTP/2 and protobuf (grpc-js; with tracing off a create is one Moleculer call,
+  \`orders.create\`, on the method's own context; with tracing on the method is an action too, for its span), parameter validation, the idempotency key the
   gateway gives every create (a UUID, a SHA-256 of the body), the Moleculer context and its
   middlewares, and the reply. Each row gives the CPU per order it measured: the node's (from /proc),
   the load generator's for the service's calls (its HTTP or gRPC client) and for raw's (its \`pg\`
@@ -38,8 +41,7 @@ after the run (above) before trusting a figure.
   under REST (the statement's socket write, then garbage collection, then grpc-js and node:http2
   together, then Moleculer and pg; proto-loader's decoding and encoding, with the int64-as-string
   and defaults the contract needs, and the gateway's own metadata, deadline and error code are each
-  a small part), but a gRPC create is two Moleculer calls where REST's is one (the method's action
-  gives the call its span and the broker's timeout, which the e2e test pins), and grpc-js answers a
+  a small part), and grpc-js answers a
   unary call in two socket writes (the headers and the message, then the trailers once the
   message's write has completed: a server interceptor that sends the status at once still leaves in
   two writes), so the client wakes twice per reply. Its client, grpc-js, also spends more CPU per

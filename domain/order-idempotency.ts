@@ -12,6 +12,9 @@ export const MAX_IDEMPOTENCY_KEY = 255;
 /** Visible ASCII only, so a key is compared (and logged) exactly as sent. */
 export const isValidIdempotencyKey = (key: string): boolean => key.length >= 1 && key.length <= MAX_IDEMPOTENCY_KEY && /^[\x21-\x7e]+$/.test(key);
 
+/** The request hash stored with a key the gateway made for one request: its only reuse is a retry of that request. */
+export const GENERATED_KEY_HASH = "gateway";
+
 /**
  * Hash of what the request asks for, field order and absent-vs-empty
  * description aside: the same order asked twice hashes the same.

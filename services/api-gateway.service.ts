@@ -113,7 +113,7 @@ const ApiGatewayService: ServiceSchema<ApiSettingsSchema & GatewaySettings, Reco
 					if (typeof key === "string") ctx.meta.idempotency_key = key;
 					// A create without a key gets one of the gateway's own: the broker retries the call
 					// after a timeout or a lost node, and the retry must find what the first attempt committed.
-					else if (req.method === "POST") ctx.meta.idempotency_key = `gateway:${randomUUID()}`;
+					else if (req.method === "POST") Object.assign(ctx.meta, { idempotency_key: `gateway:${randomUUID()}`, idempotency_key_generated: true });
 				},
 				onAfterCall(ctx: Context<unknown, GatewayMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, data: unknown) {
 					if (req.$alias?.action === "orders.create") {

@@ -1,8 +1,11 @@
 /**
  * grpc-gateway: the Go orders service's gRPC API (proto/orders.proto) on
  * GRPC_PORT, for its clients (the products service, the Telegram bot). Each
- * method is a private action here (so it gets a span and the broker's timeout),
- * which calls the `orders` actions as REST does. Private actions are not in the
+ * method calls the `orders` actions as REST does, under the client's deadline.
+ * With tracing on it runs as a private action here, so its span is the parent
+ * of the orders call's; with tracing off it runs on a context of its own
+ * (lib/gateways/grpc/method-context.ts): one Moleculer call per create, not two.
+ * Private actions are not in the
  * registry: nothing of this service, nor `state` or `outbox-relay`, is
  * reachable over gRPC beyond the five methods (lib/gateways/grpc/).
  * With authentication on, the `authorization` metadata is checked as REST's
@@ -11,6 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { ActionSchema, Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { registerMetrics, SAGA_METRICS } from "../lib/platform/observability/metrics";
+import { methodContext } from "../lib/gateways/grpc/method-context";
 import { startGrpcServer, type GrpcServer } from "../lib/gateways/grpc/grpc-server";
 import { ORDERS_API_METHODS, type MethodSettings, type OrdersApiMethodName } from "../lib/gateways/grpc/orders-api-methods";
 import { createAuthenticator } from "../lib/gateways/auth";
@@ -70,10 +74,11 @@ const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 			invoke: async (method, request, { idempotencyKey, authorization, timeoutMs }) => {
 				// A create without a key gets one of the gateway's own, as over REST: the broker retries
 				// orders.create after a timeout or a lost node, and the retry must find the first attempt's order.
-				const meta: OrdersMeta = method === "CreateOrder" ? { idempotency_key: idempotencyKey ?? `gateway:${randomUUID()}` } : {};
+				const meta: OrdersMeta = method !== "CreateOrder" ? {} : idempotencyKey ? { idempotency_key: idempotencyKey } : { idempotency_key: `gateway:${randomUUID()}`, idempotency_key_generated: true };
 				// A refused token answers UNAUTHENTICATED (its 401) before any orders action runs.
 				if (authenticate && !OPEN_METHODS.has(method)) meta.user = await authenticate(authorization);
-				return this.actions[method](request, { meta, timeout: timeoutMs });
+				if (this.broker.isTracingEnabled()) return this.actions[method](request, { meta, timeout: timeoutMs });
+				return ORDERS_API_METHODS[method](methodContext(this.broker, request, meta, timeoutMs), this.settings);
 			},
 			observe: (method, code, seconds) => {
 				if (!this.broker.isMetricsEnabled()) return;

@@ -10,7 +10,7 @@ import { ForbiddenError, IdempotencyKeyReusedError, invalidField, OrderNotFoundE
 import type { OrdersMeta } from "../domain/orders-meta";
 import { listedUser, mayAccess } from "../domain/order-access";
 import { decodeCursor, encodeCursor } from "../domain/order-cursor";
-import { isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
+import { GENERATED_KEY_HASH, isValidIdempotencyKey, IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, requestHash } from "../domain/order-idempotency";
 import {
 	createOrderParams,
 	DEFAULT_LIMIT,
@@ -58,8 +58,9 @@ interface OrdersMethods {
 }
 
 
-function idempotencyClaim(key: string | undefined, input: CreateOrderInput): IdempotencyClaim | undefined {
+function idempotencyClaim({ idempotency_key: key, idempotency_key_generated: generated }: OrdersMeta, input: CreateOrderInput): IdempotencyClaim | undefined {
 	if (key === undefined) return undefined;
+	if (generated) return { key, requestHash: GENERATED_KEY_HASH };
 	if (!isValidIdempotencyKey(key)) {
 		throw invalidField(IDEMPOTENCY_HEADER, "idempotencyKey", `The '${IDEMPOTENCY_HEADER}' header must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters.`);
 	}
@@ -77,7 +78,7 @@ const OrdersService: ServiceSchema<OrdersSettings, OrdersMethods, OrdersVars> = 
 				if (!mayAccess(ctx.meta.user, ctx.params.user_id)) {
 					throw new ForbiddenError("An order can only be created for the user of the token");
 				}
-				const claim = idempotencyClaim(ctx.meta.idempotency_key, ctx.params);
+				const claim = idempotencyClaim(ctx.meta, ctx.params);
 				const result = await this.db(() => createOrder(this.sequelize, ctx.params, this.settings.orderTopic, claim));
 				if (result.kind === "created") return result.order;
 				if (!result.sameRequest) {

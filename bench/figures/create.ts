@@ -7,7 +7,7 @@
 import { Pool } from "pg";
 import type { BenchContext } from "../context";
 import { ordersApiClient, type OrdersApiClient } from "../../test/support/orders-grpc-client";
-import { httpCall } from "../http-client";
+import { http1Request, type Http1Answer } from "../http1-connections";
 import type { BenchNode } from "../nodes";
 import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
 import { alternate, closedLoop, round, type Latency } from "../support";
@@ -33,12 +33,16 @@ export interface CreateTransport {
 }
 
 const body = JSON.stringify(SAMPLE_ORDER);
+const restClients = new WeakMap<BenchNode, () => Promise<Http1Answer>>();
 
+/** POST /api/orders over keep-alive HTTP/1.1 connections of a lean client (bench/http1-connections.ts). */
 export const REST: CreateTransport = {
 	name: "rest",
 	async create(node) {
-		const { status } = await httpCall(node.port, "POST", "/api/orders", body);
-		if (status !== 201) throw new Error(`POST /api/orders answered ${status}`);
+		let post = restClients.get(node);
+		if (!post) restClients.set(node, (post = http1Request(node.port, "POST", "/api/orders", body)));
+		const { status, body: answer } = await post();
+		if (status !== 201) throw new Error(`POST /api/orders answered ${status}: ${answer}`);
 	},
 };
 
@@ -55,6 +59,7 @@ export const GRPC: CreateTransport = {
 };
 
 export const CLIENTS = [1, 16, 64] as const;
+const WARM_SECONDS = 3;
 
 /** Figures per transport: `{ rest: { c1, c16, c64 } }`. */
 export async function createFigures(ctx: BenchContext, node: BenchNode, databaseUrl: string, transports: CreateTransport[] = [REST]): Promise<Record<string, Record<string, CreateFigure>>> {
@@ -69,7 +74,9 @@ export async function createFigures(ctx: BenchContext, node: BenchNode, database
 				const service_ = () => transport.create(node);
 				const raw_ = async () => void (await rawCreateOrder(pool, "bench-raw"));
 				// Both warmed alike (JIT, pool connections, the database's caches), so neither measures a cold start.
-				for (const warm of [service_, raw_]) await closedLoop(clients, 1, warm);
+				// The node's JIT settles over its first few thousand creates (its CPU per create at 1 client
+				// halves between the first and the fifth second), so each load is warmed 3 s.
+				for (const warm of [service_, raw_]) await closedLoop(clients, WARM_SECONDS, warm);
 				// The node works only in the service's slices, so its CPU over both is the service's.
 				const nodeCpuAtStart = node.cpuMs();
 				const [service, raw] = await alternate(slices, secondsEach, clients, service_, raw_);

@@ -96,11 +96,13 @@ describe("with authentication off", () => {
 		expect(res).toMatchObject({ status: 201, body: ORDER });
 		expect(res.headers.get("location")).toBe("/api/orders/41");
 		expect(calls).toEqual([{ action: "orders.create", params: BODY, meta: expect.objectContaining({ idempotency_key: "key-1", user: null }) }]);
+		expect(calls[0].meta.idempotency_key_generated).toBeUndefined();
 	});
 
 	it("POST /orders without a key gives the create one of the gateway's own", async () => {
 		await post(gw.base, BODY);
 		expect(calls[0].meta.idempotency_key).toMatch(/^gateway:[0-9a-f-]{36}$/);
+		expect(calls[0].meta.idempotency_key_generated).toBe(true);
 	});
 
 	it("reads a body sent as a form's content type as JSON, and refuses one that is not JSON with 400", async () => {

@@ -74,11 +74,13 @@ describe("with authentication off", () => {
 		expect(calls).toEqual([
 			{ action: "orders.create", params: { user_id: 7, description: "two books", order_products: [{ product_id: 1, count: 2 }] }, meta: expect.objectContaining({ idempotency_key: "key-1" }) },
 		]);
+		expect(calls[0].meta.idempotency_key_generated).toBeUndefined();
 	});
 
 	it("CreateOrder without a key gives the create one of the gateway's own", async () => {
 		await node.client.CreateOrder({ user_id: "7", description: "x", order_products: [] });
 		expect(calls[0].meta.idempotency_key).toMatch(/^gateway:[0-9a-f-]{36}$/);
+		expect(calls[0].meta.idempotency_key_generated).toBe(true);
 	});
 
 	it("CreateOrder answers a reused key as ALREADY_EXISTS naming the metadata", async () => {

@@ -14,7 +14,7 @@ import { listStuckOrders, summarizeStuckOrders } from "../../../lib/orders/stuck
 import { startStuckMonitor } from "../../../lib/orders/stuck-monitor";
 import { encodeCursor } from "../../../domain/order-cursor";
 import { encodeStuckCursor } from "../../../domain/stuck-orders";
-import { requestHash } from "../../../domain/order-idempotency";
+import { GENERATED_KEY_HASH, requestHash } from "../../../domain/order-idempotency";
 import { ORDERS_CHANGED } from "../../../domain/orders-changed";
 import { orderCacheKeys } from "../../../lib/orders/order-cache";
 import { STUB_MODEL, STUB_SEQUELIZE } from "../../support/without-database";
@@ -62,6 +62,18 @@ describe("orders.create", () => {
 		jest.mocked(createOrder).mockResolvedValue({ kind: "created", order: ORDER });
 		await expect(broker.call("orders.create", INPUT, { meta: { idempotency_key: "key-1" } })).resolves.toEqual(ORDER);
 		expect(createOrder).toHaveBeenCalledWith(STUB_SEQUELIZE, INPUT, "orders", { key: "key-1", requestHash: requestHash(INPUT) });
+	});
+
+	it("claims a key the gateway made without hashing the request (only a retry of that call reuses it)", async () => {
+		jest.mocked(createOrder).mockResolvedValue({ kind: "created", order: ORDER });
+		await broker.call("orders.create", INPUT, { meta: { idempotency_key: "gateway:1", idempotency_key_generated: true } });
+		expect(createOrder).toHaveBeenCalledWith(STUB_SEQUELIZE, INPUT, "orders", { key: "gateway:1", requestHash: GENERATED_KEY_HASH });
+	});
+
+	it("hashes the request of a sent key even when it looks like the gateway's", async () => {
+		jest.mocked(createOrder).mockResolvedValue({ kind: "created", order: ORDER });
+		await broker.call("orders.create", INPUT, { meta: { idempotency_key: "gateway:1" } });
+		expect(createOrder).toHaveBeenCalledWith(STUB_SEQUELIZE, INPUT, "orders", { key: "gateway:1", requestHash: requestHash(INPUT) });
 	});
 
 	it("claims nothing without a key", async () => {
