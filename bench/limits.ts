@@ -65,7 +65,11 @@ after the run (above) before trusting a figure.
   \`COMMIT\` after the broker's acknowledgement; a relay claims its next batch while the current one
   is sent. The claim locks and then updates each row (two heap writes, a new index entry and their
   WAL records), which PostgreSQL's own log shows costing more than the warm send of the same batch,
-  so a relay is bound by the database, and a second relay adds little on a small machine. Idle: one
+  so a relay is bound by the database, and a second relay adds little on a small machine. The run
+  logs each side's CPU per event (relay process, its PostgreSQL backends, the broker): the database's
+  share alone exceeds what raw spends per event, so no tuning reaches the target; the replacement, a
+  relay reading the outbox as a log with no per-row write, is described in docs/outbox-as-a-log.md
+  (proposed, not built). Idle: one
   event committed at a time, measured to its arrival on a consumer (consumer maxWaitTimeInMs 100):
   NOTIFY wakes the relay at commit; the tail is scheduling on a busy machine.
 - **Listener** — a state + reserve-listener node applying N \`reserve\` messages, exactly-once checked
