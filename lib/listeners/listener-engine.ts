@@ -21,6 +21,7 @@ import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
 import type { KafkaSecurity } from "../platform/config/config";
 import { createSequelize } from "../platform/clients/database";
 import { createKafka } from "../platform/clients/kafka";
+import { isCoordinatorStarting } from "../platform/clients/kafkajs-log";
 import { handleChunk, type ChunkContext } from "./handle-chunk";
 import { joinedApply, type ApplyFn } from "./joined-apply";
 import type { ListenerTelemetry } from "./listener-telemetry";
@@ -158,6 +159,11 @@ export class ListenerEngine {
 		});
 		// kafkajs restarts a crashed consumer by itself unless the error is final: say which, loudly.
 		consumer.on(consumer.events.CRASH, ({ payload }) => {
+			// A broker just started: its group coordinator is still loading, and kafkajs restarts the consumer until it is up.
+			if (payload.restart && isCoordinatorStarting(payload.error.message)) {
+				logger.info(`group ${group}: its coordinator is still starting; joining again`);
+				return;
+			}
 			const what = payload.restart ? "restarting" : "NOT restarting: this node no longer consumes; restart it";
 			logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
 		});

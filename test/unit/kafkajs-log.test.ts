@@ -1,7 +1,9 @@
 import { logLevel } from "kafkajs";
 import { kafkajsLog } from "../../lib/platform/clients/kafkajs-log";
 
-function logged(clientLevel: logLevel, entry: { level: logLevel; label: string; error?: string }): Array<{ stream: string; line: Record<string, unknown> }> {
+type Entry = { level: logLevel; label: string; error?: string; message?: string; groupId?: string };
+
+function logged(clientLevel: logLevel, entry: Entry): Array<{ stream: string; line: Record<string, unknown> }> {
 	const lines: Array<{ stream: string; line: Record<string, unknown> }> = [];
 	const spies = (["error", "warn", "info", "log"] as const).map((stream) =>
 		jest.spyOn(console, stream).mockImplementation((...args: unknown[]) => void lines.push({ stream, line: JSON.parse(String(args[0])) })),
@@ -11,7 +13,9 @@ function logged(clientLevel: logLevel, entry: { level: logLevel; label: string; 
 			namespace: "Connection",
 			level: entry.level,
 			label: entry.label,
-			log: { timestamp: "t", logger: "kafkajs", message: "Response GroupCoordinator(key: 10, version: 2)", error: entry.error },
+			log: entry.message
+				? { timestamp: "t", logger: "kafkajs", message: entry.message, groupId: entry.groupId }
+				: { timestamp: "t", logger: "kafkajs", message: "Response GroupCoordinator(key: 10, version: 2)", error: entry.error },
 		});
 	} finally {
 		for (const spy of spies) spy.mockRestore();
@@ -33,4 +37,18 @@ describe("kafkajs log lines", () => {
 			expect(logged(logLevel.DEBUG, { level: logLevel.ERROR, label: "ERROR", error })).toEqual([{ stream: "log", line: expect.objectContaining({ level: "DEBUG", error }) }]);
 		},
 	);
+
+	it("treats a consumer's crash on a loading coordinator, and the restart that follows, as debug lines", () => {
+		const crash = { level: logLevel.ERROR, label: "ERROR", groupId: "g1", message: "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group" };
+		const restart = { level: logLevel.ERROR, label: "ERROR", groupId: "g1", message: "Restarting the consumer in 200ms" };
+		expect(logged(logLevel.WARN, crash)).toEqual([]);
+		expect(logged(logLevel.WARN, restart)).toEqual([]);
+	});
+
+	it("keeps a consumer's crash on anything else, and its restart, as errors", () => {
+		const crash = { level: logLevel.ERROR, label: "ERROR", groupId: "g2", message: "Crash: KafkaJSConnectionError: Connection error: connect ECONNREFUSED" };
+		const restart = { level: logLevel.ERROR, label: "ERROR", groupId: "g2", message: "Restarting the consumer in 200ms" };
+		expect(logged(logLevel.WARN, crash)).toEqual([{ stream: "error", line: expect.objectContaining({ level: "ERROR", message: `[Connection] ${crash.message}` }) }]);
+		expect(logged(logLevel.WARN, restart)).toEqual([{ stream: "error", line: expect.objectContaining({ level: "ERROR", message: "[Connection] Restarting the consumer in 200ms" }) }]);
+	});
 });

@@ -21,8 +21,26 @@ const WRITERS: Record<number, (line: string) => void> = {
 	[logLevel.DEBUG]: (line) => console.log(line),
 };
 
+/** An error message of a coordinator that is still starting (retriable: kafkajs retries, or restarts the consumer). */
+export const isCoordinatorStarting = (message: string): boolean => [...COORDINATOR_STARTING].some((known) => message.includes(known));
+
+/** Groups whose consumer crashed on a starting coordinator: kafkajs's "Restarting the consumer" line that follows is transient too. */
+const restartingAfterCoordinator = new Set<unknown>();
+
+/** A coordinator's answer, a consumer crash on it (`Crash: KafkaJSProtocolError: <message>`), or the restart that follows. */
+function isTransient(log: { message?: unknown; error?: unknown; groupId?: unknown }): boolean {
+	if (log.error !== undefined) return COORDINATOR_STARTING.has(String(log.error));
+	const message = String(log.message);
+	if (message.startsWith("Crash: ") && isCoordinatorStarting(message)) {
+		restartingAfterCoordinator.add(log.groupId);
+		return true;
+	}
+	if (message.startsWith("Restarting the consumer")) return restartingAfterCoordinator.delete(log.groupId);
+	return false;
+}
+
 export const kafkajsLog: logCreator = (clientLevel) => ({ namespace, level, label, log }) => {
-	const transient = level === logLevel.ERROR && COORDINATOR_STARTING.has(String((log as { error?: unknown }).error));
+	const transient = level === logLevel.ERROR && isTransient(log as { message?: unknown; error?: unknown; groupId?: unknown });
 	const shown = transient ? logLevel.DEBUG : level;
 	if (shown > clientLevel) return;
 	const prefix = namespace ? `[${namespace}] ` : "";
