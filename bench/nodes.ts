@@ -62,6 +62,19 @@ export function cpuOfPid(pid: number): number {
 	return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU ms so far of each of `pids`, by pid; a process that ended meanwhile (or runs elsewhere) is left out. */
+export function cpuOfPids(pids: number[]): Map<number, number> {
+	const times = new Map<number, number>();
+	for (const pid of pids) {
+		try {
+			times.set(pid, cpuOfPid(pid));
+		} catch {
+			// ended meanwhile: its CPU since the last reading is lost
+		}
+	}
+	return times;
+}
+
 export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
 	const port = await freePort();
 	const grpcPort = await freePort();

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { Pool } from "pg";
-import { cpuOfPid } from "./nodes";
+import { cpuOfPids } from "./nodes";
 
 export interface CpuSplit {
 	/** µs of CPU per event. */
@@ -36,18 +36,6 @@ function processes(): { pid: number; command: string }[] {
 	return found;
 }
 
-function cpuOfEach(pids: number[]): Map<number, number> {
-	const times = new Map<number, number>();
-	for (const pid of pids) {
-		try {
-			times.set(pid, cpuOfPid(pid));
-		} catch {
-			// ended meanwhile: its CPU since the last mark is lost (backends live as long as their pool)
-		}
-	}
-	return times;
-}
-
 async function mark(database: string, benchPool: Pool): Promise<Mark> {
 	// The bench's own connections (its inserts and its "drained yet?" polls) are not the relay's cost.
 	const { rows } = await benchPool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1", [benchPool.options.application_name ?? ""]);
@@ -56,7 +44,7 @@ async function mark(database: string, benchPool: Pool): Promise<Mark> {
 	const backends = all.filter((p) => p.command.startsWith("postgres:") && p.command.includes(` ${database} `) && !ours.has(p.pid));
 	const broker = all.filter((p) => p.command.includes("kafka.Kafka"));
 	const { user, system } = process.cpuUsage();
-	return { node: (user + system) / 1000, postgres: cpuOfEach(backends.map((p) => p.pid)), broker: cpuOfEach(broker.map((p) => p.pid)) };
+	return { node: (user + system) / 1000, postgres: cpuOfPids(backends.map((p) => p.pid)), broker: cpuOfPids(broker.map((p) => p.pid)) };
 }
 
 const grown = (from: Map<number, number>, to: Map<number, number>): number | null => {

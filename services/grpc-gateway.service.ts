@@ -54,6 +54,10 @@ const methodActions = Object.fromEntries(
 	]),
 );
 
+/** A create's meta: the client's key, or one of the gateway's own, marked so (only a retry of this call reuses it). */
+const createMeta = (idempotencyKey: string | undefined): OrdersMeta =>
+	idempotencyKey ? { idempotency_key: idempotencyKey } : { idempotency_key: `gateway:${randomUUID()}`, idempotency_key_generated: true };
+
 const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 	name: "grpc-gateway",
 	// The node fills in the rest; databaseUrl (GetPing's database) and auth (the JWT secret) hold credentials: other nodes never see them.
@@ -74,7 +78,7 @@ const GrpcGatewayService: ServiceSchema<GrpcGatewaySettings> = {
 			invoke: async (method, request, { idempotencyKey, authorization, timeoutMs }) => {
 				// A create without a key gets one of the gateway's own, as over REST: the broker retries
 				// orders.create after a timeout or a lost node, and the retry must find the first attempt's order.
-				const meta: OrdersMeta = method !== "CreateOrder" ? {} : idempotencyKey ? { idempotency_key: idempotencyKey } : { idempotency_key: `gateway:${randomUUID()}`, idempotency_key_generated: true };
+				const meta: OrdersMeta = method === "CreateOrder" ? createMeta(idempotencyKey) : {};
 				// A refused token answers UNAUTHENTICATED (its 401) before any orders action runs.
 				if (authenticate && !OPEN_METHODS.has(method)) meta.user = await authenticate(authorization);
 				if (this.broker.isTracingEnabled()) return this.actions[method](request, { meta, timeout: timeoutMs });

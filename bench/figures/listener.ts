@@ -16,7 +16,7 @@ import type { Kafka } from "kafkajs";
 import { Pool } from "pg";
 import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { nodeEnv, type BenchContext } from "../context";
-import { cpuOfPid, startNode, type BenchNode } from "../nodes";
+import { cpuOfPids, startNode, type BenchNode } from "../nodes";
 import { CHUNK, PARTITIONS_CONCURRENTLY } from "../raw-listener";
 import { seedOrders } from "./reads";
 import { round, until } from "../support";
@@ -102,15 +102,7 @@ const cpuUsPerMessage: Record<string, Array<{ node: number; db: number }>> = {};
 /** CPU ms so far of each backend of this database (PostgreSQL on this machine), by pid; the poller's own count too, alike for both sides. */
 async function backendCpuMs(pool: Pool): Promise<Map<number, number>> {
 	const { rows } = await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'");
-	const cpu = new Map<number, number>();
-	for (const { pid } of rows) {
-		try {
-			cpu.set(pid, cpuOfPid(pid));
-		} catch {
-			// ended meanwhile, or PostgreSQL runs elsewhere
-		}
-	}
-	return cpu;
+	return cpuOfPids(rows.map((row) => row.pid));
 }
 
 /** Both sides' drains, in an ABBA order (raw, service, service, raw): a drift of the shared machine hits both alike. */
