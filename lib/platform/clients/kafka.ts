@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type SASLOptions } from "kafkajs";
 import type { Config, KafkaSecurity } from "../config/config";
-import { silenceKafkajsTimeoutWarning } from "./kafkajs-timeout-warning";
+import { fixKafkajsIdleLoop } from "./kafkajs-idle-loop";
 import { kafkajsLog } from "./kafkajs-log";
 
 /** kafkajs's SASL and TLS options from KAFKA_SASL_* and KAFKA_SSL*: every client is made with them. */
@@ -16,7 +16,7 @@ export function kafkaAccess(security: KafkaSecurity): Pick<KafkaConfig, "sasl" |
 
 /** `retries` bounds how long a call keeps trying an unreachable broker (preflight uses 0). */
 export function createKafka(brokers: string[], clientId = "orders", retries = 8, security: KafkaSecurity = {}): Kafka {
-	silenceKafkajsTimeoutWarning();
+	fixKafkajsIdleLoop();
 	return new Kafka({
 		clientId,
 		brokers,

@@ -16,6 +16,7 @@ import type { ServiceBroker } from "moleculer";
 import { kafkaBrokers, type Config, type KafkaSecurity } from "../config/config";
 import { leaseDatabase, type DatabaseLease } from "../clients/shared-database";
 import { kafkaAccess } from "../clients/kafka";
+import { fixKafkajsIdleLoop } from "../clients/kafkajs-idle-loop";
 import { checkRedis, SINGLE_ATTEMPT } from "../startup/preflight";
 import { withTimeout } from "../support/timeout";
 
@@ -89,6 +90,7 @@ interface Checker {
 function createChecker(broker: ServiceBroker, cfg: HealthTargets): Checker {
 	let db: DatabaseLease | undefined;
 	let admin: Admin | undefined;
+	fixKafkajsIdleLoop();
 	const kafka = new Kafka({
 		clientId: `${cfg.namespace}-health-${broker.nodeID}`,
 		brokers: cfg.kafkaBrokers,

@@ -14,7 +14,7 @@
 import Redis from "ioredis";
 import { Kafka, logLevel } from "kafkajs";
 import type { KafkaSecurity } from "../config/config";
-import { silenceKafkajsTimeoutWarning } from "../clients/kafkajs-timeout-warning";
+import { fixKafkajsIdleLoop } from "../clients/kafkajs-idle-loop";
 import { kafkaAccess } from "../clients/kafka";
 import { Client } from "pg";
 import { redactUrl } from "../config/redact";
@@ -134,7 +134,7 @@ export async function checkKafka(brokers: string[], windows: RetryWindows = DEFA
 	try {
 		await retryUntil(async () => {
 			// Silent and single-shot: the retry loop above is the only one, and its last error the only line.
-			silenceKafkajsTimeoutWarning();
+			fixKafkajsIdleLoop();
 			const kafka = new Kafka({
 				clientId: "orders-preflight",
 				brokers,
