@@ -28,6 +28,23 @@ export function createKafka(brokers: string[], clientId = "orders", retries = 8,
 	});
 }
 
+/**
+ * A client that tries each call once within `attemptMs` and logs nothing: for checks
+ * (the start-up preflight, the health check) whose answer is their result, not a log line.
+ */
+export function createSingleShotKafka(clientId: string, brokers: string[], attemptMs: number, security: KafkaSecurity = {}): Kafka {
+	fixKafkajsIdleLoop();
+	return new Kafka({
+		clientId,
+		brokers,
+		logLevel: logLevel.NOTHING,
+		connectionTimeout: attemptMs,
+		requestTimeout: attemptMs,
+		retry: { retries: 0 },
+		...kafkaAccess(security),
+	});
+}
+
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
 /** Every topic the service produces or consumes, dead-letter topics included. */

@@ -11,12 +11,11 @@
  * - each dependency's answer is cut at ATTEMPT_MS: one that hangs shows as down.
  */
 import type Redis from "ioredis";
-import { Kafka, logLevel, type Admin } from "kafkajs";
+import type { Admin } from "kafkajs";
 import type { ServiceBroker } from "moleculer";
 import { kafkaBrokers, type Config, type KafkaSecurity } from "../config/config";
 import { leaseDatabase, type DatabaseLease } from "../clients/shared-database";
-import { kafkaAccess } from "../clients/kafka";
-import { fixKafkajsIdleLoop } from "../clients/kafkajs-idle-loop";
+import { createSingleShotKafka } from "../clients/kafka";
 import { checkRedis, SINGLE_ATTEMPT } from "../startup/preflight";
 import { withTimeout } from "../support/timeout";
 
@@ -90,17 +89,8 @@ interface Checker {
 function createChecker(broker: ServiceBroker, cfg: HealthTargets): Checker {
 	let db: DatabaseLease | undefined;
 	let admin: Admin | undefined;
-	fixKafkajsIdleLoop();
-	const kafka = new Kafka({
-		clientId: `${cfg.namespace}-health-${broker.nodeID}`,
-		brokers: cfg.kafkaBrokers,
-		// Down is the answer, not a log line: the check's result says it.
-		logLevel: logLevel.NOTHING,
-		connectionTimeout: ATTEMPT_MS,
-		requestTimeout: ATTEMPT_MS,
-		retry: { retries: 0 },
-		...kafkaAccess(cfg.kafkaSecurity),
-	});
+	// Down is the answer, not a log line: the check's result says it.
+	const kafka = createSingleShotKafka(`${cfg.namespace}-health-${broker.nodeID}`, cfg.kafkaBrokers, ATTEMPT_MS, cfg.kafkaSecurity);
 	const checks: Record<Dependency, () => Promise<unknown>> = {
 		postgresql: () => {
 			db ??= leaseDatabase(broker, cfg.databaseUrl, cfg.dbPoolMax);

@@ -12,10 +12,8 @@
  * that says no (bad password, unknown role) is not retried at all.
  */
 import Redis from "ioredis";
-import { Kafka, logLevel } from "kafkajs";
 import type { KafkaSecurity } from "../config/config";
-import { fixKafkajsIdleLoop } from "../clients/kafkajs-idle-loop";
-import { kafkaAccess } from "../clients/kafka";
+import { createSingleShotKafka } from "../clients/kafka";
 import { Client } from "pg";
 import { redactUrl } from "../config/redact";
 import { withTimeout } from "../support/timeout";
@@ -134,16 +132,7 @@ export async function checkKafka(brokers: string[], windows: RetryWindows = DEFA
 	try {
 		await retryUntil(async () => {
 			// Silent and single-shot: the retry loop above is the only one, and its last error the only line.
-			fixKafkajsIdleLoop();
-			const kafka = new Kafka({
-				clientId: "orders-preflight",
-				brokers,
-				logLevel: logLevel.NOTHING,
-				connectionTimeout: windows.attemptMs,
-				requestTimeout: windows.attemptMs,
-				retry: { retries: 0 },
-				...kafkaAccess(security),
-			});
+			const kafka = createSingleShotKafka("orders-preflight", brokers, windows.attemptMs, security);
 			const admin = kafka.admin();
 			try {
 				await admin.connect();
