@@ -21,7 +21,7 @@ import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
 import type { KafkaSecurity } from "../platform/config/config";
 import { createSequelize } from "../platform/clients/database";
 import { createKafka } from "../platform/clients/kafka";
-import { isCoordinatorStarting } from "../platform/clients/kafkajs-log";
+import { groupClosing, groupOpening, isCoordinatorStarting } from "../platform/clients/kafkajs-log";
 import { handleChunk, type ChunkContext } from "./handle-chunk";
 import { joinedApply, type ApplyFn } from "./joined-apply";
 import type { ListenerTelemetry } from "./listener-telemetry";
@@ -101,7 +101,13 @@ export class ListenerEngine {
 	constructor(private readonly options: ListenerEngineOptions) {
 		const { settings, logger } = options;
 		const kafka = createKafka(settings.kafkaBrokers, `${settings.clientIdPrefix}-${settings.group}-${options.nodeId}`, undefined, settings.kafkaSecurity);
-		this.consumer = kafka.consumer({ groupId: settings.group, allowAutoTopicCreation: false });
+		this.consumer = kafka.consumer({
+			groupId: settings.group,
+			allowAutoTopicCreation: false,
+			// kafkajs's default for consumers; a consumer that crashes while this listener stops
+			// (its own disconnect closes the connections) is not restarted behind the stop.
+			retry: { retries: 5, restartOnFailure: async () => !this.stopRequested },
+		});
 		this.producer = kafka.producer({ allowAutoTopicCreation: false });
 		this.admin = kafka.admin();
 		// The sweep, the watermark writes and the watermark tick.
@@ -142,6 +148,7 @@ export class ListenerEngine {
 		await this.starting?.catch(() => undefined);
 		await Promise.all(this.jobs.map((job) => job.stop()));
 		// Waits for the batch in flight, commits its resolved offsets and leaves the group.
+		groupClosing(this.options.settings.group);
 		await this.consumer.disconnect();
 		await this.progress.stop();
 		await this.producer.disconnect();
@@ -164,13 +171,20 @@ export class ListenerEngine {
 				logger.info(`group ${group}: its coordinator is still starting; joining again`);
 				return;
 			}
+			if (this.stopRequested) {
+				logger.info(`group ${group}: consumer closed while stopping (${payload.error.message})`);
+				return;
+			}
 			const what = payload.restart ? "restarting" : "NOT restarting: this node no longer consumes; restart it";
 			logger.error({ topic, group, restart: payload.restart }, `consumer crashed (${payload.error.message}); ${what}`);
 		});
 		return this.runSteps([
 			() => this.producer.connect(),
 			() => this.admin.connect(),
-			() => consumer.connect(),
+			() => {
+				groupOpening(group);
+				return consumer.connect();
+			},
 			// Only a group with no committed offset reads this: CONSUMER_START=latest lets a new group
 			// skip a topic whose history an earlier system already consumed.
 			() => consumer.subscribe({ topic, fromBeginning: this.options.settings.fromBeginning }),

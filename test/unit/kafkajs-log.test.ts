@@ -1,5 +1,5 @@
 import { logLevel } from "kafkajs";
-import { kafkajsLog } from "../../lib/platform/clients/kafkajs-log";
+import { groupClosing, groupOpening, kafkajsLog } from "../../lib/platform/clients/kafkajs-log";
 
 type Entry = { level: logLevel; label: string; error?: string; message?: string; groupId?: string };
 
@@ -50,5 +50,13 @@ describe("kafkajs log lines", () => {
 		const restart = { level: logLevel.ERROR, label: "ERROR", groupId: "g2", message: "Restarting the consumer in 200ms" };
 		expect(logged(logLevel.WARN, crash)).toEqual([{ stream: "error", line: expect.objectContaining({ level: "ERROR", message: `[Connection] ${crash.message}` }) }]);
 		expect(logged(logLevel.WARN, restart)).toEqual([{ stream: "error", line: expect.objectContaining({ level: "ERROR", message: "[Connection] Restarting the consumer in 200ms" }) }]);
+	});
+
+	it("treats a consumer's crash while its group is being closed as a debug line, and an error again once the group opens", () => {
+		const crash = { level: logLevel.ERROR, label: "ERROR", groupId: "g3", message: "Crash: KafkaJSConnectionClosedError: Closed connection" };
+		groupClosing("g3");
+		expect(logged(logLevel.WARN, crash)).toEqual([]);
+		groupOpening("g3");
+		expect(logged(logLevel.WARN, crash)).toEqual([{ stream: "error", line: expect.objectContaining({ level: "ERROR" }) }]);
 	});
 });

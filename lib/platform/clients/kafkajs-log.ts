@@ -27,10 +27,19 @@ export const isCoordinatorStarting = (message: string): boolean => [...COORDINAT
 /** Groups whose consumer crashed on a starting coordinator: kafkajs's "Restarting the consumer" line that follows is transient too. */
 const restartingAfterCoordinator = new Set<unknown>();
 
-/** A coordinator's answer, a consumer crash on it (`Crash: KafkaJSProtocolError: <message>`), or the restart that follows. */
+/** Groups whose consumer this process is closing: a crash it raises then (its connections close under it) is expected. */
+const closingGroups = new Set<unknown>();
+
+/** The listener is about to close this group's consumer (until `groupOpening`). */
+export const groupClosing = (groupId: string): void => void closingGroups.add(groupId);
+/** The listener starts this group's consumer again: its crashes are news again. */
+export const groupOpening = (groupId: string): void => void closingGroups.delete(groupId);
+
+/** A coordinator's answer, a consumer crash on it (`Crash: KafkaJSProtocolError: <message>`) or while its group closes, or the restart that follows. */
 function isTransient(log: { message?: unknown; error?: unknown; groupId?: unknown }): boolean {
 	if (log.error !== undefined) return COORDINATOR_STARTING.has(String(log.error));
 	const message = String(log.message);
+	if (message.startsWith("Crash: ") && closingGroups.has(log.groupId)) return true;
 	if (message.startsWith("Crash: ") && isCoordinatorStarting(message)) {
 		restartingAfterCoordinator.add(log.groupId);
 		return true;
