@@ -37,4 +37,4 @@ HEALTHCHECK --interval=10s --timeout=4s --start-period=60s --retries=3 \
 # `npm run start:prod`'s command line. node itself (not npm) is PID 1, so `docker stop` (SIGTERM)
 # reaches the broker, which stops its services. A small young generation and an old generation
 # grown by 20 % per major GC keep a node's resident memory low under load (docs/operations.md).
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/bin/runner.js"]
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/bin/runner.js"]

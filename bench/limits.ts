@@ -48,7 +48,7 @@ after the run (above) before trusting a figure.
   call than a keep-alive node:http client, and at 1 client that CPU is on the latency path too. Under
   64 clients a call waits longer than two scavenges of a 1 MiB young generation, so with that
   setting nearly every call's objects were promoted and the old generation, collected lazily, grew
-  far past its live size with its freed pages resident; \`start:prod\`'s flags (a 4 MiB young
+  far past its live size with its freed pages resident; \`start:prod\`'s flags (a 2 MiB young
   generation, the old generation grown by 20 % per full collection: docs/operations.md) keep that
   down. A heap snapshot (which collects first) taken after the 64-client figure holds what
   one taken before it held: nothing of the gateway or grpc-js outlives its call, and the resident
