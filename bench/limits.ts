@@ -46,13 +46,13 @@ after the run (above) before trusting a figure.
   message's write has completed: a server interceptor that sends the status at once still leaves in
   two writes), so the client wakes twice per reply. Its client, grpc-js, also spends more CPU per
   call than a keep-alive node:http client, and at 1 client that CPU is on the latency path too. Under
-  64 clients a call waits longer than two scavenges of a 1 MiB young generation, so with that
+  64 clients a call waits longer than two scavenges of the smallest young generation, so with that
   setting nearly every call's objects were promoted and the old generation, collected lazily, grew
-  far past its live size with its freed pages resident; \`start:prod\`'s flags (a 2 MiB young
-  generation, the old generation grown by 20 % per full collection: docs/operations.md) keep that
-  down. A heap snapshot (which collects first) taken after the 64-client figure holds what
-  one taken before it held: nothing of the gateway or grpc-js outlives its call, and the resident
-  memory after the figures is that grown heap and native buffers, not retained calls.
+  far past its live size with its freed pages resident; \`start:prod\`'s flags (a young generation
+  of a few MiB, the old generation grown by a fixed share per full collection: docs/operations.md)
+  keep that down. A heap snapshot (which collects first) taken after the 64-client figure holds what
+  one taken before it held: nothing of the gateway or grpc-js outlives its call: what stays
+  resident is heap pages, not retained calls.
 - **GET** — 64 clients reading random orders of 1,000, on a node with the Redis read cache and on one
   without, alternating slices. The cache saves the PostgreSQL query; both pay HTTP and Moleculer.
   Raw: the same read (the order and its products in one statement) from a \`pg\` pool of the same
