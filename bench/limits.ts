@@ -9,7 +9,9 @@ write that sends it wakes the receiving process, which often takes the caller's 
 of a node shows \`writev\` as its largest item). Fewer round trips is what made every figure here
 faster. Figures taken seconds apart move noticeably, the saga's tail most of all in \`--quick\`'s short
 rounds; compare ratios, and the raw figures of the same run, and read the load average before and
-after the run (above) before trusting a figure.
+after the run (above) before trusting a figure. Beside a throughput ratio the tables give its spread:
+the lowest and highest ratio of each service slice or round against the raw one beside it (the
+outbox's 1-relay drain against raw before and against raw after), and how many such pairs there are.
 
 - **Create** — a closed loop of N HTTP/1.1 keep-alive clients (bench/http1-connections.ts: one TCP
   connection per client, the request's bytes built once, the response read by its status line,

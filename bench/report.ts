@@ -13,6 +13,7 @@ import type { ReadFigures } from "./figures/reads";
 import { HELD_SHARE, sagaRatesOf, type SagaRate } from "./figures/saga";
 import { judgeTargets, targetCell, type Judgement } from "./judge";
 import { LIMITS } from "./limits";
+import { spreadText, type RatioSpread } from "./ratio-spread";
 
 export interface BenchResults {
 	meta: {
@@ -45,6 +46,8 @@ type Row = [figure: string, service: string, raw: string, ratio: string, target:
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? "unfinished" : `${v} ms`);
 const x = (v: number | null | undefined) => (v === null || v === undefined ? "–" : `${v}x`);
+/** "0.64x (pairs 0.58–0.71, n=6)": the ratio, and its pairs' spread where the results have one. */
+const xSpread = (v: number, spread?: RatioSpread) => `${x(v)}${spread ? ` (${spreadText(spread)})` : ""}`;
 
 function rows(r: BenchResults): Row[] {
 	const out: Row[] = [];
@@ -56,7 +59,7 @@ function rows(r: BenchResults): Row[] {
 		const cpu = c.cpu_ms_per_order;
 		const service = `${c.orders_per_s}/s, p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms${cpu ? `, CPU per order: node ${cpu.node} ms + client ${cpu.client} ms` : ""}`;
 		const raw = `${c.raw_orders_per_s}/s, p99 ${c.raw_p99_ms} ms${cpu ? `, CPU per order: client ${cpu.raw_client} ms` : ""}`;
-		out.push([`create ${transport}, ${key.slice(1)} clients`, service, raw, x(c.ratio_vs_raw), target(`create_${transport.toLowerCase()}_${key}`)]);
+		out.push([`create ${transport}, ${key.slice(1)} clients`, service, raw, xSpread(c.ratio_vs_raw, c.ratio_spread), target(`create_${transport.toLowerCase()}_${key}`)]);
 	}
 	if (r.read) {
 		for (const which of ["cached", "uncached"] as const) {
@@ -68,13 +71,13 @@ function rows(r: BenchResults): Row[] {
 	}
 	if (r.outbox) {
 		const o = r.outbox;
-		out.push([`outbox drain, ${o.events} events, 1 relay`, `${o.events_per_s}/s`, `${o.raw_events_per_s}/s kafkajs`, x(o.ratio_vs_raw), target("outbox_drain")]);
+		out.push([`outbox drain, ${o.events} events, 1 relay`, `${o.events_per_s}/s`, `${o.raw_events_per_s}/s kafkajs`, xSpread(o.ratio_vs_raw, o.ratio_spread), target("outbox_drain")]);
 		out.push([`outbox drain, ${o.events} events, 2 relays`, `${o.two_relays_events_per_s}/s`, `${o.raw_events_per_s}/s kafkajs`, x(o.two_relays_ratio_vs_raw), ""]);
 		out.push([`outbox idle commit -> consumer, ${o.idle_samples} events`, `p50 ${o.idle_p50_ms} ms, p99 ${o.idle_p99_ms} ms, max ${o.idle_max_ms} ms`, "", "", target("outbox_idle")]);
 	}
 	if (r.listener) {
 		const l = r.listener;
-		out.push([`listener apply, ${l.messages} messages`, `${l.msgs_per_s}/s (exactly once: ${l.exactly_once ? "yes" : "NO"})`, `${l.raw_msgs_per_s}/s raw effect`, x(l.ratio_vs_raw), target("listener_apply")]);
+		out.push([`listener apply, ${l.messages} messages`, `${l.msgs_per_s}/s (exactly once: ${l.exactly_once ? "yes" : "NO"})`, `${l.raw_msgs_per_s}/s raw effect`, xSpread(l.ratio_vs_raw, l.ratio_spread), target("listener_apply")]);
 	}
 	const failures = (s: SagaRate["raw"]) =>
 		s.create_errors === 0 || !s.create_error_kinds ? "" : ` (${Object.entries(s.create_error_kinds).map(([why, n]) => `${n}x ${why}`).join("; ")})`;

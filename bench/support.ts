@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { ensureDatabase } from "../lib/platform/clients/database";
 import { migrateUp } from "../lib/platform/startup/migrations";
+import { ratioSpread } from "./ratio-spread";
 
 /** A migrated database for one figure, dropped afterwards. */
 export async function withPrivateDatabase<T>(baseUrl: string, prefix: string, run: (url: string) => Promise<T>): Promise<T> {
@@ -84,6 +85,9 @@ export async function closedLoop(clients: number, seconds: number, call: () => P
 	return { samples, seconds: (now() - start) / 1000, cpuMs: processCpuMs() - cpuAtStart };
 }
 
+/** One slice's calls per second. */
+const rateOf = (slice: LoadSlice): number => slice.samples.length / slice.seconds;
+
 /** Calls per second, latency, and the load generator's CPU per call over several slices of one load. */
 export function summarize(slices: LoadSlice[]): { per_s: number; calls: number; client_cpu_ms_per_call: number } & Latency {
 	const samples = slices.flatMap((s) => s.samples);
@@ -95,6 +99,7 @@ export function summarize(slices: LoadSlice[]): { per_s: number; calls: number; 
 /**
  * Two loads in alternating slices (first, second, first, ...), so both see the same
  * machine: on a shared machine the neighbours' load changes from one second to the next.
+ * Third: the spread of first / second over the pairs of slices (slice i of each).
  */
 export async function alternate(slices: number, secondsEach: number, clients: number, first: () => Promise<void>, second: () => Promise<void>) {
 	const a: LoadSlice[] = [];
@@ -103,7 +108,7 @@ export async function alternate(slices: number, secondsEach: number, clients: nu
 		a.push(await closedLoop(clients, secondsEach, first));
 		b.push(await closedLoop(clients, secondsEach, second));
 	}
-	return [summarize(a), summarize(b)] as const;
+	return [summarize(a), summarize(b), ratioSpread(a.map(rateOf), b.map(rateOf))] as const;
 }
 
 /** Runs a stand-alone benchmark's main and exits (kafkajs and pg keep sockets open otherwise). */

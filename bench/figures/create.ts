@@ -10,6 +10,7 @@ import { ordersApiClient, type OrdersApiClient } from "../../test/support/orders
 import { http1Request, type Http1Answer } from "../http1-connections";
 import type { BenchNode } from "../nodes";
 import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
+import { spreadText, type RatioSpread } from "../ratio-spread";
 import { alternate, closedLoop, round, type Latency } from "../support";
 
 export interface CreateFigure extends Latency {
@@ -18,6 +19,8 @@ export interface CreateFigure extends Latency {
 	raw_p50_ms: number;
 	raw_p99_ms: number;
 	ratio_vs_raw: number;
+	/** The ratio of each slice against the raw slice after it (absent from results made before it was recorded). */
+	ratio_spread?: RatioSpread;
 	/**
 	 * CPU per order (ms): the service node's, the load generator's for the service's
 	 * calls (its HTTP or gRPC client), and the load generator's for raw's (its `pg`
@@ -79,9 +82,9 @@ export async function createFigures(ctx: BenchContext, node: BenchNode, database
 				for (const warm of [service_, raw_]) await closedLoop(clients, WARM_SECONDS, warm);
 				// The node works only in the service's slices, so its CPU over both is the service's.
 				const nodeCpuAtStart = node.cpuMs();
-				const [service, raw] = await alternate(slices, secondsEach, clients, service_, raw_);
+				const [service, raw, spread] = await alternate(slices, secondsEach, clients, service_, raw_);
 				const nodeCpuMs = node.cpuMs() - nodeCpuAtStart;
-				figures[transport.name][`c${clients}`] = {
+				const figure = {
 					orders_per_s: service.per_s,
 					p50_ms: service.p50_ms,
 					p99_ms: service.p99_ms,
@@ -90,10 +93,12 @@ export async function createFigures(ctx: BenchContext, node: BenchNode, database
 					raw_p50_ms: raw.p50_ms,
 					raw_p99_ms: raw.p99_ms,
 					ratio_vs_raw: round(service.per_s / raw.per_s, 2),
+					ratio_spread: spread,
 					cpu_ms_per_order: { node: round(nodeCpuMs / service.calls, 3), client: service.client_cpu_ms_per_call, raw_client: raw.client_cpu_ms_per_call },
-				};
-				const cpu = figures[transport.name][`c${clients}`].cpu_ms_per_order;
-				ctx.log(`create ${transport.name} c${clients}: ${service.per_s}/s (p99 ${service.p99_ms} ms, CPU/order node ${cpu?.node} + client ${cpu?.client} ms), raw ${raw.per_s}/s (client ${cpu?.raw_client} ms)`);
+				} satisfies CreateFigure;
+				figures[transport.name][`c${clients}`] = figure;
+				const cpu = figure.cpu_ms_per_order;
+				ctx.log(`create ${transport.name} c${clients}: ${service.per_s}/s (p99 ${service.p99_ms} ms, CPU/order node ${cpu.node} + client ${cpu.client} ms), raw ${raw.per_s}/s (client ${cpu.raw_client} ms), ratio ${figure.ratio_vs_raw} (${spreadText(spread)})`);
 			}
 		}
 	} finally {

@@ -19,6 +19,7 @@ import { nodeEnv, type BenchContext } from "../context";
 import { cpuOfPids, startNode, type BenchNode } from "../nodes";
 import { CHUNK, PARTITIONS_CONCURRENTLY } from "../raw-listener";
 import { seedOrders } from "./reads";
+import { ratioSpread, spreadText, type RatioSpread } from "../ratio-spread";
 import { round, until } from "../support";
 
 export interface ListenerFigure {
@@ -26,6 +27,8 @@ export interface ListenerFigure {
 	msgs_per_s: number;
 	raw_msgs_per_s: number;
 	ratio_vs_raw: number;
+	/** Each round's service drain against its raw drain (absent from results made before it was recorded). */
+	ratio_spread?: RatioSpread;
 	exactly_once: boolean;
 }
 
@@ -143,8 +146,10 @@ export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Pr
 		const keys = await count("SELECT count(*)::int AS n FROM applied_messages WHERE order_id = ANY($1)");
 		const exactlyOnce = states === messages && keys === messages;
 		const [perS, raw] = [harmonicMean(rates.service), harmonicMean(rates.raw)];
-		ctx.log(`listener: ${perS}/s (rounds ${rates.service.join(", ")}), raw ${raw}/s (rounds ${rates.raw.join(", ")}), exactly once: ${exactlyOnce}; CPU µs per message ${JSON.stringify(cpuUsPerMessage)}`);
-		return { messages, msgs_per_s: perS, raw_msgs_per_s: raw, ratio_vs_raw: round(perS / raw, 2), exactly_once: exactlyOnce };
+		// Pairs by round: a round's service and raw drains run back to back (raw, service; then service, raw).
+		const [ratio, spread] = [round(perS / raw, 2), ratioSpread(rates.service, rates.raw)];
+		ctx.log(`listener: ${perS}/s (rounds ${rates.service.join(", ")}), raw ${raw}/s (rounds ${rates.raw.join(", ")}), ratio ${ratio} (${spreadText(spread)}), exactly once: ${exactlyOnce}; CPU µs per message ${JSON.stringify(cpuUsPerMessage)}`);
+		return { messages, msgs_per_s: perS, raw_msgs_per_s: raw, ratio_vs_raw: ratio, ratio_spread: spread, exactly_once: exactlyOnce };
 	} finally {
 		await pool.end();
 	}
