@@ -16,7 +16,7 @@ outbox's 1-relay drain against raw before and against raw after), and how many s
 - **Create** — a closed loop of N HTTP/1.1 keep-alive clients (bench/http1-connections.ts: one TCP
   connection per client, the request's bytes built once, the response read by its status line,
   headers and Content-Length; about half node:http's CPU per call) posting an order of 3 products,
-  or of N gRPC CreateOrder calls (grpc-js, one connection), to a node running api-gateway,
+  or of N gRPC CreateOrder calls (a lean node:http2 client, one connection: bench/grpc-lean-client.ts), to a node running api-gateway,
   grpc-gateway and orders; raw: the same SQL statement from a \`pg\`
   pool of the same size, no HTTP. Service and raw run in alternating short slices, each load warmed 3 s first (the node's
   JIT is still settling after 1 s: its CPU per create at 1 client halves from the first to the fifth second). The create is ONE
@@ -46,8 +46,11 @@ outbox's 1-relay drain against raw before and against raw after), and how many s
   a small part), and grpc-js answers a
   unary call in two socket writes (the headers and the message, then the trailers once the
   message's write has completed: a server interceptor that sends the status at once still leaves in
-  two writes), so the client wakes twice per reply. Its client, grpc-js, also spends more CPU per
-  call than a keep-alive node:http client, and at 1 client that CPU is on the latency path too. Under
+  two writes), so the client wakes twice per reply. The load generator calls it with a lean client
+  of its own (node:http2, the request serialized once), as it calls REST with a lean HTTP/1.1 one:
+  grpc-js's client spent about twice the CPU per call, taken from the 2 cores the service needs and,
+  at 1 client, on the latency path; an HTTP/2 stream still costs the client more than a keep-alive
+  HTTP/1.1 request. Under
   64 clients a call waits longer than two scavenges of the smallest young generation, so with that
   setting nearly every call's objects were promoted and the old generation, collected lazily, grew
   far past its live size with its freed pages resident; \`start:prod\`'s flags (a young generation

@@ -6,7 +6,7 @@
  */
 import { Pool } from "pg";
 import type { BenchContext } from "../context";
-import { ordersApiClient, type OrdersApiClient } from "../../test/support/orders-grpc-client";
+import { leanUnaryCall, type GrpcAnswer } from "../grpc-lean-client";
 import { http1Request, type Http1Answer } from "../http1-connections";
 import type { BenchNode } from "../nodes";
 import { rawCreateOrder, SAMPLE_ORDER } from "../raw-orders";
@@ -49,15 +49,17 @@ export const REST: CreateTransport = {
 	},
 };
 
-const grpcClients = new WeakMap<BenchNode, OrdersApiClient>();
+const grpcCalls = new WeakMap<BenchNode, () => Promise<GrpcAnswer>>();
 
-/** The seed's ordersapi.OrdersApi/CreateOrder on the node's grpc-gateway (one HTTP/2 connection per node). */
+/** The seed's ordersapi.OrdersApi/CreateOrder on the node's grpc-gateway, from a lean client over one HTTP/2 connection (bench/grpc-lean-client.ts). */
 export const GRPC: CreateTransport = {
 	name: "grpc",
 	async create(node) {
-		let client = grpcClients.get(node);
-		if (!client) grpcClients.set(node, (client = ordersApiClient(`127.0.0.1:${node.grpcPort}`)));
-		await client.CreateOrder(SAMPLE_ORDER);
+		let call = grpcCalls.get(node);
+		if (!call) grpcCalls.set(node, (call = leanUnaryCall(node.grpcPort, "CreateOrder", SAMPLE_ORDER).call));
+		const { status, message, reply } = await call();
+		// An OrderId with a non-zero order_id is never empty on the wire.
+		if (status !== 0 || reply.length === 0) throw new Error(`CreateOrder answered grpc-status ${status} ${message} (${reply.length} reply bytes)`);
 	},
 };
 
