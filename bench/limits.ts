@@ -23,7 +23,14 @@ outbox's 1-relay drain against raw before and against raw after), and how many s
   statement (lib/orders/create-order-statement.ts, shared by both: the order, its products,
   ORDER_CREATED and the outbox row, in data-modifying CTEs), so the database work is identical and
   one round trip; the service sends it on a \`pg\` client of its node's pool, past Sequelize's query
-  path. What the service adds is per request CPU: HTTP parsing and the JSON body parser
+  path. Raw sends one statement, one transaction and one commit per order at every load. The service
+  does so only while its node has fewer than two creates at the database: creates that arrive while
+  two are there wait for one to finish and then go together, as one statement of several orders
+  (lib/orders/order-writer.ts, a group commit), each order whole or absent, a refused one retried
+  alone. At 1 client that never happens, so the 1-client rows compare the same database work; at 16
+  and 64 clients the service pays one round trip, one plan and one WAL flush per batch where raw pays
+  them per order, and the ratio says what that design buys, not what the service's own CPU costs
+  (the CPU per order columns still say that). What the service adds is per request CPU: HTTP parsing and the JSON body parser
   (moleculer-web) or HTTP/2 and protobuf (grpc-js; with tracing off a create is one Moleculer call,
   \`orders.create\`, on the method's own context; with tracing on the method is an action too, for its span), parameter validation, the idempotency key the
   gateway gives every create (a UUID, a SHA-256 of the body), the Moleculer context and its

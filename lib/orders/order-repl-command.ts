@@ -1,14 +1,6 @@
 /** The REPL's `order <order_id>`: an order and its saga state timeline, asked of the orders service. */
+import type { Order } from "../../domain/order-view";
 import { operand, print, type ReplCommand } from "../platform/repl/repl-command";
-
-interface Order {
-	order_id: number;
-	user_id: number;
-	description: string;
-	state: string;
-	created_at: string;
-	order_products: Array<{ product_id: number; count: number }>;
-}
 
 export const orderReplCommand: ReplCommand = {
 	command: "order <order_id>",

@@ -10,8 +10,8 @@ import { literal, Op, QueryTypes, type Model, type ModelStatic, type Sequelize, 
 import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
 import type { Order, OrderProduct, OrderStateEntry, OrderSummary } from "../../domain/order-view";
-import { CREATE_ORDER_SQL, createOrderParams, type IdempotencyClaim } from "./create-order-statement";
-import { rawPgPool } from "../platform/clients/raw-pg-pool";
+import type { IdempotencyClaim } from "./create-order-statement";
+import { orderWriter } from "./order-writer";
 
 interface OrderRow {
 	order_id: string;
@@ -75,11 +75,12 @@ export type CreateResult =
 	| { kind: "replayed"; orderId: number; sameRequest: boolean };
 
 /**
- * Writes the order, its products, ORDER_CREATED and the outbox event: one statement, one transaction.
+ * Writes the order, its products, ORDER_CREATED and the outbox event: one statement, one transaction,
+ * shared with concurrent creates when the database is busy (./order-writer.ts).
  * The statement goes to a `pg` client of the node's pool directly: the hot path skips Sequelize's query path.
  */
 export async function createOrder(db: Sequelize, input: CreateOrderInput, orderTopic: string, claim?: IdempotencyClaim): Promise<CreateResult> {
-	const { rows: [row] } = await rawPgPool(db).query<OrderRow>(CREATE_ORDER_SQL, createOrderParams(input, orderTopic, claim));
+	const row = await orderWriter(db, orderTopic)({ input, claim });
 	const created = row && { ...summary(row), order_products: input.order_products.map((p) => ({ product_id: p.product_id, count: p.count })) };
 	if (created) return { kind: "created", order: created };
 	// Reached only with a claim: the key belongs to an earlier, committed order.
