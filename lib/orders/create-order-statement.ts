@@ -52,7 +52,7 @@ export const createOrderParams = (input: CreateOrderInput, orderTopic: string | 
 	randomUUID(),
 ];
 
-/** One order to create: what CREATE_ORDER_SQL's parameters are made of. */
+/** One order to create: what a create statement's parameters are made of. */
 export interface OrderToCreate {
 	input: CreateOrderInput;
 	claim?: IdempotencyClaim;

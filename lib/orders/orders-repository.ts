@@ -11,14 +11,9 @@ import type { CreateOrderInput } from "../../domain/order-input";
 import type { OrderState } from "../../domain/order-state";
 import type { Order, OrderProduct, OrderStateEntry, OrderSummary } from "../../domain/order-view";
 import type { IdempotencyClaim } from "./create-order-statement";
-import { orderWriter } from "./order-writer";
+import { orderWriter, type CreatedOrderRow } from "./order-writer";
 
-interface OrderRow {
-	order_id: string;
-	user_id: string;
-	description: string;
-	state: OrderState;
-	created_at: Date;
+interface OrderRow extends CreatedOrderRow {
 	order_products?: OrderProduct[];
 }
 

@@ -32,7 +32,7 @@ export type GroupCommit<T, R> = (item: T) => Promise<R>;
 
 export function groupCommit<T, R>(options: GroupCommitOptions<T, R>): GroupCommit<T, R> {
 	let inFlight = 0;
-	let queue: Array<Waiting<T, R>> = [];
+	const queue: Array<Waiting<T, R>> = [];
 
 	const answerEach = (batch: Array<Waiting<T, R>>) =>
 		batch.map(async (w) => {
@@ -65,9 +65,7 @@ export function groupCommit<T, R>(options: GroupCommitOptions<T, R>): GroupCommi
 
 	function next(): void {
 		if (queue.length === 0 || inFlight >= options.maxInFlight) return;
-		const batch = queue.slice(0, options.maxBatch);
-		queue = queue.slice(batch.length);
-		void run(batch);
+		void run(queue.splice(0, options.maxBatch));
 	}
 
 	return (item) =>
