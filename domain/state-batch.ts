@@ -7,11 +7,15 @@
  */
 import { decide, furthestState, type OrderState } from "./order-state";
 
-/** Where a consumed message came from; kept with a parked message so it can still be dead-lettered. */
-export interface MessageSource {
+/** Where a consumed message was read: recorded with its applied key. */
+export interface MessagePosition {
 	topic: string;
 	partition: number;
 	offset: string;
+}
+
+/** A consumed message whole: kept with a parked message so it can still be dead-lettered. */
+export interface MessageSource extends MessagePosition {
 	/** base64, or null for a message without key */
 	key: string | null;
 	/** base64 of the original value */
@@ -24,8 +28,17 @@ export interface ApplyRequest {
 	order_id: number;
 	state: OrderState;
 	idempotent_key: string;
-	source?: MessageSource;
+	/**
+	 * Where the message was read. Its bytes (a whole MessageSource) are needed only
+	 * to park it: a request with its position alone answers "early" instead, and
+	 * the caller sends it again whole (rare, and the common path stays light).
+	 */
+	source?: MessagePosition | MessageSource;
 }
+
+/** Whether `source` carries the message's bytes, which parking needs. */
+export const isWhole = (source: MessagePosition | MessageSource | undefined): source is MessageSource =>
+	source !== undefined && "value" in source && source.headers !== undefined;
 
 export type RejectReason = "idempotency_conflict" | "unknown_order" | "invalid_transition";
 
@@ -34,7 +47,7 @@ export type ApplyOutcome =
 	| { result: "duplicate" }
 	/** Early, kept in parked_messages until its predecessor is recorded. */
 	| { result: "parked" }
-	/** Early and without a source to park it with: nothing stored, the caller may retry later. */
+	/** Early and without its bytes to park it with: nothing stored, the caller sends it again whole. */
 	| { result: "early" }
 	| { result: "rejected"; reason: RejectReason };
 
@@ -50,6 +63,8 @@ export interface ParkedRow {
 	state: OrderState;
 	/** Being dead-lettered by the parked-message sweep: known, not applied. */
 	claimed?: boolean;
+	/** Where it was read: recorded with its key once it is applied. */
+	source?: MessagePosition;
 }
 
 /** What the database holds for the orders of a batch, read under their row locks. */
@@ -66,7 +81,8 @@ export interface BatchInputs {
 export interface BatchWrites {
 	/** New order_states rows, in the order they were decided. */
 	states: Array<{ order_id: number; state: OrderState }>;
-	applied: Array<{ order_id: number; idempotent_key: string; state: OrderState }>;
+	/** Applied keys, each with where its message was read (when known). */
+	applied: Array<{ order_id: number; idempotent_key: string; state: OrderState; source?: MessagePosition }>;
 	/** Parked rows that could follow at last: deleted from parked_messages. */
 	unparked: Array<{ order_id: number; idempotent_key: string }>;
 	/** Requests to park now. */
@@ -87,6 +103,7 @@ export const keyOf = (orderId: number | string, idempotentKey: string): string =
 const APPLIED: ApplyOutcome = Object.freeze({ result: "applied" });
 const DUPLICATE: ApplyOutcome = Object.freeze({ result: "duplicate" });
 const PARKED: ApplyOutcome = Object.freeze({ result: "parked" });
+const EARLY: ApplyOutcome = Object.freeze({ result: "early" });
 
 /** A parked message waiting for its predecessor; `request` is set when this very batch parked it. */
 type Waiting = ParkedRow & { request?: number };
@@ -102,9 +119,9 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 
 	const writes: BatchWrites = { states: [], applied: [], unparked: [], parked: [], latest: new Map() };
 	const outcomes: ApplyOutcome[] = [];
-	const record = (orderId: number, idempotentKey: string, key: string, state: OrderState) => {
+	const record = (orderId: number, idempotentKey: string, key: string, state: OrderState, source: MessagePosition | undefined) => {
 		writes.states.push({ order_id: orderId, state });
-		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state });
+		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state, source });
 		const states = [...(history.get(orderId) ?? []), state];
 		history.set(orderId, states);
 		writes.latest.set(orderId, furthestState(states) ?? state);
@@ -124,7 +141,7 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 				writes.parked = writes.parked.filter((w) => keyOf(w.order_id, w.idempotent_key) !== key);
 				outcomes[p.request] = APPLIED;
 			}
-			record(orderId, p.idempotent_key, key, p.state);
+			record(orderId, p.idempotent_key, key, p.state, p.request === undefined ? p.source : requests[p.request].source);
 		}
 	};
 
@@ -139,13 +156,13 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 		const decision = decide(recorded, state);
 		if (decision.kind === "reject") return { result: "rejected", reason: decision.reason };
 		if (decision.kind === "early") {
-			if (!source) return { result: "early" };
+			if (!isWhole(source)) return EARLY;
 			writes.parked.push({ ...request, source });
 			parked.set(key, { state });
 			waiting.set(orderId, [...(waiting.get(orderId) ?? []), { order_id: String(orderId), idempotent_key: idempotentKey, state, request: index }]);
 			return PARKED;
 		}
-		record(orderId, idempotentKey, key, state);
+		record(orderId, idempotentKey, key, state, source);
 		applyWaiting(orderId);
 		return APPLIED;
 	};

@@ -38,9 +38,10 @@ const requestProps = {
 			topic: "string",
 			partition: { type: "number", integer: true, min: 0 },
 			offset: { type: "string", numeric: true },
-			key: { type: "string", nullable: true },
-			value: "string",
-			headers: { type: "record", key: "string", value: "string" },
+			// The message's bytes: sent only with a message that may have to be parked.
+			key: { type: "string", nullable: true, optional: true },
+			value: { type: "string", optional: true },
+			headers: { type: "record", key: "string", value: "string", optional: true },
 		},
 	},
 };

@@ -11,7 +11,7 @@
 import type { EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
 import type { Sequelize } from "sequelize";
 import { parseSagaMessage, type StatusMapping } from "../../domain/saga-message";
-import type { ApplyOutcome, ApplyRequest } from "../../domain/state-batch";
+import type { ApplyOutcome, ApplyRequest, MessagePosition, MessageSource } from "../../domain/state-batch";
 import { failureKind } from "../platform/support/failure-kind";
 import type { DeadLetter } from "../dead-letters";
 import { encodeHeaders } from "../platform/clients/message-headers";
@@ -35,15 +35,27 @@ export interface ChunkContext {
 	db: Sequelize;
 	telemetry: ListenerTelemetry;
 	progress: PartitionProgress;
-	/** state.applyBatch, small chunks of one fetch joined into one call (lib/listeners/joined-apply.ts). */
+	/** state.applyBatch of requests by position, small chunks of one fetch joined into one call (lib/listeners/joined-apply.ts); an early message answers "early". */
 	applyJoined: ApplyFn<ApplyRequest, ApplyOutcome>;
-	/** state.applyBatch on its own (the poison search calls it with parts of a chunk). */
+	/** state.applyBatch of whole requests on its own (early ones are parked; the poison search calls it with parts of a chunk). */
 	applyAlone: ApplyFn<ApplyRequest, ApplyOutcome>;
 	/** Test-only fault hook (the `faultInjection` setting): SIGKILL after the effects are durable, before the offset is resolved. */
 	killBeforeCommit: boolean;
 }
 
 const base64 = (value: Buffer | null): string | null => (value === null ? null : value.toString("base64"));
+
+/** A request of the chunk and the message it came from. */
+interface Pending {
+	message: KafkaMessage;
+	request: ApplyRequest & { source: MessagePosition };
+}
+
+/** The request with the message's bytes, which parking needs: built only for the few that are early. */
+function whole({ message, request }: Pending): ApplyRequest {
+	const source: MessageSource = { ...request.source, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) };
+	return { ...request, source };
+}
 
 const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected" | "early">, MessageOutcome> = {
 	applied: "applied",
@@ -65,19 +77,32 @@ function rejection(isolated: Isolated<ApplyOutcome>, request: ApplyRequest): Pic
 }
 
 /**
+ * Requests go by position alone, so the common case sends no message bytes;
+ * the early ones stored nothing and go again whole, to be parked.
+ */
+async function applyAndPark(ctx: ChunkContext, pending: Pending[]): Promise<ApplyOutcome[]> {
+	const outcomes = await ctx.applyJoined(pending.map((p) => p.request));
+	const early = outcomes.flatMap((outcome, i) => (outcome.result === "early" ? [i] : []));
+	if (early.length === 0) return outcomes;
+	const parked = await ctx.applyAlone(early.map((i) => whole(pending[i])));
+	early.forEach((i, j) => (outcomes[i] = parked[j]));
+	return outcomes;
+}
+
+/**
  * One try of a chunk's requests. An outage is thrown (untilDone waits and tries
  * again); so is any other failure, until the chunk has failed POISON_TRIES times
  * in a row: then its culprits are isolated and come back as failures.
  */
-function applier(ctx: ChunkContext): (requests: ApplyRequest[]) => Promise<Array<Isolated<ApplyOutcome>>> {
+function applier(ctx: ChunkContext): (pending: Pending[]) => Promise<Array<Isolated<ApplyOutcome>>> {
 	let failures = 0;
-	return async (requests) => {
+	return async (pending) => {
 		try {
-			return (await ctx.applyJoined(requests)).map((value) => ({ ok: true, value }));
+			return (await applyAndPark(ctx, pending)).map((value) => ({ ok: true, value }));
 		} catch (err) {
 			if (failureKind(err) === "unavailable" || ++failures < POISON_TRIES) throw err;
 			ctx.logger.warn(`state.applyBatch failed ${failures} times with the database up: looking for the messages that fail on their own`);
-			return isolateFailures(requests, ctx.applyAlone, (e) => failureKind(e) === "unavailable");
+			return isolateFailures(pending.map(whole), ctx.applyAlone, (e) => failureKind(e) === "unavailable");
 		}
 	};
 }
@@ -93,7 +118,7 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 	const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
 		topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
 	});
-	const requests: Array<{ message: KafkaMessage; request: ApplyRequest }> = [];
+	const requests: Pending[] = [];
 	const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
 	const applyBatch = applier(ctx);
 	for (const message of messages) {
@@ -103,16 +128,10 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 			continue;
 		}
 		const { order_id, idempotent_key, status } = parsed.message;
-		requests.push({
-			message,
-			request: {
-				order_id, idempotent_key, state: mapping.toState(status),
-				source: { topic, partition, offset: message.offset, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) },
-			},
-		});
+		requests.push({ message, request: { order_id, idempotent_key, state: mapping.toState(status), source: { topic, partition, offset: message.offset } } });
 	}
 	if (requests.length > 0) {
-		const answer = await untilDone(ctx.logger, "state.applyBatch", payload, () => applyBatch(requests.map((r) => r.request)));
+		const answer = await untilDone(ctx.logger, "state.applyBatch", payload, () => applyBatch(requests));
 		if (answer === STOPPED) return false;
 		answer.forEach((isolated, i) => {
 			const { message, request } = requests[i];

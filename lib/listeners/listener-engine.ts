@@ -79,7 +79,7 @@ const JOIN_BELOW = 100;
 /** Partitions of the topic this node works on at once (their batches lock orders in order_id order, so they never deadlock). */
 const PARTITIONS_CONCURRENTLY = 3;
 
-/** Every message goes with its source, so the state service parks an early one; "early" means it stored nothing. */
+/** A whole request (with its message's bytes) is parked when early; "early" would mean it stored nothing. */
 function requireStored(answer: { outcomes: ApplyOutcome[] }): ApplyOutcome[] {
 	if (answer.outcomes.some((o) => o.result === "early")) throw new Error("state.applyBatch stored nothing for an early message");
 	return answer.outcomes;
@@ -114,6 +114,7 @@ export class ListenerEngine {
 		this.db = options.db ?? createSequelize(settings.databaseUrl, 3);
 		this.progress = new PartitionProgress(this.db, this.admin, settings, settings.fromBeginning, logger);
 		const applyAlone: ApplyFn<ApplyRequest, ApplyOutcome> = async (requests) => requireStored(await options.applyBatch(requests));
+		const applyByPosition: ApplyFn<ApplyRequest, ApplyOutcome> = async (requests) => (await options.applyBatch(requests)).outcomes;
 		this.chunk = {
 			topic: settings.topic,
 			mapping: options.mapping,
@@ -123,7 +124,7 @@ export class ListenerEngine {
 			telemetry: options.telemetry,
 			progress: this.progress,
 			applyAlone,
-			applyJoined: joinedApply(applyAlone, JOIN_BELOW),
+			applyJoined: joinedApply(applyByPosition, JOIN_BELOW),
 			killBeforeCommit: settings.faultInjection === "kill-before-commit",
 		};
 		// Often enough that a message is dead-lettered soon after it is due, at most every 5 s.

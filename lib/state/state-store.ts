@@ -91,7 +91,6 @@ interface LockedInputs {
 	history: Map<number, OrderState[]>;
 	applied: Map<string, KeyRecord>;
 	parked: ParkedRow[];
-	parkedSources: Sources;
 }
 
 /** readSql's answer: [history [order_id, state], applied [order_id, key, state], parked [order_id, key, state, claimed, topic, partition, offset]]. */
@@ -107,28 +106,17 @@ async function lockAndRead(connection: PgConnection, open: string, orderIds: num
 	const results = (await connection.query(`${open}; ${lockSql(ids)}; ${readSql(ids, keyArrays(requests))}`)) as unknown as QueryResult[];
 	const locked = JSON.parse((results[1].rows[0] as { locked: string }).locked) as number[];
 	const [history, applied, parked] = JSON.parse((results[2].rows[0] as { found: string }).found) as Found;
-	const inputs: LockedInputs = { history: new Map(locked.map((id) => [id, []])), applied: new Map(), parked: [], parkedSources: new Map() };
+	const inputs: LockedInputs = { history: new Map(locked.map((id) => [id, []])), applied: new Map(), parked: [] };
 	for (const [orderId, state] of history) inputs.history.get(orderId)?.push(state);
 	for (const [orderId, key, state] of applied) inputs.applied.set(keyOf(orderId, key), { state });
 	for (const [orderId, key, state, claimed, topic, partition, offset] of parked) {
-		inputs.parked.push({ order_id: String(orderId), idempotent_key: key, state, claimed });
-		inputs.parkedSources.set(keyOf(orderId, key), { topic, partition, offset });
+		inputs.parked.push({ order_id: String(orderId), idempotent_key: key, state, claimed, source: { topic, partition, offset } });
 	}
 	return inputs;
 }
 
-/** Where each message of a batch was read (topic, partition, offset), by order and key: recorded with its applied key. */
-type Sources = Map<string, { topic: string; partition: number; offset: string }>;
-
-/** The parked rows' sources and the requests' own (not copied: only their topic, partition and offset are written). */
-function sourcesOf(requests: ApplyRequest[], parked: Sources): Sources {
-	const sources: Sources = parked;
-	for (const { order_id, idempotent_key, source } of requests) if (source) sources.set(keyOf(order_id, idempotent_key), source);
-	return sources;
-}
-
 /** Set-based writes of one batch; rows go in as one jsonb array per table. */
-async function write(connection: PgConnection, writes: BatchWrites, sources: Sources): Promise<void> {
+async function write(connection: PgConnection, writes: BatchWrites): Promise<void> {
 	const run = async (sql: string, ...rows: unknown[][]) => {
 		if (rows.some((r) => r.length > 0)) await connection.query(sql, rows.map((r) => JSON.stringify(r)));
 	};
@@ -139,10 +127,9 @@ async function write(connection: PgConnection, writes: BatchWrites, sources: Sou
 		writes.unparked,
 	);
 	// The common case in one statement: history rows, applied keys (with where each was read), current state.
-	const applied = writes.applied.map(({ order_id, idempotent_key, state }) => {
-		const source = sources.get(keyOf(order_id, idempotent_key));
-		return { order_id, idempotent_key, state, topic: source?.topic, partition: source?.partition, offset: source?.offset };
-	});
+	const applied = writes.applied.map(({ order_id, idempotent_key, state, source }) => ({
+		order_id, idempotent_key, state, topic: source?.topic, partition: source?.partition, offset: source?.offset,
+	}));
 	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, applied, writes.latest));
 	await run(
 		`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset,
@@ -163,9 +150,8 @@ export async function applyBatch(db: Sequelize, requests: ApplyRequest[], within
 	if (requests.length === 0) return { outcomes: [], changedOrderIds: [] };
 	const orderIds = [...new Set(requests.map((r) => r.order_id))].sort((a, b) => a - b);
 	return inPoolTransaction(db, within, async (connection, open) => {
-		const { history, applied, parked, parkedSources } = await lockAndRead(connection, open, orderIds, requests);
-		const { outcomes, writes } = decideBatch(requests, { history, applied, parked });
-		await write(connection, writes, sourcesOf(requests, parkedSources));
+		const { outcomes, writes } = decideBatch(requests, await lockAndRead(connection, open, orderIds, requests));
+		await write(connection, writes);
 		return { outcomes, changedOrderIds: [...writes.latest.keys()] };
 	});
 }

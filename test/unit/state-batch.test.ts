@@ -27,7 +27,7 @@ describe("decideBatch", () => {
 		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "applied" }]);
 		expect(writes.states).toEqual([{ order_id: ORDER, state: "RESERVE_CREATED" }]);
-		expect(writes.applied).toEqual([{ order_id: ORDER, idempotent_key: K1, state: "RESERVE_CREATED" }]);
+		expect(writes.applied).toEqual([{ order_id: ORDER, idempotent_key: K1, state: "RESERVE_CREATED", source }]);
 		expect([...writes.latest]).toEqual([[ORDER, "RESERVE_CREATED"]]);
 		expect(writes.parked).toEqual([]);
 		expect(writes.unparked).toEqual([]);
@@ -78,6 +78,25 @@ describe("decideBatch", () => {
 		const { outcomes, writes } = decideBatch([request("PAYMENT_CREATED", K1, false)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "early" }]);
 		expect(writes.parked).toEqual([]);
+	});
+
+	it("stores nothing for an early state that comes with its position alone (the caller sends it again whole)", () => {
+		const byPosition: ApplyRequest = { order_id: ORDER, state: "PAYMENT_CREATED", idempotent_key: K1, source: { topic: "payment", partition: 0, offset: "5" } };
+		const { outcomes, writes } = decideBatch([byPosition], inputs([[ORDER, ["ORDER_CREATED"]]]));
+		expect(outcomes).toEqual([{ result: "early" }]);
+		expect(writes.parked).toEqual([]);
+		expect(writes.states).toEqual([]);
+	});
+
+	it("records each applied key with where its message was read: the request's position, or the parked row's", () => {
+		const where = { topic: "payment", partition: 2, offset: "41" };
+		const parked = [{ order_id: String(ORDER), idempotent_key: K2, state: "PAYMENT_CREATED" as const, source: where }];
+		const byPosition: ApplyRequest = { order_id: ORDER, state: "RESERVE_CREATED", idempotent_key: K1, source: { topic: "inventory", partition: 1, offset: "9" } };
+		const { writes } = decideBatch([byPosition], inputs([[ORDER, ["ORDER_CREATED"]]], { parked }));
+		expect(writes.applied.map((a) => [a.idempotent_key, a.source])).toEqual([
+			[K1, { topic: "inventory", partition: 1, offset: "9" }],
+			[K2, where],
+		]);
 	});
 
 	it("lets parked messages of the table follow, in order, once their predecessor is applied", () => {
