@@ -21,9 +21,12 @@ outbox's 1-relay drain against raw before and against raw after), and how many s
   pool of the same size, no HTTP. Service and raw run in alternating short slices, each load warmed 3 s first (the node's
   JIT is still settling after 1 s: its CPU per create at 1 client halves from the first to the fifth second). The create is ONE
   statement (lib/orders/create-order-statement.ts, shared by both: the order, its products,
-  ORDER_CREATED and the outbox row, in data-modifying CTEs), so the database work is identical and
-  one round trip; the service sends it on a \`pg\` client of its node's pool, past Sequelize's query
-  path. Raw sends one statement, one transaction and one commit per order at every load. The service
+  ORDER_CREATED and the outbox row, in data-modifying CTEs), one round trip; the service sends it on
+  a \`pg\` client of its node's pool, past Sequelize's query path, and by name: each connection
+  parses and plans it once, then only binds and executes it. Raw sends the statement's text each
+  time, as \`pg\` does unless told otherwise, so PostgreSQL parses and plans it per order: that
+  saving is the service's design (as the group commit below is), and at 1 client it is part of the
+  ratio. Raw sends one statement, one transaction and one commit per order at every load. The service
   does so only while its node has fewer than two creates at the database: creates that arrive while
   two are there wait for one to finish and then go together, as one statement of several orders
   (lib/orders/order-writer.ts, a group commit), each order whole or absent, a refused one retried

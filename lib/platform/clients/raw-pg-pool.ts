@@ -5,7 +5,7 @@
  * statement, the state store's batch, the outbox relay's claim (which holds one
  * connection over claim -> send -> commit).
  */
-import type { Client, QueryResult, QueryResultRow } from "pg";
+import type { Client, QueryConfig, QueryResult, QueryResultRow } from "pg";
 import type { Sequelize } from "sequelize";
 import { isDatabaseUnavailable } from "../support/database-errors";
 
@@ -14,7 +14,19 @@ export interface SqlRunner {
 	query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
 }
 
+/**
+ * A statement by name: each connection parses and plans it once and then only
+ * binds and executes it (pg keeps the names per connection), for hot statements
+ * whose text is fixed.
+ */
+export interface PreparedStatement {
+	name: string;
+	text: string;
+}
+
 export interface RawPgPool extends SqlRunner {
+	/** Runs `statement`, prepared on its connection the first time it runs there. */
+	execute<R extends QueryResultRow = QueryResultRow>(statement: PreparedStatement, values: unknown[]): Promise<QueryResult<R>>;
 	/** A connection of the pool for a series of statements, until `release`. */
 	connect(): Promise<Client>;
 	/** Gives it back; `broken`: the pool closes it instead (lost, or left in an unknown transaction state). */
@@ -42,19 +54,22 @@ function rawView(sequelize: Sequelize): RawPgPool {
 			if (broken) void manager.destroyConnection(client).catch(() => undefined);
 			else manager.releaseConnection(client);
 		},
-		async query<R extends QueryResultRow>(text: string, values?: unknown[]) {
-			const client = await pool.connect();
-			let broken = false;
-			try {
-				return await client.query<R>(text, values);
-			} catch (err) {
-				// A failed statement outside a transaction leaves the connection usable; a lost one is closed, not lent again.
-				broken = isDatabaseUnavailable(err);
-				throw err;
-			} finally {
-				pool.release(client, broken);
-			}
-		},
+		query: <R extends QueryResultRow>(text: string, values?: unknown[]) => runAlone<R>({ text, values }),
+		execute: <R extends QueryResultRow>({ name, text }: PreparedStatement, values: unknown[]) => runAlone<R>({ name, text, values }),
 	};
+	/** One statement on a connection of its own. */
+	async function runAlone<R extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<R>> {
+		const client = await pool.connect();
+		let broken = false;
+		try {
+			return await client.query<R>(query);
+		} catch (err) {
+			// A failed statement outside a transaction leaves the connection usable; a lost one is closed, not lent again.
+			broken = isDatabaseUnavailable(err);
+			throw err;
+		} finally {
+			pool.release(client, broken);
+		}
+	}
 	return pool;
 }
