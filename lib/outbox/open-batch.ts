@@ -7,17 +7,8 @@
  */
 import type { Message, Producer, TopicMessages } from "kafkajs";
 import type { RawPgPool } from "../platform/clients/raw-pg-pool";
-import { encodeSagaMessage, type SagaMessage } from "../../domain/saga-message";
+import { messageValue } from "./message-value";
 import { openClaim, type Claim, type OutboxRow } from "./outbox-store";
-
-/** The contract's value, fields in the contract's order (jsonb keeps its own key order). */
-function messageValue(payload: unknown): string {
-	const p = payload as Partial<SagaMessage> | null;
-	if (p && typeof p === "object" && "idempotent_key" in p && "order_id" in p && "status" in p) {
-		return encodeSagaMessage(p as SagaMessage);
-	}
-	return JSON.stringify(payload);
-}
 
 /** One entry per topic, rows in claim (creation) order, keyed by the row's key. */
 function topicMessages(rows: OutboxRow[]): TopicMessages[] {

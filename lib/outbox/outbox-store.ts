@@ -12,10 +12,10 @@ import type { SqlRunner } from "../platform/clients/raw-pg-pool";
 export const RELAY_APPLICATION_NAME = "orders-outbox-relay";
 
 export interface OutboxRow {
-	id: string; // bigint: pg returns it as a string, which is all the relay needs
 	topic: string;
 	message_key: string;
-	payload: unknown;
+	/** jsonb's text of the payload: encoded for Kafka by lib/outbox/message-value.ts, never parsed by `pg`. */
+	payload: string;
 }
 
 /**
@@ -47,7 +47,7 @@ const claimSql = (limit: number, topics: string) => `
 	), marked AS (
 		UPDATE outbox o SET sent_at = now() FROM checked c WHERE o.id = c.id AND c.ready
 	)
-	SELECT id, topic, message_key, payload, ready FROM checked ORDER BY id`;
+	SELECT topic, message_key, payload::text AS payload, ready FROM checked ORDER BY id`;
 
 /**
  * The statistics of the outbox are often stale (a backlog grows in seconds), and
@@ -79,7 +79,7 @@ export async function openClaim(client: ClientBase, limit: number, topics: strin
 	// pg answers a multi-statement text with one result per statement; its types know only one.
 	const results = (await client.query(`BEGIN; ${CLAIM_NAME}; ${CLAIM_PLAN}; ${claimSql(limit, topicArray)}`)) as unknown as Array<QueryResult<OutboxRow & { ready: boolean }>>;
 	const rows = results[results.length - 1].rows;
-	const ready = rows.filter((row) => row.ready).map(({ ready: _, ...row }) => row);
+	const ready = rows.filter((row) => row.ready);
 	return { ready, held: rows.length - ready.length };
 }
 

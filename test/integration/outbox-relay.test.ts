@@ -9,7 +9,7 @@ import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { RELAY_APPLICATION_NAME } from "../../lib/outbox/outbox-relay";
 import { deleteSentBefore } from "../../lib/outbox/outbox-store";
 import { startNode } from "../support/cluster";
-import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase, SHARED_KAFKA } from "./outbox-helpers";
+import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase, type Received, SHARED_KAFKA } from "./outbox-helpers";
 
 const topic = `t-${randomUUID()}-order`;
 const kafka = createKafka(SHARED_KAFKA.split(","));
@@ -52,6 +52,29 @@ test("a committed event reaches Kafka with key = order_id and the contract's val
 	}
 	const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE topic = $1 AND sent_at IS NOT NULL", [topic]);
 	expect(rows[0].n).toBe(events.length);
+});
+
+test("the published value is byte for byte the contract's for a saga payload, and compact JSON for any other", async () => {
+	const key = randomUUID();
+	const status = String.raw`q"b\s` + "\n\u0001é😀";
+	// Each written as jsonb (which reorders keys and prints spaces), each on a key of its own.
+	const cases: Array<[payload: string, value: string]> = [
+		[JSON.stringify({ status, order_id: 42, idempotent_key: key }), String.raw`{"idempotent_key":"${key}","order_id":42,"status":"q\"b\\s\n\u0001é😀"}`],
+		[`{"extra": [1, 2], "status": "CREATED", "order_id": 7, "idempotent_key": "${key}"}`, `{"idempotent_key":"${key}","order_id":7,"status":"CREATED"}`],
+		[`{"status": "CREATED", "order_id": 1.0, "idempotent_key": "${key}"}`, `{"idempotent_key":"${key}","order_id":1,"status":"CREATED"}`],
+		[`{"b": {"y": [1, 2.50, "x"]}, "a": null, "id": "${key}"}`, `{"a":null,"b":{"y":[1,2.5,"x"]},"id":"${key}"}`],
+		[`[3, "x", "${key}"]`, `[3,"x","${key}"]`],
+	];
+	const keys = cases.map((_, i) => `${key}-${i}`);
+	await db.pool.query(
+		"INSERT INTO outbox (topic, message_key, payload) SELECT $1, k, p FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS e(k, p, n) ORDER BY n",
+		[topic, keys, cases.map(([payload]) => payload)],
+	);
+
+	const valueOf = (received: Received[], k: string) => received.find((m) => m.key === k)?.value;
+	const received = await readTopic(kafka, topic, (all) => keys.every((k) => valueOf(all, k) !== undefined), 20_000);
+
+	expect(keys.map((k) => valueOf(received, k))).toEqual(cases.map(([, value]) => value));
 });
 
 test("after its PostgreSQL sessions are killed, the relay reconnects and is woken by NOTIFY again", async () => {
