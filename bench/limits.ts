@@ -93,24 +93,31 @@ outbox's 1-relay drain against raw before and against raw after), and how many s
   after (N states, N applied keys); raw: a kafkajs consumer writing the same effect in the same batch
   size with the same partitions at once, without parsing checks, transition rules, parking, cache
   invalidation or dead letters, in a process of its own started like the service node (same node
-  flags, so the same heap and garbage collector). Both are timed by the database's clock alike: from
+  flags, \`start:prod:batch\`'s, as production starts a node of state or a listener: the same heap
+  and garbage collector). Both are timed by the database's clock alike: from
   the first state recorded to the last (order_states.recorded_at), so neither process's own stopwatch,
   its start or its group join is in the figure; both are polled alike for the end. The messages go in
-two rounds of half each, in the order raw, service, service, raw, so a drift of the shared machine
+two rounds of half each (100,000 messages a round in a full run, a few seconds of draining: in
+  rounds of a second a garbage collection or a slow fetch moved a round's rate by a tenth), in the
+  order raw, service, service, raw, so a drift of the shared machine
 hits both sides alike; each side's rate is that of its two rounds together. The tables are
   analysed after seeding (what autovacuum does to a table in use), so both sides' statements get
   their production plans. Per batch the service runs, on a bare \`pg\`
   connection of its pool, BEGIN with the lock and the read under the locks (the batch's own keys
   among the applied ones and the orders' history, each an index probe per message; parked
-  messages), answered as one JSON text, in one round trip, the write statement (lib/state/record-states-statement.ts,
+  messages), answered as one JSON text, in one round trip (each message goes to the state service
+  by its position alone; its bytes go only with one that is early, to be parked), the write statement (lib/state/record-states-statement.ts,
   shared with raw) and commit, plus the \`orders.changed\` broadcast of the changed orders (on this
   node, which runs no orders service, a local broadcast with no handler); raw runs BEGIN, lock,
-  write, commit. On the node itself the largest item is garbage collection: nodes run with
-  \`start:prod\`'s small young generation, which keeps them within their memory budgets
-  (docs/operations.md); an operator with memory to spare on a listener-only node can raise
-  \`--max-semi-space-size\`. The run logs each side's CPU per message, of the node and of its
+  write, commit. On the node itself the largest item was garbage collection: a batch of a thousand
+  messages and what is made of it stay live across the batch's database round trips, and with
+  \`start:prod\`'s small young generation (which keeps a gateway node within its memory budget) most
+  of it was promoted and collected again in the old generation. Nodes of state or a listener
+  therefore start with \`npm run start:prod:batch\` (\`--max-semi-space-size=8\` instead of \`=2\`; the compose
+  file and the Kubernetes overlays start them so, docs/operations.md), so that such a batch dies
+  young. The run logs each side's CPU per message, of the node and of its
   database backends: most of either side's cost is PostgreSQL's, the write of the states, keys
-  and current states (some 60 µs per message), which both sides pay alike.
+  and current states, which both sides pay alike.
 - **Saga** — orders offered at a steady rate to an all-in-one node, the simulator answering (one send
   per round of answers for the orders of a fetched batch). Open loop: the schedule of sends is fixed
   before the round, no send waits for an answer, and each order's latency runs from its scheduled

@@ -1,10 +1,12 @@
 /**
  * Resident memory of production nodes under a bounded load: the compiled
- * runtime (dev/runtime-image.ts, what the Docker image runs), started the way
- * `npm run start:prod` starts it, against the real PostgreSQL, Redis and Kafka.
+ * runtime (dev/runtime-image.ts, what the Docker image runs), each node started
+ * the way production starts it (`npm run start:prod`, or `start:prod:batch` for
+ * state or a listener alone: bench/production-start.ts), against the real
+ * PostgreSQL, Redis and Kafka.
  *
  *   npm run bench:memory        # BENCH_ORDERS (default 2000), BENCH_CONCURRENCY (default 16)
- *   BENCH_NODE_ARGS="--max-semi-space-size=1" npm run bench:memory   # other node options than start:prod's
+ *   BENCH_NODE_ARGS="--max-semi-space-size=1" npm run bench:memory   # other node options, for every node
  *
  * Two layouts, one after the other: a single-service node per service,
  * then the all-in-one node (every service). Load per layout: BENCH_ORDERS
@@ -15,7 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Pool } from "pg";
 import { ALL_SERVICES, kafkaBrokers, loadConfig, type ServiceName } from "../lib/platform/config/config";
 import { contractTopics, createKafka, ensureTopics } from "../lib/platform/clients/kafka";
@@ -26,6 +28,7 @@ import { kafkaNames } from "./context";
 import { runBenchmark, withPrivateDatabase } from "./support";
 import { readCommandLine } from "../bin/command-line";
 import { memorySection, writeMemorySection } from "./memory-doc";
+import { productionArgs, productionStartOf } from "./production-start";
 import { codeVersion, loadAverage } from "./provenance";
 
 readCommandLine({
@@ -40,9 +43,13 @@ const SETTLE_GUARD_MS = 180_000;
 const MiB = 1024 * 1024;
 const BUDGET_MIB = { single: 120, allInOne: 150 };
 
-/** `npm run start:prod`'s command line, so the bench measures what production runs. */
-const startProd = (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["start:prod"];
-const runnerArgs = process.env.BENCH_NODE_ARGS !== undefined ? [...process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean), "dist/bin/runner.js"] : startProd.split(/\s+/).slice(1);
+/** Each node's command line as production starts it (bench/production-start.ts), unless BENCH_NODE_ARGS gives other node options for all. */
+const override = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean);
+const runnerArgs = (services: readonly string[]): string[] => (override ? [...override, "dist/bin/runner.js"] : productionArgs(productionStartOf(services)));
+/** The node options of the run, for its report line. */
+const argsUsed = override
+	? `${override.join(" ")} (every node)`
+	: (["start:prod", "start:prod:batch"] as const).map((start) => `${start}: ${productionArgs(start).join(" ")}`).join("; ");
 
 const rssOf = (pid: number, field: "VmRSS" | "VmHWM"): number =>
 	Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
@@ -84,10 +91,11 @@ async function restLoad(base: string): Promise<number[]> {
 
 async function measureLayout(layout: string, groups: ServiceName[][], databaseUrl: string, pool: Pool, env: Record<string, string>): Promise<Row[]> {
 	const cluster = nodeProcesses({ ...env, DATABASE_URL: databaseUrl, GRPC_PORT: String(await freePort()), METRICS: "on", PROBES: "on", LOG_LEVEL: "info", NAMESPACE: `bench-memory-${randomUUID().slice(0, 8)}` });
-	const entry = { cwd: image!.dir, args: runnerArgs };
 	try {
 		const nodes: NodeProcess[] = [];
-		for (const services of groups) nodes.push(await cluster.start({ name: services.length === 1 ? services[0] : "all-in-one", services, entry }));
+		for (const services of groups) {
+			nodes.push(await cluster.start({ name: services.length === 1 ? services[0] : "all-in-one", services, entry: { cwd: image!.dir, args: runnerArgs(services) } }));
+		}
 		for (const node of nodes) {
 			await waitUntil(async () => (await fetch(`http://127.0.0.1:${node.probePort}/ready`).catch(() => null))?.ok === true, `${node.nodeId} ready`);
 		}
@@ -134,7 +142,7 @@ runBenchmark(async () => {
 	const loadBefore = loadAverage();
 	const run = randomUUID().slice(0, 8);
 	const env = kafkaNames(`bench-${run}`);
-	console.log(`building the runtime image, then ${ORDERS} orders per layout (${CONCURRENCY} clients); node args: ${runnerArgs.join(" ")}`);
+	console.log(`building the runtime image, then ${ORDERS} orders per layout (${CONCURRENCY} clients); node options ${argsUsed}`);
 	// BENCH_RUNTIME_DIR: an image built before (kept), to compare node options without rebuilding.
 	const kept = process.env.BENCH_RUNTIME_DIR;
 	image = kept ? { dir: kept, remove: async () => undefined } : await buildRuntimeImage();
@@ -151,9 +159,9 @@ runBenchmark(async () => {
 			}
 		});
 		console.table(rows);
-		// Only start:prod's options describe production: a run with others does not replace the page's table.
+		// Only production's own options describe production: a run with others does not replace the page's table.
 		if (process.env.BENCH_NODE_ARGS === undefined) {
-			const run = { date: new Date().toISOString(), commit: codeVersion(), node: process.version, orders: ORDERS, nodeArgs: runnerArgs.join(" "), cpus: cpus().length, loadBefore, loadAfter: loadAverage() };
+			const run = { date: new Date().toISOString(), commit: codeVersion(), node: process.version, orders: ORDERS, nodeArgs: argsUsed, cpus: cpus().length, loadBefore, loadAfter: loadAverage() };
 			writeMemorySection(resolve(__dirname, "..", "docs", "operations.md"), memorySection(rows, run));
 			console.log("wrote the memory table of docs/operations.md");
 		}

@@ -1,8 +1,9 @@
 /**
  * Service nodes as separate processes (bench/node.ts), so a figure measures a
  * deployed node and not a load generator sharing its event loop. A node runs
- * compiled (dist/, `npm run bench` builds it first) with `npm run start:prod`'s
- * node flags, as production runs it: no ts-node compiler in its memory or CPU.
+ * compiled (dist/, `npm run bench` builds it first) with the node flags of its
+ * production start script (bench/production-start.ts), as production runs it:
+ * no ts-node compiler in its memory or CPU.
  * `rssMb` reads the node's resident memory from /proc (Linux), `cpuMs` its CPU time.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -11,13 +12,12 @@ import { resolve } from "node:path";
 import type { ServiceName } from "../lib/platform/config/config";
 import { freePort } from "../dev/cluster/ports";
 import { EVENT_LOOP_LINE } from "./load-gauges";
+import { productionArgs, type ProductionStart } from "./production-start";
 import { now, sleep } from "./support";
 
 const root = resolve(__dirname, "..");
-/** `npm run start:prod`'s node flags (its command line without `node` and the script). */
-const PROD_FLAGS = (JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["start:prod"]
-	.split(/\s+/)
-	.filter((word) => word.startsWith("--"));
+/** The production start script's node flags (its command line without `node` and the runner). */
+const flagsOf = (start: ProductionStart): string[] => productionArgs(start).filter((word) => word.startsWith("--"));
 /** Guards, not timings: a node start on a busy machine is slow. */
 const READY_GUARD_MS = 120_000;
 const STOP_GUARD_MS = 20_000;
@@ -43,6 +43,8 @@ export interface NodeOptions {
 	nodeFlags?: string[];
 	/** The entry point (TypeScript source path, run from its compiled twin in dist/); a service node by default. */
 	script?: string;
+	/** Whose node flags it runs with (./production-start.ts); `start:prod` by default. */
+	start?: ProductionStart;
 }
 
 const living = new Set<ChildProcess>();
@@ -75,12 +77,12 @@ export function cpuOfPids(pids: number[]): Map<number, number> {
 	return times;
 }
 
-export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts" }: NodeOptions): Promise<BenchNode> {
+export async function startNode({ kind, services, env, nodeFlags = [], script = "bench/node.ts", start = "start:prod" }: NodeOptions): Promise<BenchNode> {
 	const port = await freePort();
 	const grpcPort = await freePort();
 	const compiled = resolve(root, "dist", script.replace(/\.ts$/, ".js"));
 	if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` (npm run bench does)`);
-	const child = spawn(process.execPath, [...PROD_FLAGS, ...nodeFlags, compiled], {
+	const child = spawn(process.execPath, [...flagsOf(start), ...nodeFlags, compiled], {
 		cwd: root,
 		env: { ...process.env, ...env, SERVICES: services.join(","), PORT: String(port), GRPC_PORT: String(grpcPort), METRICS: "off", PROBES: "off", NODE_ID: `bench-${kind}-${port}` },
 		stdio: ["ignore", "pipe", "pipe"],

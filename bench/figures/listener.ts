@@ -8,7 +8,8 @@
  * of messages from a twin topic, with the same partitions consumed at once and
  * the same batch size, writing the same effect (bench/raw-orders.ts) without
  * parsing checks, transition rules or dead letters; in a process of its own
- * started like the service node (bench/raw-listener-node.ts: same node flags,
+ * started like the service node (bench/raw-listener-node.ts: the node flags
+ * production starts such a node with, `start:prod:batch`'s, bench/production-start.ts,
  * so the same heap and garbage collector settings), polled alike.
  */
 import { randomUUID } from "node:crypto";
@@ -17,6 +18,8 @@ import { Pool } from "pg";
 import { createKafka, deadLetterTopic, ensureTopics } from "../../lib/platform/clients/kafka";
 import { nodeEnv, type BenchContext } from "../context";
 import { cpuOfPids, startNode, type BenchNode } from "../nodes";
+import { productionStartOf } from "../production-start";
+import type { ServiceName } from "../../lib/platform/config/config";
 import { CHUNK, PARTITIONS_CONCURRENTLY } from "../raw-listener";
 import { seedOrders } from "./reads";
 import { ratioSpread, spreadText, type RatioSpread } from "../ratio-spread";
@@ -108,6 +111,10 @@ async function backendCpuMs(pool: Pool): Promise<Map<number, number>> {
 	return cpuOfPids(rows.map((row) => row.pid));
 }
 
+const LISTENER_SERVICES: ServiceName[] = ["state", "reserve-listener"];
+/** How production starts a node of these services; raw runs with the same flags. */
+const LISTENER_START = productionStartOf(LISTENER_SERVICES);
+
 /** Both sides' drains, in an ABBA order (raw, service, service, raw): a drift of the shared machine hits both alike. */
 const ROUNDS: Array<Array<"raw" | "service">> = [
 	["raw", "service"],
@@ -115,7 +122,7 @@ const ROUNDS: Array<Array<"raw" | "service">> = [
 ];
 
 export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Promise<ListenerFigure> {
-	const messages = ctx.quick ? 20_000 : 50_000;
+	const messages = ctx.quick ? 60_000 : 200_000;
 	const perRound = messages / ROUNDS.length;
 	const env = nodeEnv(ctx, databaseUrl, "listener");
 	const kafka = createKafka(ctx.brokers, "bench-listener");
@@ -136,8 +143,8 @@ export async function listenerFigure(ctx: BenchContext, databaseUrl: string): Pr
 			for (const side of order) {
 				const node =
 					side === "raw"
-						? startNode({ kind: "raw-listener", services: [], env: rawEnv, nodeFlags: ctx.nodeFlags, script: "bench/raw-listener-node.ts" })
-						: startNode({ kind: "listener", services: ["state", "reserve-listener"], env, nodeFlags: ctx.nodeFlags });
+						? startNode({ kind: "raw-listener", services: [], env: rawEnv, nodeFlags: ctx.nodeFlags, script: "bench/raw-listener-node.ts", start: LISTENER_START })
+						: startNode({ kind: "listener", services: LISTENER_SERVICES, env, nodeFlags: ctx.nodeFlags, start: LISTENER_START });
 				rates[side].push(await drain(node, pool, seeded[side], side === "service" ? (up) => (ctx.memory.listener_mb = up.rssMb()) : undefined));
 			}
 		}

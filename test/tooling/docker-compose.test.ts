@@ -2,6 +2,7 @@
  * No Docker engine on the development machines, so the Compose file is checked
  * by reading it: every command, script, path, service and setting it names exists.
  */
+import { BATCH_SERVICES } from "../../bench/production-start";
 import { existsSync, readFileSync } from "node:fs";
 import { SETTINGS } from "../../lib/platform/config/settings";
 import { join, resolve } from "node:path";
@@ -26,6 +27,7 @@ interface ComposeService {
 const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> };
 const services = Object.entries(compose.services);
 const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+
 
 /** The environment names the service reads: every one is declared in lib/platform/config/settings.ts. */
 const configNames = new Set<string>(Object.keys(SETTINGS));
@@ -199,6 +201,13 @@ describe("docker-compose.yml", () => {
 		expect(runtime.find((l) => l.startsWith("USER "))).toBe("USER node");
 		expect(run).toMatch(/HEALTHCHECK[\s\S]*\/ready/);
 		expect(dockerfile("Dockerfile").cmd).toEqual(scripts["start:prod"].split(/\s+/)); // what `npm run start:prod` runs
+	});
+
+	it("starts the nodes that work in batches (state, the listeners) as `npm run start:prod:batch` does, every other node with the image's command", () => {
+		for (const [name, service] of appServices.filter(([, s]) => environment(s).SERVICES !== undefined)) {
+			const expected = BATCH_SERVICES.includes(name) ? scripts["start:prod:batch"].split(/\s+/) : undefined;
+			expect([name, service.command]).toEqual([name, expected]);
+		}
 	});
 
 	it("creates the topics in a step of its own that the services wait for", () => {

@@ -5,6 +5,7 @@
  * and the manifests are held against the code: services, settings, ports, probes, the
  * image's user, topics, groups, partitions, stop times, measured memory, metric names.
  */
+import { BATCH_SERVICES } from "../../bench/production-start";
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -218,6 +219,17 @@ describe("deploy/kubernetes", () => {
 		for (const overlay of OVERLAYS) {
 			const commands = ofKind(overlay, "Job").map((j) => node(j).command?.join(" "));
 			expect(commands.sort()).toEqual([scripts.migrate, scripts.topics].sort());
+		}
+	});
+
+	it("starts a node of state or a listener alone as `npm run start:prod:batch` does, every other node with the image's command", () => {
+		const scripts = (JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts;
+		for (const overlay of OVERLAYS) {
+			for (const d of deployments(overlay)) {
+				const services = servicesOf(overlay, d);
+				const expected = services.length === 1 && BATCH_SERVICES.includes(services[0]) ? scripts["start:prod:batch"].split(/\s+/) : undefined;
+				expect([services.join(","), node(d).command]).toEqual([services.join(","), expected]);
+			}
 		}
 	});
 
