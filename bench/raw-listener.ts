@@ -23,7 +23,7 @@ export async function rawListen(kafka: Kafka, pool: Pool, topic: string, group: 
 			for (let i = 0; i < batch.messages.length; i += CHUNK) {
 				const changes = batch.messages.slice(i, i + CHUNK).map((m) => {
 					const { order_id, idempotent_key } = JSON.parse(String(m.value)) as { order_id: number; idempotent_key: string };
-					return { order_id, idempotent_key, state: "RESERVE_CREATED" as const };
+					return { order_id, idempotent_key, state: "RESERVE_CREATED" as const, topic: batch.topic, partition: batch.partition, offset: m.offset };
 				});
 				await rawApplyStates(pool, changes);
 			}

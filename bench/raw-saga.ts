@@ -39,7 +39,7 @@ export async function startRawSaga({ brokers, databaseUrl, poolMax, env }: RawSa
 			eachBatch: async ({ batch }) => {
 				const changes = batch.messages.map((m) => {
 					const { order_id, idempotent_key, status } = JSON.parse(String(m.value)) as { order_id: number; idempotent_key: string; status: string };
-					return { order_id, idempotent_key, state: STATE_OF[kind][status] };
+					return { order_id, idempotent_key, state: STATE_OF[kind][status], topic: batch.topic, partition: batch.partition, offset: m.offset };
 				});
 				if (changes.length > 0) await rawApplyStates(pool, changes);
 			},
