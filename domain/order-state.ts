@@ -60,6 +60,17 @@ export function decide(recorded: readonly OrderState[], next: OrderState): Decis
 	return PREDECESSORS[next].some((before) => decide(recorded, before).kind !== "reject") ? { kind: "early" } : REJECT;
 }
 
+/**
+ * Whether an order's current state (the furthest of its history) alone decides
+ * the states `next`, one after the other, as its whole history would: each of
+ * them directly follows it. The current state is then not terminal, and a
+ * history without a terminal state holds only states on the one line before it
+ * (ORDER_CREATED, RESERVE_CREATED, PAYMENT_CREATED), none of which can make
+ * `decide` answer otherwise. Spares the state store reading the history.
+ */
+export const decidedByCurrentState = (current: OrderState, next: readonly OrderState[]): boolean =>
+	next.every((state) => PREDECESSORS[state].includes(current));
+
 /** Transitions from ORDER_CREATED on the longest way to `state` (ORDER_CREATED 0, PAYMENT_COMPLETED 3). */
 const depth = (state: OrderState): number => Math.max(0, ...PREDECESSORS[state].map((before) => depth(before) + 1));
 

@@ -4,7 +4,8 @@
  * The orders rows of a batch are locked first, in order_id order (so two nodes
  * serialise on an order and never deadlock); under those locks every request is
  * decided in memory (domain/state-batch.ts), in batch order, against the recorded
- * states, the applied keys and the parked messages of its order; then the batch's
+ * states (or the current state alone, where that decides the same), the applied
+ * keys and the parked messages of its order; then the batch's
  * writes go out in a few set-based statements. Every write to order_states,
  * applied_messages and parked_messages of an order happens while its orders row
  * is locked, but for the sweep's delete of the rows it claimed
@@ -12,7 +13,7 @@
  */
 import type { QueryResult } from "pg";
 import { DataTypes, type Sequelize, type Transaction } from "sequelize";
-import { ORDER_STATES, type OrderState } from "../../domain/order-state";
+import { decidedByCurrentState, ORDER_STATES, type OrderState } from "../../domain/order-state";
 import { UUID_PATTERN } from "../../domain/saga-message";
 import { decideBatch, keyOf, type ApplyOutcome, type ApplyRequest, type BatchWrites, type KeyRecord, type ParkedRow } from "../../domain/state-batch";
 import type { ModelDefinition } from "../platform/clients/moleculer-db";
@@ -48,35 +49,32 @@ function keyArrays(requests: ApplyRequest[]): [string, string] {
 
 /**
  * Locks the batch's orders, in order_id order (the ones that exist), and
- * answers their ids as one JSON text: one value to parse, not a row per order.
+ * answers each one's id and current state as one JSON text: one value to
+ * parse, not a row per order. A row it had to wait for is answered as the
+ * holder of the lock committed it (FOR UPDATE follows the row to its latest
+ * version), so the state is current.
  */
 const lockSql = (ids: string) =>
-	`SELECT coalesce(json_agg(order_id), '[]')::text AS locked FROM (SELECT order_id FROM orders WHERE order_id = ANY(${ids}) ORDER BY order_id FOR UPDATE) l`;
+	`SELECT coalesce(json_agg(json_build_array(order_id, state)), '[]')::text AS locked
+	   FROM (SELECT order_id, state FROM orders WHERE order_id = ANY(${ids}) ORDER BY order_id FOR UPDATE) l`;
 
 /**
- * What the batch's decisions need besides the locks: the orders' recorded
- * states (oldest first), their applied keys and their parked messages (in the
- * order they were parked). A statement of its own AFTER the lock statement: a
- * statement's snapshot is taken when it starts, so one that waited for a lock
- * would not see what the previous holder of the lock committed (its new
- * states, its parked rows). Each statement of a multi-statement text takes its
- * own snapshot, so it may travel with the lock in one round trip. Only the
- * batch's own keys are looked up among the applied ones (all a decision asks
- * of them): one probe of the primary key each.
- * Answered as ONE JSON text of compact arrays: the node parses one string
- * natively instead of a row object per state (most of a batch's read).
- * The states and the keys are looked up one by one (`unnest` joined
- * LATERALly, OFFSET 0 keeping each lookup an index probe): `order_id = ANY` of
- * a thousand ids made the planner estimate each id (milliseconds per batch)
- * and then read the whole of order_states, whose cost grows with the table.
- * Parked messages are few: a plain `= ANY` lets the planner pick its scan.
+ * What the batch's decisions need besides the locks and the current states:
+ * the batch's applied keys and the orders' parked messages (in the order they
+ * were parked). A statement of its own AFTER the lock statement: a statement's
+ * snapshot is taken when it starts, so one that waited for a lock would not
+ * see what the previous holder of the lock committed (its new keys, its parked
+ * rows). Each statement of a multi-statement text takes its own snapshot, so
+ * it may travel with the lock in one round trip. Only the batch's own keys are
+ * looked up among the applied ones (all a decision asks of them): one probe of
+ * the primary key each (`unnest` joined LATERALly, OFFSET 0 keeping each
+ * lookup an index probe). Answered as ONE JSON text of compact arrays: the node
+ * parses one string natively instead of a row object per key. Parked messages
+ * are few: a plain `= ANY` lets the planner pick its scan.
  */
 const readSql = (ids: string, [keyOrders, keys]: [string, string]) => `
-	WITH batch AS MATERIALIZED (SELECT unnest(${ids}) AS order_id),
-	     batch_keys AS MATERIALIZED (SELECT * FROM unnest(${keyOrders}, ${keys}) AS k(order_id, idempotent_key))
+	WITH batch_keys AS MATERIALIZED (SELECT * FROM unnest(${keyOrders}, ${keys}) AS k(order_id, idempotent_key))
 	SELECT json_build_array(
-	  (SELECT coalesce(json_agg(json_build_array(s.order_id, s.state) ORDER BY s.recorded_at, s.id), '[]')
-	     FROM batch, LATERAL (SELECT order_id, state, recorded_at, id FROM order_states WHERE order_id = batch.order_id OFFSET 0) s),
 	  (SELECT coalesce(json_agg(json_build_array(a.order_id, a.idempotent_key, a.state)), '[]')
 	     FROM batch_keys k, LATERAL (SELECT order_id, idempotent_key, state FROM applied_messages
 	                                  WHERE order_id = k.order_id AND idempotent_key = k.idempotent_key OFFSET 0) a),
@@ -85,32 +83,67 @@ const readSql = (ids: string, [keyOrders, keys]: [string, string]) => `
 	     FROM parked_messages WHERE order_id = ANY(${ids}))
 	)::text AS found`;
 
+/**
+ * The recorded states of these orders, oldest first, as one JSON text of
+ * [order_id, state] pairs; looked up order by order, as the keys are: `= ANY`
+ * of a thousand ids made the planner estimate each id and then read the whole
+ * of order_states. Read only for the orders whose current state does not decide
+ * the batch's requests alone (domain/order-state.ts decidedByCurrentState).
+ */
+const historySql = (ids: string) => `
+	SELECT coalesce(json_agg(json_build_array(s.order_id, s.state) ORDER BY s.recorded_at, s.id), '[]')::text AS history
+	  FROM unnest(${ids}) AS b(order_id), LATERAL (SELECT order_id, state, recorded_at, id FROM order_states WHERE order_id = b.order_id OFFSET 0) s`;
+
 /** What the decisions of a batch read under its locks. */
 interface LockedInputs {
-	/** Each locked order's recorded states, oldest first. */
+	/** Each locked order's recorded states, oldest first, or its current state alone where that decides its requests. */
 	history: Map<number, OrderState[]>;
 	applied: Map<string, KeyRecord>;
 	parked: ParkedRow[];
 }
 
-/** readSql's answer: [history [order_id, state], applied [order_id, key, state], parked [order_id, key, state, claimed, topic, partition, offset]]. */
-type Found = [
-	Array<[number, OrderState]>,
-	Array<[number, string, OrderState]>,
-	Array<[number, string, OrderState, boolean, string, number, string]>,
-];
+/** readSql's answer: [applied [order_id, key, state], parked [order_id, key, state, claimed, topic, partition, offset]]. */
+type Found = [Array<[number, string, OrderState]>, Array<[number, string, OrderState, boolean, string, number, string]>];
 
-/** Opens the transaction, locks the orders and reads under the locks: one round trip. */
+/** The states each order of the batch is asked to take, in batch order. */
+function requestedStates(requests: ApplyRequest[]): Map<number, OrderState[]> {
+	const byOrder = new Map<number, OrderState[]>();
+	for (const { order_id, state } of requests) {
+		const states = byOrder.get(order_id);
+		if (states) states.push(state);
+		else byOrder.set(order_id, [state]);
+	}
+	return byOrder;
+}
+
+/**
+ * Opens the transaction, locks the orders and reads under the locks: one round
+ * trip. An order whose current state decides its requests alone, and which has
+ * no parked message, is decided against that state; the others' histories are
+ * read in a second round trip (orders imported out of order, early messages).
+ */
 async function lockAndRead(connection: PgConnection, open: string, orderIds: number[], requests: ApplyRequest[]): Promise<LockedInputs> {
 	const ids = orderIdArray(orderIds);
 	const results = (await connection.query(`${open}; ${lockSql(ids)}; ${readSql(ids, keyArrays(requests))}`)) as unknown as QueryResult[];
-	const locked = JSON.parse((results[1].rows[0] as { locked: string }).locked) as number[];
-	const [history, applied, parked] = JSON.parse((results[2].rows[0] as { found: string }).found) as Found;
-	const inputs: LockedInputs = { history: new Map(locked.map((id) => [id, []])), applied: new Map(), parked: [] };
-	for (const [orderId, state] of history) inputs.history.get(orderId)?.push(state);
+	const locked = JSON.parse((results[1].rows[0] as { locked: string }).locked) as Array<[number, OrderState]>;
+	const [applied, parked] = JSON.parse((results[2].rows[0] as { found: string }).found) as Found;
+	const inputs: LockedInputs = { history: new Map(), applied: new Map(), parked: [] };
 	for (const [orderId, key, state] of applied) inputs.applied.set(keyOf(orderId, key), { state });
+	const withParked = new Set<number>();
 	for (const [orderId, key, state, claimed, topic, partition, offset] of parked) {
 		inputs.parked.push({ order_id: String(orderId), idempotent_key: key, state, claimed, source: { topic, partition, offset } });
+		withParked.add(orderId);
+	}
+	const requested = requestedStates(requests);
+	const needHistory: number[] = [];
+	for (const [orderId, current] of locked) {
+		if (!withParked.has(orderId) && decidedByCurrentState(current, requested.get(orderId) ?? [])) inputs.history.set(orderId, [current]);
+		else needHistory.push(orderId);
+	}
+	if (needHistory.length > 0) {
+		for (const orderId of needHistory) inputs.history.set(orderId, []);
+		const { rows } = await connection.query(historySql(orderIdArray(needHistory)));
+		for (const [orderId, state] of JSON.parse((rows[0] as { history: string }).history) as Array<[number, OrderState]>) inputs.history.get(orderId)?.push(state);
 	}
 	return inputs;
 }

@@ -1,5 +1,5 @@
 import { decideBatch, keyOf, type ApplyRequest, type BatchInputs, type MessageSource } from "../../domain/state-batch";
-import type { OrderState } from "../../domain/order-state";
+import { decidedByCurrentState, furthestState, ORDER_STATES, type OrderState } from "../../domain/order-state";
 
 const ORDER = 7;
 const OTHER = 8;
@@ -157,5 +157,47 @@ describe("decideBatch", () => {
 		expect(outcomes).toEqual([{ result: "applied" }]);
 		expect(writes.unparked).toEqual([{ order_id: ORDER, idempotent_key: K2 }]);
 		expect(writes.latest.get(ORDER)).toBe("PAYMENT_COMPLETED");
+	});
+});
+
+describe("decideBatch on an order's current state alone (the state store's read without its history)", () => {
+	/** Every history of up to four states, in any order and with repeats, as an imported Go history may be. */
+	const histories: OrderState[][] = [[]];
+	for (let length = 1; length <= 4; length++) {
+		for (const shorter of histories.filter((h) => h.length === length - 1)) for (const state of ORDER_STATES) histories.push([...shorter, state]);
+	}
+	const batches: OrderState[][] = [...ORDER_STATES.map((s) => [s]), ...ORDER_STATES.flatMap((a) => ORDER_STATES.map((b) => [a, b]))];
+	const decideOn = (history: OrderState[], states: OrderState[]) =>
+		decideBatch(
+			states.map((state, i) => request(state, `${i}${K1.slice(1)}`)),
+			inputs([[ORDER, history]]),
+		);
+
+	it("decides as the whole history does wherever decidedByCurrentState says the current state is enough", () => {
+		let compared = 0;
+		for (const history of histories.filter((h) => h.length > 0)) {
+			const current = furthestState(history) as OrderState;
+			for (const states of batches.filter((b) => decidedByCurrentState(current, b))) {
+				const [whole, alone] = [decideOn(history, states), decideOn([current], states)];
+				expect({ history, states, outcomes: alone.outcomes, latest: [...alone.writes.latest], recorded: alone.writes.states }).toEqual({
+					history,
+					states,
+					outcomes: whole.outcomes,
+					latest: [...whole.writes.latest],
+					recorded: whole.writes.states,
+				});
+				compared++;
+			}
+		}
+		expect(compared).toBeGreaterThan(500); // every history of up to four states with a non-terminal current state, and its batches
+	});
+
+	it("is never enough for a terminal state, nor for a state that does not directly follow it", () => {
+		for (const terminal of ["RESERVE_FAILED", "PAYMENT_FAILED", "PAYMENT_COMPLETED"] as const) {
+			expect(ORDER_STATES.some((next) => decidedByCurrentState(terminal, [next]))).toBe(false);
+		}
+		expect(decidedByCurrentState("ORDER_CREATED", ["PAYMENT_CREATED"])).toBe(false);
+		expect(decidedByCurrentState("RESERVE_CREATED", ["PAYMENT_CREATED", "PAYMENT_COMPLETED"])).toBe(false);
+		expect(decidedByCurrentState("RESERVE_CREATED", ["PAYMENT_CREATED"])).toBe(true);
 	});
 });
