@@ -18,7 +18,7 @@ import { encodeHeaders } from "../platform/clients/message-headers";
 import { sendDeadLetters } from "./dead-letter";
 import { isolateFailures, type Isolated } from "./isolate-failures";
 import type { ApplyFn } from "./joined-apply";
-import type { ListenerTelemetry, MessageOutcome } from "./listener-telemetry";
+import type { ConsumedMessage, ListenerTelemetry, MessageOutcome } from "./listener-telemetry";
 import type { PartitionProgress } from "./partition-progress";
 import { STOPPED, untilDone, type RetryLogger } from "./retry-batch";
 
@@ -149,7 +149,13 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 	const last = messages[messages.length - 1].offset;
 	// Every effect of the chunk is durable: its consumer has read the partition this far.
 	ctx.progress.handled(partition, last, latestTimestamp(messages));
-	for (const { outcome, request, offset } of kept) ctx.telemetry.record(outcome, { order_id: request.order_id, idempotent_key: request.idempotent_key, partition, offset });
+	const byOutcome = new Map<MessageOutcome, ConsumedMessage[]>();
+	for (const { outcome, request, offset } of kept) {
+		const messages = byOutcome.get(outcome) ?? [];
+		if (messages.length === 0) byOutcome.set(outcome, messages);
+		messages.push({ order_id: request.order_id, idempotent_key: request.idempotent_key, partition, offset });
+	}
+	for (const [outcome, messages] of byOutcome) ctx.telemetry.recordMany(outcome, messages);
 	for (const l of letters) {
 		ctx.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
 	}
