@@ -16,7 +16,7 @@ import { failureKind } from "../platform/support/failure-kind";
 import type { DeadLetter } from "../dead-letters";
 import { encodeHeaders } from "../platform/clients/message-headers";
 import { sendDeadLetters } from "./dead-letter";
-import { isolateFailures, type Isolated } from "./isolate-failures";
+import { isolateFailures } from "./isolate-failures";
 import type { ApplyFn } from "./joined-apply";
 import type { ConsumedMessage, ListenerTelemetry, MessageOutcome } from "./listener-telemetry";
 import type { PartitionProgress } from "./partition-progress";
@@ -45,17 +45,24 @@ export interface ChunkContext {
 
 const base64 = (value: Buffer | null): string | null => (value === null ? null : value.toString("base64"));
 
-/** A request of the chunk and the message it came from. */
+/**
+ * The chunk's valid messages and their requests, side by side (index i of one
+ * is index i of the other): no object per message beyond the request itself.
+ */
 interface Pending {
-	message: KafkaMessage;
-	request: ApplyRequest & { source: MessagePosition };
+	messages: KafkaMessage[];
+	requests: Array<ApplyRequest & { source: MessagePosition }>;
 }
 
 /** The request with the message's bytes, which parking needs: built only for the few that are early. */
-function whole({ message, request }: Pending): ApplyRequest {
+function whole(pending: Pending, i: number): ApplyRequest {
+	const [message, request] = [pending.messages[i], pending.requests[i]];
 	const source: MessageSource = { ...request.source, key: base64(message.key), value: base64(message.value) ?? "", headers: encodeHeaders(message.headers) };
 	return { ...request, source };
 }
+
+/** A request's end: the state service's outcome, or the error it fails with on its own (found by isolateFailures). */
+type ChunkOutcome = ApplyOutcome | { result: "processing_error"; error: Error };
 
 const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected" | "early">, MessageOutcome> = {
 	applied: "applied",
@@ -63,9 +70,8 @@ const OUTCOMES: Record<Exclude<ApplyOutcome["result"], "rejected" | "early">, Me
 	parked: "parked",
 };
 
-function rejection(isolated: Isolated<ApplyOutcome>, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
-	if (!isolated.ok) return { reason: "processing_error", error: isolated.error.message };
-	const outcome = isolated.value;
+function rejection(outcome: ChunkOutcome, request: ApplyRequest): Pick<DeadLetter, "reason" | "error"> | null {
+	if (outcome.result === "processing_error") return { reason: "processing_error", error: outcome.error.message };
 	if (outcome.result !== "rejected") return null;
 	const { order_id: id, state, idempotent_key: key } = request;
 	const error = {
@@ -80,11 +86,11 @@ function rejection(isolated: Isolated<ApplyOutcome>, request: ApplyRequest): Pic
  * Requests go by position alone, so the common case sends no message bytes;
  * the early ones stored nothing and go again whole, to be parked.
  */
-async function applyAndPark(ctx: ChunkContext, pending: Pending[]): Promise<ApplyOutcome[]> {
-	const outcomes = await ctx.applyJoined(pending.map((p) => p.request));
+async function applyAndPark(ctx: ChunkContext, pending: Pending): Promise<ApplyOutcome[]> {
+	const outcomes = await ctx.applyJoined(pending.requests);
 	const early = outcomes.flatMap((outcome, i) => (outcome.result === "early" ? [i] : []));
 	if (early.length === 0) return outcomes;
-	const parked = await ctx.applyAlone(early.map((i) => whole(pending[i])));
+	const parked = await ctx.applyAlone(early.map((i) => whole(pending, i)));
 	early.forEach((i, j) => (outcomes[i] = parked[j]));
 	return outcomes;
 }
@@ -94,15 +100,16 @@ async function applyAndPark(ctx: ChunkContext, pending: Pending[]): Promise<Appl
  * again); so is any other failure, until the chunk has failed POISON_TRIES times
  * in a row: then its culprits are isolated and come back as failures.
  */
-function applier(ctx: ChunkContext): (pending: Pending[]) => Promise<Array<Isolated<ApplyOutcome>>> {
+function applier(ctx: ChunkContext): (pending: Pending) => Promise<ChunkOutcome[]> {
 	let failures = 0;
 	return async (pending) => {
 		try {
-			return (await applyAndPark(ctx, pending)).map((value) => ({ ok: true, value }));
+			return await applyAndPark(ctx, pending);
 		} catch (err) {
 			if (failureKind(err) === "unavailable" || ++failures < POISON_TRIES) throw err;
 			ctx.logger.warn(`state.applyBatch failed ${failures} times with the database up: looking for the messages that fail on their own`);
-			return isolateFailures(pending.map(whole), ctx.applyAlone, (e) => failureKind(e) === "unavailable");
+			const isolated = await isolateFailures(pending.requests.map((_, i) => whole(pending, i)), ctx.applyAlone, (e) => failureKind(e) === "unavailable");
+			return isolated.map((one) => (one.ok ? one.value : { result: "processing_error", error: one.error }));
 		}
 	};
 }
@@ -118,8 +125,7 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 	const letter = (m: KafkaMessage, why: Pick<DeadLetter, "reason" | "error">): DeadLetter => ({
 		topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers ?? {}, ...why,
 	});
-	const requests: Pending[] = [];
-	const kept: Array<{ outcome: MessageOutcome; request: ApplyRequest; offset: string }> = [];
+	const pending: Pending = { messages: [], requests: [] };
 	const applyBatch = applier(ctx);
 	for (const message of messages) {
 		const parsed = parseSagaMessage(message.value, mapping.statuses);
@@ -128,17 +134,22 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 			continue;
 		}
 		const { order_id, idempotent_key, status } = parsed.message;
-		requests.push({ message, request: { order_id, idempotent_key, state: mapping.toState(status), source: { topic, partition, offset: message.offset } } });
+		pending.messages.push(message);
+		pending.requests.push({ order_id, idempotent_key, state: mapping.toState(status), source: { topic, partition, offset: message.offset } });
 	}
-	if (requests.length > 0) {
-		const answer = await untilDone(ctx.logger, "state.applyBatch", payload, () => applyBatch(requests));
+	// The requests kept (applied, duplicate, parked) by outcome: their indexes in `pending`.
+	const kept = new Map<MessageOutcome, number[]>();
+	if (pending.requests.length > 0) {
+		const answer = await untilDone(ctx.logger, "state.applyBatch", payload, () => applyBatch(pending));
 		if (answer === STOPPED) return false;
-		answer.forEach((isolated, i) => {
-			const { message, request } = requests[i];
-			const why = rejection(isolated, request);
-			if (why) letters.push({ ...letter(message, why), order_id: request.order_id, idempotent_key: request.idempotent_key });
-			else if (isolated.ok && isolated.value.result !== "rejected" && isolated.value.result !== "early") {
-				kept.push({ outcome: OUTCOMES[isolated.value.result], request, offset: message.offset });
+		answer.forEach((outcome, i) => {
+			const request = pending.requests[i];
+			const why = rejection(outcome, request);
+			if (why) letters.push({ ...letter(pending.messages[i], why), order_id: request.order_id, idempotent_key: request.idempotent_key });
+			else if (outcome.result !== "rejected" && outcome.result !== "early" && outcome.result !== "processing_error") {
+				const indexes = kept.get(OUTCOMES[outcome.result]);
+				if (indexes) indexes.push(i);
+				else kept.set(OUTCOMES[outcome.result], [i]);
 			}
 		});
 	}
@@ -149,13 +160,10 @@ export async function handleChunk(ctx: ChunkContext, payload: EachBatchPayload, 
 	const last = messages[messages.length - 1].offset;
 	// Every effect of the chunk is durable: its consumer has read the partition this far.
 	ctx.progress.handled(partition, last, latestTimestamp(messages));
-	const byOutcome = new Map<MessageOutcome, ConsumedMessage[]>();
-	for (const { outcome, request, offset } of kept) {
-		const messages = byOutcome.get(outcome) ?? [];
-		if (messages.length === 0) byOutcome.set(outcome, messages);
-		messages.push({ order_id: request.order_id, idempotent_key: request.idempotent_key, partition, offset });
-	}
-	for (const [outcome, messages] of byOutcome) ctx.telemetry.recordMany(outcome, messages);
+	// Each message's details are built only if the telemetry asks for them (debug lines).
+	const consumed = (indexes: number[]) => (): ConsumedMessage[] =>
+		indexes.map((i) => ({ order_id: pending.requests[i].order_id, idempotent_key: pending.requests[i].idempotent_key, partition, offset: pending.messages[i].offset }));
+	for (const [outcome, indexes] of kept) ctx.telemetry.recordMany(outcome, indexes.length, consumed(indexes));
 	for (const l of letters) {
 		ctx.telemetry.record("dead_lettered", { order_id: l.order_id ?? null, idempotent_key: l.idempotent_key ?? null, partition, offset: l.offset }, l);
 	}

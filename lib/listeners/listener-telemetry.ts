@@ -21,8 +21,11 @@ export interface ConsumedMessage {
 export interface ListenerTelemetry {
 	/** Call once the message's effect (state, parked row or dead letter) is durable. */
 	record(outcome: MessageOutcome, message: ConsumedMessage, why?: { reason: string; error: string }): void;
-	/** `record` for many messages of one outcome without a reason (a chunk's applied ones): one counter update. */
-	recordMany(outcome: MessageOutcome, messages: ConsumedMessage[]): void;
+	/**
+	 * `record` for `count` messages of one outcome without a reason (a chunk's applied ones): one
+	 * counter update; `messages` is called only when their debug lines are printed.
+	 */
+	recordMany(outcome: MessageOutcome, count: number, messages: () => ConsumedMessage[]): void;
 	/** Messages of `partition` not yet processed. */
 	lag(partition: number, messages: number): void;
 	/** After a rebalance: partitions this node no longer holds are not behind here (their new holder reports them). */
@@ -51,10 +54,10 @@ export function listenerTelemetry(broker: ServiceBroker, logger: Logger, topic: 
 			if (why) logger.warn({ ...fieldsOf(message), reason: why.reason, error: why.error }, `dead-lettered to ${deadLetterTopic(topic)}: ${why.reason}`);
 			else if (debug) logger.debug({ ...fieldsOf(message), outcome }, outcome);
 		},
-		recordMany(outcome, messages) {
-			if (messages.length === 0) return;
-			broker.metrics.increment(SAGA_METRICS.messages, { topic, outcome, reason: "" }, messages.length);
-			if (debug) for (const message of messages) logger.debug({ ...fieldsOf(message), outcome }, outcome);
+		recordMany(outcome, count, messages) {
+			if (count === 0) return;
+			broker.metrics.increment(SAGA_METRICS.messages, { topic, outcome, reason: "" }, count);
+			if (debug) for (const message of messages()) logger.debug({ ...fieldsOf(message), outcome }, outcome);
 		},
 		lag(partition, messages) {
 			reported.add(partition);

@@ -17,19 +17,21 @@ const message = (offset: number) => ({ order_id: offset, idempotent_key: `k${off
 
 it("counts a chunk's messages of one outcome in one update, as many as one update each", () => {
 	const { broker, telemetry } = brokerAt("info");
-	telemetry.recordMany("applied", [message(1), message(2), message(3)]);
+	telemetry.recordMany("applied", 3, () => [message(1), message(2), message(3)]);
 	telemetry.record("applied", message(4));
-	telemetry.recordMany("duplicate", []);
+	telemetry.recordMany("duplicate", 0, () => []);
 	expect(counted(broker, "applied")).toBe(4);
 	expect(counted(broker, "duplicate")).toBe(0);
 });
 
 it("writes a debug line per message only where debug lines are printed", () => {
 	const quiet = brokerAt("info");
-	quiet.telemetry.recordMany("applied", [message(1), message(2)]);
+	const details = jest.fn(() => [message(1), message(2)]);
+	quiet.telemetry.recordMany("applied", 2, details);
 	expect(quiet.lines).toEqual([]);
+	expect(details).not.toHaveBeenCalled();
 	const verbose = brokerAt("debug");
-	verbose.telemetry.recordMany("applied", [message(1), message(2)]);
+	verbose.telemetry.recordMany("applied", 2, () => [message(1), message(2)]);
 	expect(verbose.lines.map(([fields]) => (fields as { order_id: number }).order_id)).toEqual([1, 2]);
 });
 

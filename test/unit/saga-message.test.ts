@@ -1,4 +1,4 @@
-import { encodeSagaMessage, parseSagaMessage, paymentStates, reserveStates } from "../../domain/saga-message";
+import { encodeSagaMessage, isUuid, parseSagaMessage, paymentStates, reserveStates, UUID_PATTERN } from "../../domain/saga-message";
 
 const KEY = "3f2c7a90-5b1e-4c6d-9a8b-0e1f2a3b4c5d";
 const json = (body: unknown) => JSON.stringify(body);
@@ -62,5 +62,16 @@ describe("status mappings and encoding", () => {
 		const value = encodeSagaMessage({ ...message, extra: 1 } as typeof message);
 		expect(JSON.parse(value)).toEqual(message);
 		expect(parseSagaMessage(value, reserveStates.statuses)).toEqual({ ok: true, message });
+	});
+});
+
+describe("isUuid", () => {
+	it("answers as UUID_PATTERN for every character at every place of a key, and for other lengths", () => {
+		const candidates = [KEY, KEY.toUpperCase(), "", KEY.slice(1), `${KEY}0`, `${KEY}\n`, KEY.replace(/-/g, "0"), "\u0661".repeat(36)];
+		for (let place = 0; place < KEY.length; place++) {
+			for (let code = 0; code < 256; code++) candidates.push(KEY.slice(0, place) + String.fromCharCode(code) + KEY.slice(place + 1));
+			candidates.push(KEY.slice(0, place) + "\u0130" + KEY.slice(place + 1), KEY.slice(0, place) + "\uff41" + KEY.slice(place + 1));
+		}
+		for (const key of candidates) expect([key, isUuid(key)]).toEqual([key, UUID_PATTERN.test(key)]);
 	});
 });
