@@ -110,8 +110,12 @@ type Waiting = ParkedRow & { request?: number };
 
 /** Decides every request in batch order, against the history each earlier request of the batch left. */
 export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInputs): BatchDecision {
-	const history = new Map(inputs.history);
-	const applied = new Map(inputs.applied);
+	// What this batch recorded, over the inputs (which are never copied nor changed): each changed
+	// order's history, and the keys applied here with their state.
+	const recorded = new Map<number, readonly OrderState[]>();
+	const historyOf = (orderId: number) => recorded.get(orderId) ?? inputs.history.get(orderId);
+	const appliedHere = new Map<string, OrderState>();
+	const appliedState = (key: string) => appliedHere.get(key) ?? inputs.applied.get(key)?.state;
 	const parked = new Map<string, KeyRecord>(inputs.parked.map((p) => [keyOf(p.order_id, p.idempotent_key), { state: p.state }]));
 	const waiting = new Map<number, Waiting[]>();
 	// A row the parked-message sweep claimed is being dead-lettered: still known (a redelivery is a duplicate), never applied.
@@ -122,15 +126,17 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 	const record = (orderId: number, idempotentKey: string, key: string, state: OrderState, source: MessagePosition | undefined) => {
 		writes.states.push({ order_id: orderId, state });
 		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state, source });
-		const states = [...(history.get(orderId) ?? []), state];
-		history.set(orderId, states);
-		writes.latest.set(orderId, furthestState(states) ?? state);
-		applied.set(key, { state });
+		const before = historyOf(orderId) ?? [];
+		recorded.set(orderId, [...before, state]);
+		// The furthest of the history with `state` added: `state`, unless what was furthest stays so.
+		const furthest = writes.latest.get(orderId) ?? furthestState(before);
+		writes.latest.set(orderId, furthest === null ? state : (furthestState([furthest, state]) as OrderState));
+		appliedHere.set(key, state);
 	};
 	// A recorded state may let parked messages of the order follow, one after another.
 	const applyWaiting = (orderId: number) => {
 		const queue = waiting.get(orderId) ?? [];
-		const nextReady = () => queue.findIndex((p) => decide(history.get(orderId) ?? [], p.state).kind === "apply");
+		const nextReady = () => queue.findIndex((p) => decide(historyOf(orderId) ?? [], p.state).kind === "apply");
 		for (let next = nextReady(); next >= 0; next = nextReady()) {
 			const [p] = queue.splice(next, 1);
 			const key = keyOf(orderId, p.idempotent_key);
@@ -147,13 +153,13 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 
 	const decideOne = (request: ApplyRequest, index: number): ApplyOutcome => {
 		const { order_id: orderId, state, idempotent_key: idempotentKey, source } = request;
-		const recorded = history.get(orderId);
-		if (recorded === undefined) return { result: "rejected", reason: "unknown_order" };
+		const history = historyOf(orderId);
+		if (history === undefined) return { result: "rejected", reason: "unknown_order" };
 		const key = keyOf(orderId, idempotentKey);
-		const seen = applied.get(key) ?? parked.get(key);
-		if (seen) return seen.state === state ? DUPLICATE : { result: "rejected", reason: "idempotency_conflict" };
+		const seen = appliedState(key) ?? parked.get(key)?.state;
+		if (seen) return seen === state ? DUPLICATE : { result: "rejected", reason: "idempotency_conflict" };
 
-		const decision = decide(recorded, state);
+		const decision = decide(history, state);
 		if (decision.kind === "reject") return { result: "rejected", reason: decision.reason };
 		if (decision.kind === "early") {
 			if (!isWhole(source)) return EARLY;
