@@ -44,26 +44,28 @@ it("writes that wait for a free slot go together, at most maxBatch in one statem
 	await expect(Promise.all(answers)).resolves.toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `order ${n}`));
 });
 
-it("a batch whose statement was rolled back is tried write by write, so only the bad write fails", async () => {
+/** Three writes, one slot: the first finishes alone, then the batch [2, 3] fails with `err`. Answers each write's result or error message. */
+async function batchFailing(err: Error) {
 	const { write, statements } = writes({ maxInFlight: 1 });
-	const answers = [1, 2, 3].map((n) => write(n).catch((err: Error) => err.message));
+	const answers = Promise.all([1, 2, 3].map((n) => write(n).catch((e: Error) => e.message)));
 	statements[0].finish();
 	await settle();
-	statements[1].finish(new Error("refused"));
+	statements[1].finish(err);
 	await settle();
+	return { answers, statements };
+}
+
+it("a batch whose statement was rolled back is tried write by write, so only the bad write fails", async () => {
+	const { answers, statements } = await batchFailing(new Error("refused"));
 	expect(statements.map((s) => s.items)).toEqual([[1], [2, 3], [2], [3]]);
 	statements[2].finish(new Error("bad order 2"));
 	statements[3].finish();
-	await expect(Promise.all(answers)).resolves.toEqual(["order 1", "bad order 2", "order 3"]);
+	await expect(answers).resolves.toEqual(["order 1", "bad order 2", "order 3"]);
 });
 
 it("any other failure of a batch (its commit's fate unknown) is every write's answer, and nothing is retried", async () => {
-	const { write, statements } = writes({ maxInFlight: 1 });
-	const answers = [1, 2, 3].map((n) => write(n).catch((err: Error) => err.message));
-	statements[0].finish();
-	await settle();
-	statements[1].finish(new Error("connection lost"));
-	await expect(Promise.all(answers)).resolves.toEqual(["order 1", "connection lost", "connection lost"]);
+	const { answers, statements } = await batchFailing(new Error("connection lost"));
+	await expect(answers).resolves.toEqual(["order 1", "connection lost", "connection lost"]);
 	expect(statements).toHaveLength(2);
 });
 
