@@ -145,6 +145,20 @@ describe("state service", () => {
 		]);
 	});
 
+	it("answers early for an early message sent by its position alone, as a listener first sends it, and stores nothing for it", async () => {
+		const orderId = await createOrder(pool);
+		const request: ApplyRequest = { order_id: orderId, state: "PAYMENT_CREATED", idempotent_key: randomUUID() };
+		const position = { topic: "t-state-test", partition: 0, offset: "7" };
+		const batch = (messages: ApplyRequest[]) => broker.call<{ outcomes: ApplyOutcome[] }, { messages: ApplyRequest[] }>("state.applyBatch", { messages });
+		expect(await batch([{ ...request, source: position }])).toEqual({ outcomes: [{ result: "early" }] });
+		const stored = async (table: string) => (await pool.query(`SELECT 1 FROM ${table} WHERE order_id = $1`, [orderId])).rowCount;
+		expect([await stored("parked_messages"), await stored("applied_messages")]).toEqual([0, 0]);
+		expect(await historyOf(pool, orderId)).toEqual({ states: ["ORDER_CREATED"], current: "ORDER_CREATED" });
+		// Sent again whole, as the listener then sends it: parked, not taken for a duplicate.
+		expect(await batch([{ ...request, source: source(7) }])).toEqual({ outcomes: [{ result: "parked" }] });
+		expect(await stored("parked_messages")).toBe(1);
+	});
+
 	it("decides a batch in order, in one call", async () => {
 		const orderId = await createOrder(pool);
 		const other = await createOrder(pool);
