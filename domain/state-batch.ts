@@ -81,8 +81,8 @@ export interface BatchInputs {
 export interface BatchWrites {
 	/** New order_states rows, in the order they were decided. */
 	states: Array<{ order_id: number; state: OrderState }>;
-	/** Applied keys, each with where its message was read (when known). */
-	applied: Array<{ order_id: number; idempotent_key: string; state: OrderState; source?: MessagePosition }>;
+	/** Applied keys, each with where its message was read (when known): the rows as they are written, one object each. */
+	applied: Array<{ order_id: number; idempotent_key: string; state: OrderState } & Partial<MessagePosition>>;
 	/** Parked rows that could follow at last: deleted from parked_messages. */
 	unparked: Array<{ order_id: number; idempotent_key: string }>;
 	/** Requests to park now. */
@@ -125,7 +125,7 @@ export function decideBatch(requests: readonly ApplyRequest[], inputs: BatchInpu
 	const outcomes: ApplyOutcome[] = [];
 	const record = (orderId: number, idempotentKey: string, key: string, state: OrderState, source: MessagePosition | undefined) => {
 		writes.states.push({ order_id: orderId, state });
-		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state, source });
+		writes.applied.push({ order_id: orderId, idempotent_key: idempotentKey, state, topic: source?.topic, partition: source?.partition, offset: source?.offset });
 		const before = historyOf(orderId) ?? [];
 		recorded.set(orderId, [...before, state]);
 		// The furthest of the history with `state` added: `state`, unless what was furthest stays so.

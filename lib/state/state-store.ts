@@ -168,10 +168,7 @@ async function write(connection: PgConnection, writes: BatchWrites): Promise<voi
 		writes.unparked,
 	);
 	// The common case in one statement: history rows, applied keys (with where each was read), current state.
-	const applied = writes.applied.map(({ order_id, idempotent_key, state, source }) => ({
-		order_id, idempotent_key, state, topic: source?.topic, partition: source?.partition, offset: source?.offset,
-	}));
-	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, applied, writes.latest));
+	await run(RECORD_STATES_SQL, ...recordStatesRows(writes.states, writes.applied, writes.latest));
 	await run(
 		`INSERT INTO parked_messages (order_id, idempotent_key, state, source_topic, source_partition, source_offset,
 		                              message_key, message_value, message_headers)

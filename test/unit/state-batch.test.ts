@@ -27,7 +27,7 @@ describe("decideBatch", () => {
 		const { outcomes, writes } = decideBatch([request("RESERVE_CREATED", K1)], inputs([[ORDER, ["ORDER_CREATED"]]]));
 		expect(outcomes).toEqual([{ result: "applied" }]);
 		expect(writes.states).toEqual([{ order_id: ORDER, state: "RESERVE_CREATED" }]);
-		expect(writes.applied).toEqual([{ order_id: ORDER, idempotent_key: K1, state: "RESERVE_CREATED", source }]);
+		expect(writes.applied).toEqual([{ order_id: ORDER, idempotent_key: K1, state: "RESERVE_CREATED", topic: "payment", partition: 0, offset: "5" }]);
 		expect([...writes.latest]).toEqual([[ORDER, "RESERVE_CREATED"]]);
 		expect(writes.parked).toEqual([]);
 		expect(writes.unparked).toEqual([]);
@@ -93,7 +93,7 @@ describe("decideBatch", () => {
 		const parked = [{ order_id: String(ORDER), idempotent_key: K2, state: "PAYMENT_CREATED" as const, source: where }];
 		const byPosition: ApplyRequest = { order_id: ORDER, state: "RESERVE_CREATED", idempotent_key: K1, source: { topic: "inventory", partition: 1, offset: "9" } };
 		const { writes } = decideBatch([byPosition], inputs([[ORDER, ["ORDER_CREATED"]]], { parked }));
-		expect(writes.applied.map((a) => [a.idempotent_key, a.source])).toEqual([
+		expect(writes.applied.map(({ idempotent_key, topic, partition, offset }) => [idempotent_key, { topic, partition, offset }])).toEqual([
 			[K1, { topic: "inventory", partition: 1, offset: "9" }],
 			[K2, where],
 		]);
