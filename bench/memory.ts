@@ -116,8 +116,8 @@ async function measureLayout(layout: string, groups: ServiceName[][], databaseUr
 			await producer.disconnect();
 			await waitUntil(async () => {
 				const { rows } = await pool.query<{ applied: string; unsent: string }>(
-					"SELECT (SELECT count(*) FROM order_states WHERE state = 'RESERVE_CREATED' AND order_id = ANY($1)) AS applied, (SELECT count(*) FROM outbox WHERE sent_at IS NULL) AS unsent",
-					[ids],
+					"SELECT (SELECT count(*) FROM order_states WHERE state = 'RESERVE_CREATED' AND order_id = ANY($1)) AS applied, (SELECT outbox_unsent($2)) AS unsent",
+					[ids, env.ORDER_TOPIC],
 				);
 				return Number(rows[0].applied) === ids.length && Number(rows[0].unsent) === 0;
 			}, "every reserve message applied and every outbox event published");

@@ -5,6 +5,7 @@
 import type { Pool } from "pg";
 import { CREATE_ORDER_SQL, createOrderParams } from "../lib/orders/create-order-statement";
 import { RECORD_STATES_SQL, recordStatesRows, type KeyRow } from "../lib/state/record-states-statement";
+import { inTransaction } from "./pg-transaction";
 
 export const SAMPLE_ORDER = {
 	user_id: 1,
@@ -25,19 +26,11 @@ export async function rawCreateOrder(pool: Pool, outboxTopic: string | null, ord
 /** The state store's effect for a batch, without its checks: the locks, then its write statement; one transaction. */
 export async function rawApplyStates(pool: Pool, changes: Array<KeyRow & { topic: string; partition: number; offset: string }>): Promise<void> {
 	const ids = changes.map((c) => c.order_id);
-	const client = await pool.connect();
-	try {
-		await client.query("BEGIN");
+	await inTransaction(pool, async (client) => {
 		await client.query("SELECT order_id FROM orders WHERE order_id = ANY($1) ORDER BY order_id FOR UPDATE", [ids]);
 		const latest = new Map(changes.map((c) => [c.order_id, c.state]));
 		// The rows the state store sends: each state, each applied key with where its message was read, each current state.
 		const states = changes.map(({ order_id, state }) => ({ order_id, state }));
 		await client.query(RECORD_STATES_SQL, recordStatesRows(states, changes, latest).map((rows) => JSON.stringify(rows)));
-		await client.query("COMMIT");
-	} catch (err) {
-		await client.query("ROLLBACK").catch(() => undefined);
-		throw err;
-	} finally {
-		client.release();
-	}
+	});
 }

@@ -2,7 +2,9 @@
  * Outbox relay, on a private database and fresh topics:
  *   - raw kafkajs: the same events sent straight from kafkajs, one sendBatch of
  *     the relay's batch size at a time, acks -1 (the publish ceiling);
- *   - 1 and 2 relays draining a backlog (rows marked sent = acked by Kafka);
+ *   - 1 and 2 relays draining a backlog (rows after their slot's position = not yet acked by Kafka):
+ *     running relays meet a backlog committed at once, timed from its commit to the last
+ *     batch's commit; raw and 1 relay in ABBA order, after an untimed run of each;
  *   - idle latency: one event at a time, commit -> arrival on a Kafka consumer.
  * The relays run in this process (the relay is a plain class); each gets a pool
  * of its own (sized as its share of a node's pool) and a producer, as in its own node.
@@ -18,6 +20,7 @@ import type { BenchContext } from "../context";
 import { cpuSplit, formatCpuSplit, type CpuSplit } from "../outbox-cpu-split";
 import { ratioSpread, spreadText, type RatioSpread } from "../ratio-spread";
 import { latency, now, round, sleep, until } from "../support";
+import { inTransaction } from "../pg-transaction";
 
 export interface OutboxFigure {
 	events: number;
@@ -25,7 +28,7 @@ export interface OutboxFigure {
 	raw_events_per_s: number;
 	events_per_s: number;
 	ratio_vs_raw: number;
-	/** The 1-relay drain against raw before and against raw after (absent from results made before it was recorded). */
+	/** Each 1-relay drain against the raw run beside it (absent from results made before it was recorded). */
 	ratio_spread?: RatioSpread;
 	two_relays_events_per_s: number;
 	two_relays_ratio_vs_raw: number;
@@ -49,19 +52,26 @@ function payloads(count: number, base: number): { keys: string[]; values: string
 	return { keys, values };
 }
 
+/** Inserts `count` events in one transaction: they become visible (and wake the relay) at once. */
 async function insertEvents(pool: Pool, topic: string, count: number, base = 1_000_000): Promise<void> {
-	for (let done = 0; done < count; done += INSERT_CHUNK) {
-		const { keys, values } = payloads(Math.min(INSERT_CHUNK, count - done), base + done);
-		await pool.query("INSERT INTO outbox (topic, message_key, payload) SELECT $1, k, p::jsonb FROM unnest($2::text[], $3::text[]) AS e(k, p)", [topic, keys, values]);
-	}
+	await inTransaction(pool, async (client) => {
+		for (let done = 0; done < count; done += INSERT_CHUNK) {
+			const { keys, values } = payloads(Math.min(INSERT_CHUNK, count - done), base + done);
+			await client.query("INSERT INTO outbox (topic, message_key, payload) SELECT $1, k, p::jsonb FROM unnest($2::text[], $3::text[]) AS e(k, p)", [topic, keys, values]);
+		}
+	});
+}
+
+function expect0Unsent(left: number, relays: number): void {
+	if (left !== 0) throw new Error(`benchmark: ${relays} relay(s) reported every event published, but ${left} are unsent`);
 }
 
 const unsent = async (pool: Pool, topic: string) =>
-	Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE topic = $1 AND sent_at IS NULL", [topic])).rows[0].n);
+	Number((await pool.query<{ n: string }>("SELECT outbox_unsent($1) AS n", [topic])).rows[0].n);
 
 export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Promise<OutboxFigure> {
 	const cfg = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });
-	const events = ctx.quick ? 20_000 : 50_000;
+	const events = ctx.quick ? 20_000 : 200_000;
 	const idleSamples = ctx.quick ? 500 : 1_000;
 	const kafka = createKafka(ctx.brokers, "bench-outbox");
 	let topicSeq = 0;
@@ -70,7 +80,8 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 		await ensureTopics(kafka, [topic], ctx.partitions);
 		return topic;
 	};
-	const startRelays = (topic: string, count: number): Promise<RunningRelay[]> =>
+	/** Relays on `topic`, each calling `onPublished` after every committed batch. */
+	const startRelays = (topic: string, count: number, onPublished?: (count: number) => void): Promise<RunningRelay[]> =>
 		Promise.all(
 			Array.from({ length: count }, async () => {
 				const database = createSequelize(databaseUrl, RELAY_POOL_CONNECTIONS);
@@ -78,13 +89,14 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 					databaseUrl,
 					database,
 					kafka: createKafka(ctx.brokers, "bench-outbox-relay", 2),
-					topics: [topic],
+					topic,
 					batchSize: cfg.outboxBatchSize,
 					pollMs: cfg.outboxPollMs,
 					maxBackoffMs: cfg.outboxMaxBackoffMs,
 					retentionMs: cfg.outboxRetentionMs,
 					cleanupMs: cfg.outboxCleanupMs,
 					logger: quiet,
+					onPublished: (_topic, published) => onPublished?.(published),
 				});
 				await relay.start();
 				return { stop: () => relay.stop().finally(() => database.close()) };
@@ -97,32 +109,50 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 	try {
 		const drain = async (relays: number) => {
 			const topic = await newTopic();
+			let published = 0;
+			let drained: (() => void) | null = null;
+			const running = await startRelays(topic, relays, (count) => {
+				published += count;
+				if (published >= events) drained?.();
+			});
+			const allPublished = new Promise<void>((resolve) => (drained = resolve));
+			// Running relays (connected, idle, as raw's producer is connected) meet the whole backlog
+			// at once: the clock starts at its commit and stops at the last batch's commit, counted in
+			// this process, so no "drained yet?" query takes the relay's CPU meanwhile.
 			await insertEvents(pool, topic, events);
+			const start = now();
 			const cpu = await cpuSplit(database, pool);
-			const running = await startRelays(topic, relays);
-			await until(`${relays} relay(s) draining ${events} events`, async () => (await unsent(pool, topic)) === 0, 300_000);
-			const drained = Date.now();
+			let guard: NodeJS.Timeout | undefined;
+			const late = new Promise<never>((_, reject) => {
+				guard = setTimeout(() => reject(new Error(`benchmark: ${relays} relay(s) did not drain ${events} events within 300 s`)), 300_000);
+			});
+			await Promise.race([allPublished, late]).finally(() => clearTimeout(guard));
+			const perS = Math.round(events / ((now() - start) / 1000));
 			if (relays === 1) relayCpu = await cpu(events);
-			// From the first claim (its transaction start, after the relay connected, as raw starts
-			// after its producer connected) to the last commit seen.
-			const { rows } = await pool.query<{ first: number }>("SELECT extract(epoch FROM min(sent_at)) * 1000 AS first FROM outbox WHERE topic = $1", [topic]);
 			await Promise.all(running.map((r) => r.stop()));
-			return Math.round(events / ((drained - Number(rows[0].first)) / 1000));
+			expect0Unsent(await unsent(pool, topic), relays);
+			return perS;
 		};
-		// An untimed raw run first: kafkajs' encoding runs JIT-compiled in every timed run (the relays share this process).
+		// Untimed runs first, raw and relay alike: kafkajs' encoding and the relay's own code run
+		// JIT-compiled in every timed run (they share this process), as in a relay that has been running.
 		await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
-		// Raw before and after the relays, averaged: the shared machine drifts within a figure.
-		const rawTopic = await newTopic();
+		await drain(1);
+		// Timed in ABBA order (raw, relay, relay, raw) and averaged: the shared machine drifts
+		// within a figure, and a drift then weighs on both sides alike.
 		const rawCpu = await cpuSplit(database, pool);
-		const rawBefore = await rawKafka(kafka, rawTopic, events, cfg.outboxBatchSize);
+		const rawBefore = await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
 		const rawCpuSplit = await rawCpu(events);
-		const one = await drain(1);
-		const two = await drain(2);
+		const oneFirst = await drain(1);
+		const oneSecond = await drain(1);
 		const rawAfter = await rawKafka(kafka, await newTopic(), events, cfg.outboxBatchSize);
+		const two = await drain(2);
 		const raw = Math.round((rawBefore + rawAfter) / 2);
-		// Both raw runs the aggregate averages, each a pair with the 1-relay drain: raw before runs just before it, raw after only after the 2-relay drain.
-		const spread = ratioSpread([one, one], [rawBefore, rawAfter]);
-		ctx.log(`outbox: raw ${raw}/s (${rawBefore}/s before, ${rawAfter}/s after), 1 relay ${one}/s (ratio ${round(one / raw, 2)}, ${spreadText(spread)}), 2 relays ${two}/s`);
+		const one = Math.round((oneFirst + oneSecond) / 2);
+		// Each relay drain paired with the raw run beside it.
+		const spread = ratioSpread([oneFirst, oneSecond], [rawBefore, rawAfter]);
+		ctx.log(
+			`outbox: raw ${raw}/s (${rawBefore}/s, ${rawAfter}/s), 1 relay ${one}/s (${oneFirst}/s, ${oneSecond}/s; ratio ${round(one / raw, 2)}, ${spreadText(spread)}), 2 relays ${two}/s`,
+		);
 		if (relayCpu) ctx.log(`outbox CPU per event: raw ${formatCpuSplit(rawCpuSplit)}; 1 relay ${formatCpuSplit(relayCpu)}`);
 		const idle = await idleLatency(ctx, kafka, pool, await newTopic(), idleSamples, startRelays);
 		ctx.log(`outbox idle commit -> consumer: p50 ${idle.p50_ms} ms, p99 ${idle.p99_ms} ms`);

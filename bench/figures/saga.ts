@@ -148,8 +148,8 @@ async function chainLatencies(pool: Pool, sentAt: Map<number, number>, guardMs: 
 
 /**
  * The chain cut into hops: the client's send -> ORDER_CREATED recorded (HTTP, Moleculer,
- * the create's transaction), then by the database's timestamps: outbox row written -> claimed
- * by the relay (its transaction start; raw has no outbox), ORDER_CREATED -> reserve
+ * the create's transaction), then by the database's timestamps: outbox row written -> sent
+ * by the relay (its batch's commit, after Kafka's acknowledgement; raw has no outbox), ORDER_CREATED -> reserve
  * answer recorded, reserve answer -> terminal payment state.
  */
 async function hopLatencies(pool: Pool, sentAt: Map<number, number>): Promise<SagaRound["hops"]> {
@@ -164,8 +164,8 @@ async function hopLatencies(pool: Pool, sentAt: Map<number, number>): Promise<Sa
 		WHERE c.state = 'ORDER_CREATED' AND c.order_id = ANY($1)`,
 		[ids],
 	);
-	const claims = await pool.query<{ ms: number }>(
-		"SELECT (extract(epoch FROM sent_at - created_at) * 1000)::float8 AS ms FROM outbox WHERE sent_at IS NOT NULL AND message_key = ANY($1::text[])",
+	const sent = await pool.query<{ ms: number }>(
+		"SELECT (extract(epoch FROM outbox_sent_at(o) - o.created_at) * 1000)::float8 AS ms FROM outbox o WHERE o.message_key = ANY($1::text[]) AND outbox_sent_at(o) IS NOT NULL",
 		[ids.map(String)],
 	);
 	const hop = (values: Array<number | null>) => {
@@ -174,7 +174,7 @@ async function hopLatencies(pool: Pool, sentAt: Map<number, number>): Promise<Sa
 	};
 	return {
 		send_to_created: hop(rows.map((r) => r.created_at - (sentAt.get(Number(r.order_id)) as number))),
-		outbox_to_relay: hop(claims.rows.map((r) => r.ms)),
+		outbox_to_relay: hop(sent.rows.map((r) => r.ms)),
 		created_to_reserve: hop(rows.map((r) => r.to_reserve)),
 		reserve_to_terminal: hop(rows.map((r) => r.reserve_to_terminal)),
 	};

@@ -62,7 +62,7 @@ export async function readFacts(pool: Pool, kafka: Kafka, topics: Topics, create
 	);
 	const applied = await pool.query<{ order_id: string; key: string; state: OrderState }>("SELECT order_id, idempotent_key AS key, state FROM applied_messages");
 	const outbox = await pool.query<{ order_id: string; key: string; sent: boolean }>(
-		"SELECT payload->>'order_id' AS order_id, payload->>'idempotent_key' AS key, sent_at IS NOT NULL AS sent FROM outbox WHERE topic = $1",
+		"SELECT payload->>'order_id' AS order_id, payload->>'idempotent_key' AS key, outbox_sent_at(o) IS NOT NULL AS sent FROM outbox o WHERE topic = $1",
 		[topics.order],
 	);
 	const parked = await pool.query<{ n: string }>("SELECT count(*) AS n FROM parked_messages");

@@ -34,7 +34,7 @@ const lag = (kafka: Kafka, groups: Lagging[]): Promise<number> =>
 
 async function pending(pool: Pool): Promise<{ unsent: number; parked: number; states: number }> {
 	const { rows } = await pool.query<{ unsent: string; parked: string; states: string }>(
-		`SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL) AS unsent,
+		`SELECT (SELECT coalesce(sum(outbox_unsent(topic)), 0) FROM (SELECT DISTINCT topic FROM outbox_positions) t) AS unsent,
 			(SELECT count(*) FROM parked_messages) AS parked,
 			(SELECT count(*) FROM order_states) AS states`,
 	);

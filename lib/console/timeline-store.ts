@@ -59,7 +59,7 @@ const TIMELINE_SQL = `
 	              'after_ms', round(extract(epoch FROM s.recorded_at - s.previous) * 1000)) ORDER BY s.recorded_at, s.id)
 	            FROM (SELECT id, state, recorded_at, lag(recorded_at) OVER (ORDER BY recorded_at, id) AS previous
 	                    FROM order_states WHERE order_id = o.order_id) s), '[]') AS states,
-	  coalesce((SELECT json_agg(json_build_object('topic', x.topic, 'created_at', x.created_at, 'sent_at', x.sent_at) ORDER BY x.id)
+	  coalesce((SELECT json_agg(json_build_object('topic', x.topic, 'created_at', x.created_at, 'sent_at', outbox_sent_at(x)) ORDER BY x.id)
 	            FROM outbox x WHERE x.message_key = o.order_id::text), '[]') AS outbox,
 	  coalesce((SELECT json_agg(json_build_object('idempotent_key', a.idempotent_key, 'state', a.state, 'applied_at', a.applied_at,
 	              'topic', a.source_topic, 'partition', a.source_partition, 'offset', a.source_offset::text) ORDER BY a.applied_at)

@@ -1,30 +1,30 @@
 /**
- * The outbox relay loop: claim a batch of outbox rows and mark it sent, publish
- * it to Kafka in one send with acks from all in-sync replicas, commit: all in
- * one transaction, so the mark is visible only after the broker acknowledged
- * the batch (at least once; a crash between send and commit re-sends, consumers
- * dedupe by idempotent_key). Two round trips per batch (BEGIN with the claim and
- * mark, then COMMIT). Woken by LISTEN/NOTIFY, with a slow fallback poll; while
- * claims come back full it loops without sleeping and claims the next batch
- * while the current one is sent; backs off while Kafka or PostgreSQL is down,
- * logging once per outage; deletes sent rows after their retention.
+ * The outbox relay loop. The relay holds its topic's slots in a session of its
+ * own (lib/outbox/slot-lease.ts) and, per batch: reads the slots' rows up to the
+ * fence, publishes them to Kafka in one send with acks from all in-sync
+ * replicas, then moves the slots' positions: at least once (a crash between
+ * send and commit re-sends, consumers dedupe by idempotent_key). While reads
+ * come back full it reads the next batch while the current one is sent, so the
+ * database's time hides under Kafka's. Woken by LISTEN/NOTIFY, with a slow
+ * fallback poll; backs off while Kafka or PostgreSQL is down, logging once per
+ * outage; deletes sent rows after their retention.
  */
 import { logLevel, type Kafka, type Producer } from "kafkajs";
 import type { Sequelize } from "sequelize";
 import type { KafkaSecurity } from "../platform/config/config";
 import { createKafka } from "../platform/clients/kafka";
-import { openBatch, type OpenBatch } from "./open-batch";
+import { ACQUIRE_EVERY_MS, SlotLease, type Batch } from "./slot-lease";
 import { deleteSentBefore, readBacklog, RELAY_APPLICATION_NAME, type OutboxBacklog } from "./outbox-store";
 import { PgListener } from "../platform/clients/pg-listener";
 import { rawPgPool, type RawPgPool } from "../platform/clients/raw-pg-pool";
 
 export { RELAY_APPLICATION_NAME };
 export const OUTBOX_CHANNEL = "outbox";
-/** Connections the relay uses at most on the node's pool: two claims (one sending, the next claimed meanwhile) and the cleanup or a backlog read. */
-export const RELAY_POOL_CONNECTIONS = 3;
+/** Connections the relay uses at most on the node's pool: the cleanup and a backlog read (its batches run on a session of its own). */
+export const RELAY_POOL_CONNECTIONS = 2;
 const FIRST_BACKOFF_MS = 200;
-/** How soon rows held for an earlier event of their key (in another relay's batch) are claimed again. */
-const HELD_RETRY_MS = 20;
+/** How soon a read that found every slot held by another relay (or the fence not reached) is tried again. */
+const BLOCKED_RETRY_MS = 20;
 
 export interface RelayLogger {
 	info(...args: unknown[]): void;
@@ -35,11 +35,11 @@ export interface RelayLogger {
 export interface OutboxRelayOptions {
 	/** For the LISTEN connection, the relay's own. */
 	databaseUrl: string;
-	/** The node's pool (lib/platform/clients/shared-database.ts), leased for RELAY_POOL_CONNECTIONS more: claims, cleanup and backlog run on it. */
+	/** The node's pool (lib/platform/clients/shared-database.ts), leased for RELAY_POOL_CONNECTIONS more: cleanup and backlog run on it. */
 	database: Sequelize;
 	kafka: Kafka;
-	/** The topics this relay publishes; rows of other topics are left to their own relays. */
-	topics: string[];
+	/** The topic this relay publishes; rows of other topics are left to their own relays. */
+	topic: string;
 	batchSize: number;
 	pollMs: number;
 	maxBackoffMs: number;
@@ -61,9 +61,13 @@ export class OutboxRelay {
 	private outage: string | null = null;
 	private cleanupTimer: NodeJS.Timeout | null = null;
 	private cleanupRunning: Promise<void> | null = null;
+	private readonly lease: SlotLease;
+	/** Sent, its positions not moved yet: they move with the next read, or alone before the loop waits. */
+	private sent: Batch | null = null;
 
 	constructor(private readonly options: OutboxRelayOptions) {
 		this.pool = rawPgPool(options.database);
+		this.lease = new SlotLease({ databaseUrl: options.databaseUrl, topic: options.topic, batchSize: options.batchSize });
 		const { logger } = options;
 		this.listener = new PgListener({
 			connectionString: options.databaseUrl,
@@ -106,22 +110,26 @@ export class OutboxRelay {
 
 	private async loop(): Promise<void> {
 		let backoffMs = 0;
-		/** The next claim, opened while the previous batch was on its way to Kafka. */
-		let next: Promise<OpenBatch> | null = null;
+		/** The next batch, read while the previous one was on its way to Kafka. */
+		let ahead: Promise<Batch> | null = null;
 		while (!this.stopping) {
 			this.wakeRequested = false;
-			let batch: OpenBatch | undefined;
+			let batch: Batch;
 			try {
-				batch = await (next ?? this.claim());
-				next = null;
-				// A full claim: more rows wait. Claim them while this batch is sent, so one relay
-				// overlaps its database time with its Kafka time (sends stay one at a time, in claim order).
-				if (batch.full) next = this.claim();
-				next?.catch(() => undefined); // awaited on the next turn, or abandoned below
+				batch = await (ahead ?? this.read(null));
+				ahead = null;
+				// A full read: more rows may wait. Read them while this batch is sent (sends stay one at a time, in order).
+				if (batch.full) ahead = this.read(batch);
+				ahead?.catch(() => undefined); // awaited on the next turn, or dropped below
 				await this.publish(batch);
+				// No read follows at once: the batch's positions move now, not with a read that may come much later.
+				if (!batch.full) await this.commitSent();
 			} catch (err) {
-				await this.abandon(next);
-				next = null;
+				ahead = null;
+				// Its slots go back: this relay (or another) starts again from the committed positions
+				// (a batch sent but not committed is sent again: at least once).
+				this.sent = null;
+				await this.lease.close();
 				this.reportOutage(err as Error);
 				backoffMs = Math.min(backoffMs ? backoffMs * 2 : FIRST_BACKOFF_MS, this.options.maxBackoffMs);
 				await this.sleep(backoffMs, false);
@@ -129,31 +137,57 @@ export class OutboxRelay {
 			}
 			backoffMs = 0;
 			this.reportRecovered();
-			// Otherwise the next commit's NOTIFY (or the poll) wakes the loop, but rows held for
-			// another relay's batch are looked at again soon, once it has committed.
+			// Otherwise the next commit's NOTIFY (or the poll) wakes the loop; but writers still open
+			// below the fence are waited for briefly, and slots another relay holds are tried for again
+			// soon (that relay may have stopped: its slots must not wait for the next poll).
 			if (batch.full || this.wakeRequested) continue;
-			await this.sleep(batch.held > 0 ? HELD_RETRY_MS : this.options.pollMs, true);
+			await this.sleep(this.idleMs(batch), true);
 		}
-		// Stopping: a claim opened ahead of time was not sent; its rows go back unsent.
-		await this.abandon(next);
+		await ahead?.catch(() => undefined);
+		await this.commitSent().catch(() => undefined); // not committed: sent again by the next holder
+		await this.lease.close();
 	}
 
-	/** Opens a claim (lib/outbox/open-batch.ts). Connects the producer first: with Kafka down it fails without holding any row locks. */
-	private async claim(): Promise<OpenBatch> {
+	/** Moves the positions of the batch sent last, if not done yet. */
+	private async commitSent(): Promise<void> {
+		const sent = this.sent;
+		if (!sent) return;
+		this.sent = null;
+		await this.lease.advance(sent);
+		this.options.onPublished?.(this.options.topic, sent.messages.length);
+	}
+
+	private idleMs(batch: Batch): number {
+		if (batch.through === null) return BLOCKED_RETRY_MS;
+		return this.lease.holdsEverySlot ? this.options.pollMs : Math.min(ACQUIRE_EVERY_MS, this.options.pollMs);
+	}
+
+	/** Reads a batch. Connects the producer first: with Kafka down there is nothing to read for. */
+	private async read(previous: Batch | null): Promise<Batch> {
 		await this.connectedProducer();
-		return openBatch(this.pool, this.options.batchSize, this.options.topics);
+		// The batch sent last is committed by this read, in the same round trip: a commit of
+		// its own, queued on the session, would hold the read that follows it back.
+		const sent = this.sent;
+		this.sent = null;
+		const batch = await this.lease.read(previous, sent);
+		if (sent) this.options.onPublished?.(this.options.topic, sent.messages.length);
+		return batch;
 	}
 
-	/** Sends the batch (acks from all in-sync replicas) and commits it. */
-	private async publish(batch: OpenBatch): Promise<void> {
+	/**
+	 * Sends the batch (acks from all in-sync replicas); its positions move with the
+	 * next read (or alone, before the loop waits): a relay that stops before that
+	 * sends the batch again (at least once).
+	 */
+	private async publish(batch: Batch): Promise<void> {
+		if (batch.messages.length === 0) return;
 		const producer = await this.connectedProducer();
-		// A fresh producer after a failed send re-reads the metadata.
-		const published = await batch.publish(producer, () => this.dropProducer());
-		for (const { topic, messages } of published) this.options.onPublished?.(topic, messages.length);
-	}
-
-	private async abandon(claim: Promise<OpenBatch> | null): Promise<void> {
-		await claim?.then((batch) => batch.abandon(), () => undefined);
+		await producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.options.topic, messages: batch.messages }] }).catch(async (err: unknown) => {
+			// A fresh producer after a failed send re-reads the metadata.
+			await this.dropProducer();
+			throw err;
+		});
+		this.sent = batch;
 	}
 
 	private async connectedProducer(): Promise<Producer> {
@@ -229,7 +263,7 @@ export interface OutboxRelayConfig {
 
 /** A relay wired from its settings. */
 export function createOutboxRelay(cfg: OutboxRelayConfig, database: Sequelize, logger: RelayLogger, onPublished?: OutboxRelayOptions["onPublished"]): OutboxRelay {
-	// Few client retries: the relay's own backoff takes over sooner, and the batch's locks are held shorter.
+	// Few client retries: the relay's own backoff takes over sooner.
 	const kafka = createKafka(cfg.kafkaBrokers, "orders-outbox-relay", 2, cfg.kafkaSecurity);
 	// kafkajs logs every failed connection attempt; the relay reports an outage once itself.
 	kafka.logger().setLogLevel(logLevel.NOTHING);
@@ -237,7 +271,7 @@ export function createOutboxRelay(cfg: OutboxRelayConfig, database: Sequelize, l
 		databaseUrl: cfg.databaseUrl,
 		database,
 		kafka,
-		topics: [cfg.orderTopic],
+		topic: cfg.orderTopic,
 		batchSize: cfg.batchSize,
 		pollMs: cfg.pollMs,
 		maxBackoffMs: cfg.maxBackoffMs,

@@ -92,7 +92,7 @@ export const allArrived = (events: OutboxEvent[]) => (received: Received[]): boo
 };
 
 export async function unsentCount(pool: Pool, topic: string): Promise<number> {
-	const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE topic = $1 AND sent_at IS NULL", [topic]);
+	const { rows } = await pool.query<{ n: string }>("SELECT outbox_unsent($1) AS n", [topic]);
 	return Number(rows[0].n);
 }
 

@@ -17,7 +17,7 @@ let processes: NodeProcesses;
 const relay = { name: "outbox-relay", services: ["outbox-relay" as const] };
 
 async function sentCount(): Promise<number> {
-	const { rows } = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM outbox WHERE topic = $1 AND sent_at IS NOT NULL", [topic]);
+	const { rows } = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM outbox o WHERE topic = $1 AND outbox_sent_at(o) IS NOT NULL", [topic]);
 	return Number(rows[0].n);
 }
 

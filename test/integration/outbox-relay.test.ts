@@ -9,7 +9,7 @@ import { createKafka, ensureTopics } from "../../lib/platform/clients/kafka";
 import { RELAY_APPLICATION_NAME } from "../../lib/outbox/outbox-relay";
 import { deleteSentBefore } from "../../lib/outbox/outbox-store";
 import { startNode } from "../support/cluster";
-import { allArrived, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type PrivateDatabase, type Received, SHARED_KAFKA } from "./outbox-helpers";
+import { allArrived, arrivedKeys, eventually, insertEvents, orderEvents, privateDatabase, readTopic, type OutboxEvent, type PrivateDatabase, type Received, SHARED_KAFKA } from "./outbox-helpers";
 
 const topic = `t-${randomUUID()}-order`;
 const kafka = createKafka(SHARED_KAFKA.split(","));
@@ -50,7 +50,7 @@ test("a committed event reaches Kafka with key = order_id and the contract's val
 			`{"idempotent_key":"${event.payload.idempotent_key}","order_id":${event.payload.order_id},"status":"CREATED"}`,
 		);
 	}
-	const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM outbox WHERE topic = $1 AND sent_at IS NOT NULL", [topic]);
+	const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM outbox o WHERE topic = $1 AND outbox_sent_at(o) IS NOT NULL", [topic]);
 	expect(rows[0].n).toBe(events.length);
 });
 
@@ -97,19 +97,54 @@ test("after its PostgreSQL sessions are killed, the relay reconnects and is woke
 	expect(allArrived(events)(received)).toBe(true);
 });
 
+test("slots another session held are taken over once freed, without waiting for a NOTIFY or the poll", async () => {
+	// End the relay's slot session (the one holding advisory locks, once it holds them); its LISTEN stays.
+	const slotSession = `FROM pg_stat_activity a WHERE a.datname = current_database() AND a.application_name = $1
+	                       AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory')`;
+	expect(await eventually(async () => (await db.pool.query(`SELECT 1 ${slotSession}`, [RELAY_APPLICATION_NAME])).rowCount === 1)).toBe(true);
+	const { rowCount } = await db.pool.query(`SELECT pg_terminate_backend(a.pid) ${slotSession}`, [RELAY_APPLICATION_NAME]);
+	expect(rowCount).toBe(1);
+	// Another holder (a relay that is about to stop) takes one slot first.
+	const events = orderEvents(8);
+	const slotOf = async (key: string) => (await db.pool.query<{ slot: number }>("SELECT (hashtext($1) & 63)::int AS slot", [key])).rows[0].slot;
+	const heldSlot = await slotOf(events[0].key);
+	const held: OutboxEvent[] = [];
+	const free: OutboxEvent[] = [];
+	for (const event of events) ((await slotOf(event.key)) === heldSlot ? held : free).push(event);
+	expect(free.length).toBeGreaterThan(0);
+	const holder = await db.pool.connect();
+	try {
+		await holder.query("SELECT pg_advisory_lock(hashtext('outbox ' || $1::text), $2)", [topic, heldSlot]);
+		await insertEvents(db.pool, topic, events);
+		// The NOTIFY wakes the relay: it reconnects, takes the other 63 slots and publishes their events.
+		const beforeRelease = await readTopic(kafka, topic, allArrived(free), 20_000);
+		expect(allArrived(free)(beforeRelease)).toBe(true);
+		const arrived = arrivedKeys(beforeRelease);
+		expect(held.filter((e) => arrived.has(e.payload.idempotent_key))).toEqual([]);
+
+		await holder.query("SELECT pg_advisory_unlock(hashtext('outbox ' || $1::text), $2)", [topic, heldSlot]);
+	} finally {
+		holder.release();
+	}
+	// No NOTIFY now and the poll is ten minutes away: only the relay looking for the slot again explains it.
+	const received = await readTopic(kafka, topic, allArrived(held), 20_000);
+	expect(allArrived(held)(received)).toBe(true);
+});
+
 test("sent rows older than the retention are deleted; recent sent rows stay", async () => {
 	const [oldSent, recentSent] = orderEvents(2);
-	const insertSent = (event: typeof oldSent, sentAgoMs: number) =>
+	const insert = (event: typeof oldSent, createdAgoMs: number) =>
 		db.pool.query<{ id: string }>(
-			`INSERT INTO outbox (topic, message_key, payload, created_at, sent_at)
-			 VALUES ($1, $2, $3, now() - make_interval(secs => $4 / 1000.0), now() - make_interval(secs => $4 / 1000.0))
-			 RETURNING id`,
-			[topic, event.key, JSON.stringify(event.payload), sentAgoMs],
+			`INSERT INTO outbox (topic, message_key, payload, created_at)
+			 VALUES ($1, $2, $3, now() - make_interval(secs => $4 / 1000.0)) RETURNING id`,
+			[topic, event.key, JSON.stringify(event.payload), createdAgoMs],
 		);
-	const oldId = (await insertSent(oldSent, 2 * HOUR_MS)).rows[0].id;
-	const recentId = (await insertSent(recentSent, 0)).rows[0].id;
+	const oldId = (await insert(oldSent, 2 * HOUR_MS)).rows[0].id;
+	const recentId = (await insert(recentSent, 0)).rows[0].id;
 	const exists = async (id: string) => (await db.pool.query("SELECT 1 FROM outbox WHERE id = $1", [id])).rowCount === 1;
+	const sent = async (id: string) => (await db.pool.query("SELECT 1 FROM outbox o WHERE id = $1 AND outbox_sent_at(o) IS NOT NULL", [id])).rowCount === 1;
 
+	expect(await eventually(() => sent(recentId))).toBe(true);
 	expect(await eventually(async () => !(await exists(oldId)))).toBe(true);
 	expect(await exists(recentId)).toBe(true);
 });
@@ -119,15 +154,17 @@ test("the retention sweep never deletes an unsent row, however old", async () =>
 	const client = await db.pool.connect();
 	try {
 		await client.query("BEGIN");
-		const [unsent, sent] = orderEvents(2);
-		const insert = (event: typeof unsent, sentAt: string) =>
+		const [sent, unsent] = orderEvents(2);
+		const insert = (event: typeof unsent) =>
 			client.query<{ id: string }>(
-				`INSERT INTO outbox (topic, message_key, payload, created_at, sent_at)
-				 VALUES ($1, $2, $3, now() - interval '30 days', ${sentAt}) RETURNING id`,
+				`INSERT INTO outbox (topic, message_key, payload, created_at)
+				 VALUES ($1, $2, $3, now() - interval '30 days') RETURNING id`,
 				[topic, event.key, JSON.stringify(event.payload)],
 			);
-		const unsentId = (await insert(unsent, "NULL")).rows[0].id;
-		const sentId = (await insert(sent, "now() - interval '30 days'")).rows[0].id;
+		const sentId = (await insert(sent)).rows[0].id;
+		const unsentId = (await insert(unsent)).rows[0].id;
+		// As a relay marks it sent: its slot's position reaches it (the later unsent row stays after any position).
+		await client.query("UPDATE outbox_positions p SET position = o.id FROM outbox o WHERE o.id = $1 AND p.topic = o.topic AND p.slot = o.slot", [sentId]);
 
 		await deleteSentBefore(client, 0);
 

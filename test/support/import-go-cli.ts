@@ -74,7 +74,7 @@ export async function dumpOrders(url: string): Promise<Map<string, DumpedOrder>>
 					FROM order_products p WHERE p.order_id = o.order_id), '[]') AS products,
 				COALESCE((SELECT json_agg(json_build_object('state', s.state, 'time', ${utc("s.recorded_at")}) ORDER BY s.recorded_at, s.id)
 					FROM order_states s WHERE s.order_id = o.order_id), '[]') AS states,
-				COALESCE((SELECT json_agg(json_build_object('topic', e.topic, 'payload', e.payload, 'sent', e.sent_at IS NOT NULL) ORDER BY e.id)
+				COALESCE((SELECT json_agg(json_build_object('topic', e.topic, 'payload', e.payload, 'sent', outbox_sent_at(e) IS NOT NULL) ORDER BY e.id)
 					FROM outbox e WHERE e.message_key = o.order_id::text), '[]') AS events
 			FROM orders o`,
 		);

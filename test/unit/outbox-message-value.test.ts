@@ -1,7 +1,7 @@
 /**
  * The outbox relay's Kafka value from a payload's jsonb text (lib/outbox/message-value.ts):
  * the bytes are those the relay wrote when it parsed the payload and encoded it
- * (encodeSagaMessage for a saga payload, JSON.stringify otherwise), with or without the shortcut.
+ * (encodeSagaMessage for a saga payload, JSON.stringify otherwise).
  */
 import { messageValue } from "../../lib/outbox/message-value";
 import { encodeSagaMessage } from "../../domain/saga-message";

@@ -2,8 +2,8 @@
  * The node's Sequelize pool (./shared-database.ts) as raw `pg` clients: the
  * same connections, queried without Sequelize's per-query work (bind formatting,
  * a stack captured per query, result mapping), for the hot paths: the create
- * statement, the state store's batch, the outbox relay's claim (which holds one
- * connection over claim -> send -> commit).
+ * statement, the state store's batch, the outbox relay's cleanup and backlog
+ * reads (its batches run on a session of its own, lib/outbox/slot-lease.ts).
  */
 import type { Client, QueryConfig, QueryResult, QueryResultRow } from "pg";
 import type { Sequelize } from "sequelize";

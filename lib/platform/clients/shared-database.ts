@@ -2,7 +2,7 @@
  * One Sequelize pool per node and database URL. Every service of a node that
  * talks to PostgreSQL (the moleculer-db adapters, the listeners' sweeps and
  * watermarks, the stuck monitor, the console reads, the health check, the
- * outbox relay's claims) takes a lease on the node's pool instead of opening
+ * outbox relay's cleanup and backlog reads) takes a lease on the node's pool instead of opening
  * its own: an all-in-one node then holds one pool's connections, not one per
  * service.
  *
@@ -49,7 +49,7 @@ function resize(entry: Entry): void {
  * setting for the whole node; 0 from a user that has no say on it) is the
  * size the services share; `reserved` connections are added to it while this
  * lease lasts, for a user whose own concurrency is fixed and must not starve
- * the others nor be starved by them (the outbox relay's claims).
+ * the others nor be starved by them (the outbox relay).
  */
 export function leaseDatabase(broker: ServiceBroker, databaseUrl: string, poolMax: number, reserved = 0): DatabaseLease {
 	let byUrl = pools.get(broker);

@@ -48,7 +48,7 @@ export interface Config {
 	stuckAfterMs: StuckDeadlines;
 	/** Connections each service's pool may open. */
 	dbPoolMax: number;
-	/** Outbox rows one relay claims and publishes per transaction. */
+	/** Outbox rows one relay reads and publishes per batch (one Kafka send). */
 	outboxBatchSize: number;
 	/** Fallback poll of the relay; LISTEN/NOTIFY wakes it at once otherwise. */
 	outboxPollMs: number;

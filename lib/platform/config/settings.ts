@@ -95,7 +95,7 @@ export const SETTINGS = {
 		about: "PostgreSQL, user and password in the URL; `npm start` creates it when missing and migrates it; a production node only checks that it is migrated ([operations](operations.md))",
 		readBy: [...DATABASE_CLIENTS, "npm start"],
 	}),
-	DB_POOL_MAX: setting({ group: "PostgreSQL", kind: integer(1, 200), fallback: 10, about: "connections the node's one database pool may open, shared by all the node's services; an outbox relay on the node adds its own 3 to it (see [connections per node](operations.md#connections-per-node))", readBy: ["api-gateway", "orders", "state", ...LISTENERS] }),
+	DB_POOL_MAX: setting({ group: "PostgreSQL", kind: integer(1, 200), fallback: 10, about: "connections the node's one database pool may open, shared by all the node's services; an outbox relay on the node adds its own 2 to it and holds 2 sessions beside it (see [connections per node](operations.md#connections-per-node))", readBy: ["api-gateway", "orders", "state", ...LISTENERS] }),
 	KAFKA_BROKERS: setting({
 		group: "Kafka",
 		kind: commaList<string[] | null>("broker", "comma list of host:port", (broker) => (/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker) ? undefined : `"${broker}" is not host:port`)),
@@ -148,7 +148,7 @@ export const SETTINGS = {
 	RATE_LIMIT_CREATE: setting({ group: "Authentication and rate limit", kind: integer(0, 1_000_000), fallback: 0, shown: "`0` (off)", about: "how many `POST /api/orders` one client may send per window", readBy: ["api-gateway"] }),
 	RATE_LIMIT_WINDOW_MS: setting({ group: "Authentication and rate limit", kind: integer(1_000, DAY_MS), fallback: 60_000, about: "the length of the create limit's window", readBy: ["api-gateway"] }),
 	OUTBOX_RETENTION_MS: setting({ group: "Outbox relay", kind: integer(0, 365 * DAY_MS), fallback: DAY_MS, shown: "`86400000` (1 day)", about: "sent outbox rows older than this are deleted", readBy: ["outbox-relay"] }),
-	OUTBOX_BATCH_SIZE: setting({ group: "Outbox relay", kind: integer(1, 10_000), fallback: 1000, about: "outbox rows one relay claims and publishes per transaction", readBy: ["outbox-relay"] }),
+	OUTBOX_BATCH_SIZE: setting({ group: "Outbox relay", kind: integer(1, 10_000), fallback: 1000, about: "outbox rows one relay reads and publishes per batch (one Kafka send)", readBy: ["outbox-relay"] }),
 	OUTBOX_POLL_MS: setting({ group: "Outbox relay", kind: integer(10, DAY_MS), fallback: 5_000, about: "the relay's fallback poll (LISTEN/NOTIFY wakes it at once otherwise)", readBy: ["outbox-relay"] }),
 	OUTBOX_CLEANUP_MS: setting({ group: "Outbox relay", kind: integer(10, DAY_MS), fallback: 60_000, about: "how often the relay deletes old sent rows", readBy: ["outbox-relay"] }),
 	OUTBOX_MAX_BACKOFF_MS: setting({ group: "Outbox relay", kind: integer(10, 600_000), fallback: 5_000, about: "upper bound of the relay's backoff while Kafka or PostgreSQL is down", readBy: ["outbox-relay"] }),

@@ -1,0 +1,16 @@
+ALTER TABLE outbox ADD COLUMN sent_at timestamptz;
+UPDATE outbox o SET sent_at = outbox_sent_at(o);
+DROP FUNCTION outbox_unsent(text);
+DROP FUNCTION outbox_advance(text, smallint[], bigint);
+DROP FUNCTION outbox_read(text, bigint[], integer, integer, smallint[], bigint);
+DROP FUNCTION outbox_sent_at(outbox);
+DROP FUNCTION outbox_fence(integer);
+DROP TABLE outbox_batches;
+DROP TABLE outbox_positions;
+DROP INDEX outbox_log;
+DROP INDEX outbox_created_at;
+ALTER TABLE outbox DROP COLUMN slot, DROP COLUMN message_value;
+DROP FUNCTION outbox_message_value(jsonb);
+CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_unsent_key ON outbox (message_key, id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
