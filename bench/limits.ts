@@ -11,7 +11,7 @@ faster. Figures taken seconds apart move noticeably, the saga's tail most of all
 rounds; compare ratios, and the raw figures of the same run, and read the load average before and
 after the run (above) before trusting a figure. Beside a throughput ratio the tables give its spread:
 the lowest and highest ratio of each service slice or round against the raw one beside it (the
-outbox's 1-relay drain against raw before and against raw after), and how many such pairs there are.
+outbox's first 1-relay drain against the raw run before it, its second against the raw run after it), and how many such pairs there are.
 
 - **Create** — a closed loop of N HTTP/1.1 keep-alive clients (bench/http1-connections.ts: one TCP
   connection per client, the request's bytes built once, the response read by its status line,
@@ -73,20 +73,22 @@ outbox's 1-relay drain against raw before and against raw after), and how many s
   Raw: the same read (the order and its products in one statement) from a \`pg\` pool of the same
   size behind a plain node:http server in a process of its own, in alternating slices with the node
   without the cache; the ratio is that node's reads over raw's.
-- **Outbox** — 1 and 2 relays draining a backlog, timed from the first claim to the last commit;
+- **Outbox** — 1 and 2 relays draining a backlog written in one transaction while they run
+  (connected and idle), timed from that commit to their last batch's commit, counted in the bench
+  process (no query polls the backlog meanwhile);
   raw: kafkajs \`sendBatch\` of the same batch size (OUTBOX_BATCH_SIZE) with acks -1, timed after its
-  producer connected, run once untimed first (the relays share the bench process, and a cold
-  kafkajs is several times slower than a warm one) and then before and after the relays, averaged. A
-  batch is two round trips around the send: \`BEGIN\` with one statement that claims the rows (\`FOR
-  UPDATE SKIP LOCKED\`, the per-key order check) and marks them sent inside the open transaction, then
-  \`COMMIT\` after the broker's acknowledgement; a relay claims its next batch while the current one
-  is sent. The claim locks and then updates each row (two heap writes, a new index entry and their
-  WAL records), which PostgreSQL's own log shows costing more than the warm send of the same batch,
-  so a relay is bound by the database, and a second relay adds little on a small machine. The run
-  logs each side's CPU per event (relay process, its PostgreSQL backends, the broker): the database's
-  share alone exceeds what raw spends per event, so no tuning reaches the target; the replacement, a
-  relay reading the outbox as a log with no per-row write, is described in docs/outbox-as-a-log.md
-  (proposed, not built). Idle: one
+  producer connected. Each side runs once untimed first (they share the bench process, and cold
+  code is several times slower than warm), then raw, relay, relay, raw (ABBA), each side's rate the
+  mean of its two. A relay reads the outbox as a log (docs/outbox-as-a-log.md): per batch one read
+  of its slots' rows up to the fence, as one row (the keys as a JSON array, the Kafka values, encoded
+  by the writer's transaction, joined by newlines), and the send; the read of the next batch also
+  moves the positions of the batch sent before it, so a relay that keeps finding full batches makes
+  one round trip to PostgreSQL per batch, issued before the send so the two overlap. No outbox row
+  is locked or written. Of 2 relays, each slot is read by the one
+  that took it first, for as long as its session lives: usually one takes all 64 and the other
+  stands by, so a second relay is there for failover, not throughput. The run logs each side's CPU
+  per event (relay process, its PostgreSQL backends, the broker), which says which one bounds the
+  drain. Idle: one
   event committed at a time, measured to its arrival on a consumer (consumer maxWaitTimeInMs 100):
   NOTIFY wakes the relay at commit; the tail is scheduling on a busy machine.
 - **Listener** — a state + reserve-listener node applying N \`reserve\` messages, exactly-once checked
@@ -133,7 +135,8 @@ hits both sides alike; each side's rate is that of its two rounds together. The 
   run side by side and take turns at each rate (service, then raw), so a drift of the shared machine
   hits both alike; a warm-up (50 orders/s for 3 s) comes first.
   The hops rows split the chain: the client's send -> ORDER_CREATED recorded (HTTP, Moleculer and the
-  create's transaction), outbox row -> relay claim, ORDER_CREATED -> reserve answer recorded, reserve
+  create's transaction), outbox row -> its batch committed by the relay (after the broker's
+  acknowledgement), ORDER_CREATED -> reserve answer recorded, reserve
   answer -> terminal state (raw has no parking: its two consumers may record a payment state before
   the reserve state, which shows as a negative hop). The load rows say what limits it: how busy the
   machine's CPUs and each node's event loop were, and how late the load generator itself sent
