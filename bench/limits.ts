@@ -115,7 +115,7 @@ hits both sides alike; each side's rate is that of its two rounds together. The 
   messages and what is made of it stay live across the batch's database round trips, and with
   \`start:prod\`'s small young generation (which keeps a gateway node within its memory budget) most
   of it was promoted and collected again in the old generation. Nodes of state or a listener
-  therefore start with \`npm run start:prod:batch\` (\`--max-semi-space-size=8\` instead of \`=2\`; the compose
+  therefore start with \`npm run start:prod:batch\` (\`--max-semi-space-size=8 --heap-growing-percent=50\` instead of \`=2\` and \`=20\`; the compose
   file and the Kubernetes overlays start them so, docs/operations.md), so that such a batch dies
   young. The run logs each side's CPU per message, of the node and of its
   database backends: most of either side's cost is PostgreSQL's, the write of the states, keys
