@@ -65,7 +65,7 @@ export class SlotLease {
 		const client = await this.session();
 		await this.acquire(client);
 		const slots = [...this.committed.keys()].sort((a, b) => a - b);
-		if (slots.length === 0) return { slots, messages: [], through: null, full: false };
+		if (slots.length === 0 && !sent) return { slots, messages: [], through: null, full: false };
 		const after = ALL_SLOTS.map((slot) => {
 			const committed = this.committed.get(slot);
 			if (committed === undefined) return NOT_HELD;
