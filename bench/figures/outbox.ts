@@ -21,6 +21,7 @@ import { cpuSplit, formatCpuSplit, type CpuSplit } from "../outbox-cpu-split";
 import { ratioSpread, spreadText, type RatioSpread } from "../ratio-spread";
 import { latency, now, round, sleep, until } from "../support";
 import { inTransaction } from "../pg-transaction";
+import { withTimeout } from "../../lib/platform/support/timeout";
 
 export interface OutboxFigure {
 	events: number;
@@ -60,10 +61,6 @@ async function insertEvents(pool: Pool, topic: string, count: number, base = 1_0
 			await client.query("INSERT INTO outbox (topic, message_key, payload) SELECT $1, k, p::jsonb FROM unnest($2::text[], $3::text[]) AS e(k, p)", [topic, keys, values]);
 		}
 	});
-}
-
-function expect0Unsent(left: number, relays: number): void {
-	if (left !== 0) throw new Error(`benchmark: ${relays} relay(s) reported every event published, but ${left} are unsent`);
 }
 
 const unsent = async (pool: Pool, topic: string) =>
@@ -110,27 +107,24 @@ export async function outboxFigure(ctx: BenchContext, databaseUrl: string): Prom
 		const drain = async (relays: number) => {
 			const topic = await newTopic();
 			let published = 0;
-			let drained: (() => void) | null = null;
+			let drained!: () => void;
+			const allPublished = new Promise<void>((resolve) => (drained = resolve));
 			const running = await startRelays(topic, relays, (count) => {
 				published += count;
-				if (published >= events) drained?.();
+				if (published >= events) drained();
 			});
-			const allPublished = new Promise<void>((resolve) => (drained = resolve));
 			// Running relays (connected, idle, as raw's producer is connected) meet the whole backlog
 			// at once: the clock starts at its commit and stops at the last batch's commit, counted in
 			// this process, so no "drained yet?" query takes the relay's CPU meanwhile.
 			await insertEvents(pool, topic, events);
 			const start = now();
 			const cpu = await cpuSplit(database, pool);
-			let guard: NodeJS.Timeout | undefined;
-			const late = new Promise<never>((_, reject) => {
-				guard = setTimeout(() => reject(new Error(`benchmark: ${relays} relay(s) did not drain ${events} events within 300 s`)), 300_000);
-			});
-			await Promise.race([allPublished, late]).finally(() => clearTimeout(guard));
+			await withTimeout(allPublished, 300_000, `benchmark: ${relays} relay(s) did not drain ${events} events within 300 s`);
 			const perS = Math.round(events / ((now() - start) / 1000));
 			if (relays === 1) relayCpu = await cpu(events);
 			await Promise.all(running.map((r) => r.stop()));
-			expect0Unsent(await unsent(pool, topic), relays);
+			const left = await unsent(pool, topic);
+			if (left !== 0) throw new Error(`benchmark: ${relays} relay(s) reported every event published, but ${left} are unsent`);
 			return perS;
 		};
 		// Untimed runs first, raw and relay alike: kafkajs' encoding and the relay's own code run

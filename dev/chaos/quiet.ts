@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Kafka } from "kafkajs";
 import type { Pool } from "pg";
 import { withAdmin } from "../cluster/kafka-admin";
+import { BACKLOG_SQL } from "../../lib/outbox/outbox-store";
 
 export interface Lagging {
 	group: string;
@@ -34,7 +35,7 @@ const lag = (kafka: Kafka, groups: Lagging[]): Promise<number> =>
 
 async function pending(pool: Pool): Promise<{ unsent: number; parked: number; states: number }> {
 	const { rows } = await pool.query<{ unsent: string; parked: string; states: string }>(
-		`SELECT (SELECT coalesce(sum(outbox_unsent(topic)), 0) FROM (SELECT DISTINCT topic FROM outbox_positions) t) AS unsent,
+		`SELECT (SELECT unsent FROM (${BACKLOG_SQL}) b) AS unsent,
 			(SELECT count(*) FROM parked_messages) AS parked,
 			(SELECT count(*) FROM order_states) AS states`,
 	);

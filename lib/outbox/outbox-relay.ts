@@ -62,12 +62,15 @@ export class OutboxRelay {
 	private cleanupTimer: NodeJS.Timeout | null = null;
 	private cleanupRunning: Promise<void> | null = null;
 	private readonly lease: SlotLease;
-	/** Sent, its positions not moved yet: they move with the next read, or alone before the loop waits. */
-	private sent: Batch | null = null;
 
 	constructor(private readonly options: OutboxRelayOptions) {
 		this.pool = rawPgPool(options.database);
-		this.lease = new SlotLease({ databaseUrl: options.databaseUrl, topic: options.topic, batchSize: options.batchSize });
+		this.lease = new SlotLease({
+			databaseUrl: options.databaseUrl,
+			topic: options.topic,
+			batchSize: options.batchSize,
+			onCommitted: (count) => options.onPublished?.(options.topic, count),
+		});
 		const { logger } = options;
 		this.listener = new PgListener({
 			connectionString: options.databaseUrl,
@@ -123,12 +126,10 @@ export class OutboxRelay {
 				ahead?.catch(() => undefined); // awaited on the next turn, or dropped below
 				await this.publish(batch);
 				// No read follows at once: the batch's positions move now, not with a read that may come much later.
-				if (!batch.full) await this.commitSent();
+				if (!batch.full) await this.lease.commitSent();
 			} catch (err) {
 				ahead = null;
-				// Its slots go back: this relay (or another) starts again from the committed positions
-				// (a batch sent but not committed is sent again: at least once).
-				this.sent = null;
+				// Its slots go back: this relay (or another) starts again from the committed positions.
 				await this.lease.close();
 				this.reportOutage(err as Error);
 				backoffMs = Math.min(backoffMs ? backoffMs * 2 : FIRST_BACKOFF_MS, this.options.maxBackoffMs);
@@ -144,17 +145,8 @@ export class OutboxRelay {
 			await this.sleep(this.idleMs(batch), true);
 		}
 		await ahead?.catch(() => undefined);
-		await this.commitSent().catch(() => undefined); // not committed: sent again by the next holder
+		await this.lease.commitSent().catch(() => undefined); // not committed: sent again by the next holder
 		await this.lease.close();
-	}
-
-	/** Moves the positions of the batch sent last, if not done yet. */
-	private async commitSent(): Promise<void> {
-		const sent = this.sent;
-		if (!sent) return;
-		this.sent = null;
-		await this.lease.advance(sent);
-		this.options.onPublished?.(this.options.topic, sent.messages.length);
 	}
 
 	private idleMs(batch: Batch): number {
@@ -165,13 +157,7 @@ export class OutboxRelay {
 	/** Reads a batch. Connects the producer first: with Kafka down there is nothing to read for. */
 	private async read(previous: Batch | null): Promise<Batch> {
 		await this.connectedProducer();
-		// The batch sent last is committed by this read, in the same round trip: a commit of
-		// its own, queued on the session, would hold the read that follows it back.
-		const sent = this.sent;
-		this.sent = null;
-		const batch = await this.lease.read(previous, sent);
-		if (sent) this.options.onPublished?.(this.options.topic, sent.messages.length);
-		return batch;
+		return this.lease.read(previous);
 	}
 
 	/**
@@ -187,7 +173,7 @@ export class OutboxRelay {
 			await this.dropProducer();
 			throw err;
 		});
-		this.sent = batch;
+		this.lease.markSent(batch);
 	}
 
 	private async connectedProducer(): Promise<Producer> {

@@ -38,9 +38,6 @@ function batchMessages(keys: string[], values: string[], payloadRows: number[] |
 	return messages;
 }
 
-/** How far a batch moves its slots' positions when committed; null: nothing to commit. */
-const committable = (batch: Batch | null): string | null => (batch && batch.messages.length > 0 ? batch.through : null);
-
 const later = (a: string, b: string): string => (BigInt(a) >= BigInt(b) ? a : b);
 
 export class SlotLease {
@@ -48,20 +45,30 @@ export class SlotLease {
 	/** Slot -> last id committed as sent, for the slots this session holds. */
 	private readonly committed = new Map<number, string>();
 	private lastAcquire = 0;
+	/** Sent, its positions not moved yet: they move with the next read (same round trip), or by commitSent. */
+	private sent: Batch | null = null;
 
-	constructor(private readonly options: { databaseUrl: string; topic: string; batchSize: number }) {}
+	/** `onCommitted`: a sent batch's positions moved (its events count as published). */
+	constructor(private readonly options: { databaseUrl: string; topic: string; batchSize: number; onCommitted?(count: number): void }) {}
 
 	/** False while another relay holds some of the topic's slots: this one looks for them again soon. */
 	get holdsEverySlot(): boolean {
 		return this.committed.size === OUTBOX_SLOTS;
 	}
 
+	/** The batch went to Kafka: its positions move with the next read, or by commitSent. */
+	markSent(batch: Batch): void {
+		if (batch.through !== null && batch.messages.length > 0) this.sent = batch;
+	}
+
 	/**
 	 * Reads the next batch: after the committed positions, or after `previous` (read,
-	 * not yet committed: pipelining). Commits `sent` (a batch sent since the last
-	 * commit) first, in the same round trip.
+	 * not yet committed: pipelining). Commits the batch marked sent first, in the same
+	 * round trip: a commit of its own, queued on the session, would hold the read back.
 	 */
-	async read(previous: Batch | null, sent: Batch | null = null): Promise<Batch> {
+	async read(previous: Batch | null): Promise<Batch> {
+		// Taken before any await: a batch marked sent later is the next read's to commit.
+		const sent = this.takeSent();
 		const client = await this.session();
 		await this.acquire(client);
 		const slots = [...this.committed.keys()].sort((a, b) => a - b);
@@ -74,7 +81,7 @@ export class SlotLease {
 		const { rows } = await client.query<[string | null, string | null, number[] | null, string]>({
 			name: "outbox-read",
 			text: "SELECT * FROM outbox_read($1, $2, $3, $4, $5, $6)",
-			values: [this.options.topic, after, this.options.batchSize, FENCE_WAIT_MS, sent?.slots ?? null, committable(sent)],
+			values: [this.options.topic, after, this.options.batchSize, FENCE_WAIT_MS, sent?.slots ?? null, sent?.through ?? null],
 			rowMode: "array",
 		});
 		if (sent) this.noteCommitted(sent);
@@ -84,29 +91,40 @@ export class SlotLease {
 		return { slots, messages, through, full: messages.length >= this.options.batchSize };
 	}
 
-	/** Commits a sent batch: its slots' positions move to its `through`. */
-	async advance(batch: Batch): Promise<void> {
-		const through = committable(batch);
-		if (through === null) return;
+	/** Commits the batch marked sent, if any, on its own (no read follows soon). */
+	async commitSent(): Promise<void> {
+		const sent = this.takeSent();
+		if (!sent) return;
 		const client = await this.session();
-		await client.query({ name: "outbox-advance", text: "SELECT outbox_advance($1, $2, $3)", values: [this.options.topic, batch.slots, through] });
-		this.noteCommitted(batch);
+		await client.query({ name: "outbox-advance", text: "SELECT outbox_advance($1, $2, $3)", values: [this.options.topic, sent.slots, sent.through] });
+		this.noteCommitted(sent);
 	}
 
-	/** Records a committed batch's positions in memory. */
+	private takeSent(): Batch | null {
+		const sent = this.sent;
+		this.sent = null;
+		return sent;
+	}
+
+	/** Records a committed batch's positions in memory, and reports it. */
 	private noteCommitted(batch: Batch): void {
-		const through = committable(batch);
-		if (through === null) return;
+		const through = batch.through as string;
 		for (const slot of batch.slots) {
 			const committed = this.committed.get(slot);
 			if (committed !== undefined) this.committed.set(slot, later(committed, through));
 		}
+		this.options.onCommitted?.(batch.messages.length);
 	}
 
-	/** Ends the session (after a database error, or to stop): its slots are free for any relay. */
+	/**
+	 * Ends the session (after a database error, or to stop): its slots are free for
+	 * any relay, which goes on from the committed positions (a batch sent but not
+	 * committed is sent again: at least once).
+	 */
 	async close(): Promise<void> {
 		const client = this.client;
 		this.client = null;
+		this.sent = null;
 		this.committed.clear();
 		await client?.end().catch(() => undefined);
 	}
@@ -135,7 +153,7 @@ export class SlotLease {
 
 	/** Takes the slots no relay holds, then reads their positions (after the locks, so a previous holder's last commit is seen). */
 	private async acquire(client: Client): Promise<void> {
-		if (this.committed.size === OUTBOX_SLOTS || Date.now() - this.lastAcquire < ACQUIRE_EVERY_MS) return;
+		if (this.holdsEverySlot || Date.now() - this.lastAcquire < ACQUIRE_EVERY_MS) return;
 		this.lastAcquire = Date.now();
 		const missing = ALL_SLOTS.filter((slot) => !this.committed.has(slot));
 		const taken = await client.query<{ slot: number }>(
